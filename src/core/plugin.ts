@@ -1,0 +1,101 @@
+import type { Communicator, CommunicatorType } from '../communicators/communicator.js';
+import type { Artifact, ArtifactKind } from './artifact.js';
+import type { Prompt } from './prompt.js';
+import type { Step } from './steps.js';
+import type { Ui } from './ui.js';
+
+/** A config path relative to the plugin's own object: ['execute_command', 0]. */
+export type ConfigPath = (string | number)[];
+
+/** Where a plugin's `prepare` reports semantic problems; the loader adds file:line:column. */
+export interface ConfigProblems {
+  error(path: ConfigPath, message: string, hint?: string): void;
+  warn(path: ConfigPath, message: string, hint?: string): void;
+}
+
+export interface PrepareContext {
+  problems: ConfigProblems;
+  templateDir: string;
+  buildName: string;
+  buildType: string;
+}
+
+interface PluginBase<Config> {
+  /** The template's "type" string. */
+  readonly type: string;
+  /** JSON Schema (draft-07) of the options; ajv applies defaults and coerces "2" to 2 as Packer does. */
+  readonly schema: Record<string, unknown>;
+  /** Late-bound fields ({{ .Vars }}) each top-level option accepts; everywhere else they are errors. */
+  readonly lateFields?: Readonly<Record<string, readonly string[]>>;
+  /** Turns schema-checked options into typed config, reporting every further problem. */
+  prepare(options: Record<string, unknown>, ctx: PrepareContext): Config;
+}
+
+/** What every running plugin can use. */
+export interface RunContext {
+  buildName: string;
+  buildType: string;
+  ui: Ui;
+  signal: AbortSignal;
+  prompt: Prompt;
+  debug: boolean;
+  /** Writes a line to the debug log (BOXWRIGHT_LOG). */
+  log(line: string): void;
+  /** Renders late-bound fields ({{ .Vars }}) left in an option by the loader. */
+  render(template: string, fields: Record<string, string>): string;
+  templateDir: string;
+  /** One id per `boxwright build` run (Packer's packer_run_uuid). */
+  runUuid: string;
+}
+
+export type OnErrorPolicy = 'cleanup' | 'abort' | 'ask' | 'run-cleanup-provisioner';
+
+/** What a builder gets: the run context plus the tools to run steps and provisioners. */
+export interface BuildContext extends RunContext {
+  force: boolean;
+  onError: OnErrorPolicy;
+  /** Runs the builder's steps with cleanup in reverse order, honouring -on-error and -debug. */
+  runSteps<S>(steps: Step<S>[], state: S): Promise<void>;
+  /** Runs the template's provisioners over the communicator (the provision hook). */
+  provision(communicator: Communicator): Promise<void>;
+}
+
+export interface ProvisionContext extends RunContext {
+  communicator: Communicator;
+}
+
+export interface Builder<Config = unknown> extends PluginBase<Config> {
+  readonly kind: 'builder';
+  /** The kind of artifact this builder makes, for checking post-processor chains. */
+  readonly produces: ArtifactKind;
+  /** How provisioners reach the machine, from the prepared config. */
+  communicator(config: Config): CommunicatorType;
+  run(config: Config, ctx: BuildContext): Promise<Artifact>;
+}
+
+export interface Provisioner<Config = unknown> extends PluginBase<Config> {
+  readonly kind: 'provisioner';
+  /** False for provisioners that run on the build host (shell-local, breakpoint). */
+  readonly needsCommunicator: boolean;
+  provision(config: Config, ctx: ProvisionContext): Promise<void>;
+}
+
+export interface PostProcessResult {
+  artifact: Artifact;
+  /** Whether the input should be kept when the template does not say (Packer's keep default). */
+  keepInput: boolean;
+  /** True when the input must be kept whatever keep_input_artifact says. */
+  forceKeep?: boolean;
+}
+
+export interface PostProcessor<Config = unknown> extends PluginBase<Config> {
+  readonly kind: 'post-processor';
+  /** Artifact kinds this post-processor can take. */
+  readonly accepts: readonly ArtifactKind[] | 'any';
+  /** What it returns: a kind, or its input's kind. */
+  readonly produces: ArtifactKind | 'input';
+  process(config: Config, input: Artifact, ctx: RunContext): Promise<PostProcessResult>;
+}
+
+export type Plugin = Builder | Provisioner | PostProcessor;
+export type PluginKind = Plugin['kind'];

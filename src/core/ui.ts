@@ -1,0 +1,122 @@
+import pc from 'picocolors';
+import type { DebugLog } from './log.js';
+import type { Redactor } from './redact.js';
+
+/** How the run talks to the user; Packer's three output shapes. */
+export interface UiOptions {
+  machineReadable: boolean;
+  color: boolean;
+  timestamps: boolean;
+}
+
+/** A build's voice: `==> name: say`, `    name: message`, red errors. */
+export interface Ui {
+  say(message: string): void;
+  message(message: string): void;
+  error(message: string): void;
+}
+
+export interface Streams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+type Paint = (s: string) => string;
+// Packer's build colours, in Packer's order.
+const BUILD_COLORS: Paint[] = [pc.green, pc.cyan, pc.magenta, pc.yellow, pc.blue];
+
+/** Escapes one machine-readable field the way Packer does, so existing parsers split it right. */
+export function escapeMachineField(value: string): string {
+  return value.replaceAll(',', '%!(PACKER_COMMA)').replaceAll('\r', '\\r').replaceAll('\n', '\\n');
+}
+
+/**
+ * The one place output leaves the process. Every line passes the redactor here, and is
+ * copied to the debug log, so no caller can leak a secret by forgetting to redact.
+ */
+export class Output {
+  private colorIndex = 0;
+
+  constructor(
+    readonly options: UiOptions,
+    private readonly redactor: Redactor,
+    private readonly log: DebugLog,
+    private readonly streams: Streams = { stdout: process.stdout, stderr: process.stderr },
+  ) {}
+
+  /** Top-level `==> message`. */
+  say(message: string): void {
+    this.emit('say', '', prefixLines('==> ', message), (s) => (this.options.color ? pc.bold(s) : s));
+  }
+
+  /** Top-level plain message (artifact lines `--> name: ...`). */
+  message(message: string): void {
+    this.emit('message', '', message, (s) => s);
+  }
+
+  /** Top-level error, red. */
+  error(message: string): void {
+    this.emit('error', '', message, (s) => (this.options.color ? pc.red(s) : s));
+  }
+
+  /** A machine-readable record; printed only with -machine-readable (and always logged). */
+  machine(target: string, type: string, ...data: string[]): void {
+    const clean = data.map((d) => this.redactor.redact(d));
+    this.log.write(`machine: ${target},${type},${clean.join(',')}`);
+    if (!this.options.machineReadable) return;
+    const ts = Math.floor(Date.now() / 1000);
+    this.streams.stdout.write(`${ts},${escapeMachineField(target)},${type},${clean.map(escapeMachineField).join(',')}\n`);
+  }
+
+  /** The UI of one build, with the next colour in Packer's cycle. */
+  forBuild(name: string): Ui {
+    const paint = BUILD_COLORS[this.colorIndex++ % BUILD_COLORS.length]!;
+    const color = this.options.color;
+    return {
+      say: (m) => this.emit('say', name, prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(paint(s)) : s)),
+      message: (m) => this.emit('message', name, prefixLines(`    ${name}: `, m), (s) => (color ? paint(s) : s)),
+      error: (m) => this.emit('error', name, prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(pc.red(s)) : s)),
+    };
+  }
+
+  /** A line that is not part of any build (help, validation results). */
+  plain(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    const clean = this.redactor.redact(text);
+    this.log.write(`ui: ${clean}`);
+    if (this.options.machineReadable) {
+      this.machine('', 'ui', stream === 'stderr' ? 'error' : 'say', text);
+      return;
+    }
+    this.streams[stream].write(`${clean}\n`);
+  }
+
+  private emit(kind: 'say' | 'message' | 'error', _target: string, text: string, paint: Paint): void {
+    const clean = this.redactor.redact(text);
+    this.log.write(`ui${kind === 'error' ? ' error' : ''}: ${clean}`);
+    if (this.options.machineReadable) {
+      // Packer writes ui records with an empty target and the prefixed text.
+      const ts = Math.floor(Date.now() / 1000);
+      this.streams.stdout.write(`${ts},,ui,${kind},${escapeMachineField(clean)}\n`);
+      return;
+    }
+    const stamp = this.options.timestamps ? `${rfc3339Local(new Date())}: ` : '';
+    const lines = clean.split('\n').map((l) => `${stamp}${paint(l)}`);
+    this.streams[kind === 'error' ? 'stderr' : 'stdout'].write(`${lines.join('\n')}\n`);
+  }
+}
+
+function prefixLines(prefix: string, message: string): string {
+  return message
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `${prefix}${l}`)
+    .join('\n');
+}
+
+/** Go's time.RFC3339 in local time, as Packer's -timestamp-ui prints it. */
+export function rfc3339Local(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const p = (n: number) => String(Math.abs(n)).padStart(2, '0');
+  const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${p(Math.trunc(off / 60))}:${p(off % 60)}`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${zone}`;
+}

@@ -1,0 +1,126 @@
+import { closest } from '../diagnostics.js';
+import { checkArgument, FunctionError, FUNCTIONS, type FunctionScope, type Value } from './functions.js';
+import { hasActions, parseTemplate, TemplateError, type Operand, type Pipeline } from './parse.js';
+
+/**
+ * The fields that builders and post-processors fill in late ({{ .HTTPIP }} and friends).
+ * Each plugin option says which of them it accepts; anywhere else they are errors.
+ */
+export const LATE_FIELDS = new Set([
+  'HTTPIP', 'HTTPPort', 'Name', 'Vars', 'Path', 'Script', 'Command', 'Provider', 'BuildName', 'BuilderType',
+  'ArtifactId', 'ChecksumType', 'Image', 'Host', 'Port', 'User', 'Password', 'SSHPublicKey', 'SSHPrivateKey',
+  'ID', 'Flavor', 'OutputDir', 'Architecture',
+]);
+
+export interface RenderOptions {
+  scope: FunctionScope;
+  /** Late-bound fields whose values are known now. */
+  fields?: Readonly<Record<string, string>>;
+  /** Late-bound fields that this option accepts but that are filled in later: kept as written. */
+  deferred?: ReadonlySet<string>;
+}
+
+/** Renders a template string. Throws TemplateError (with the offset in `text`) on any problem. */
+export function render(text: string, options: RenderOptions): string {
+  if (!hasActions(text)) return text;
+  let out = '';
+  for (const segment of parseTemplate(text)) {
+    if (segment.kind === 'text') {
+      out += segment.text;
+    } else if (segment.pipeline) {
+      if (usesDeferredField(segment.pipeline, options)) out += segment.source;
+      else out += String(evaluatePipeline(segment.pipeline, options, segment.offset));
+    }
+  }
+  return out;
+}
+
+function usesDeferredField(pipeline: Pipeline, options: RenderOptions): boolean {
+  const deferred = options.deferred;
+  if (!deferred || deferred.size === 0) return false;
+  const visit = (p: Pipeline): boolean =>
+    p.some((cmd) => cmd.operands.some((op) => (op.kind === 'field' && deferred.has(op.name) && !(options.fields && op.name in options.fields)) || (op.kind === 'pipeline' && visit(op.pipeline))));
+  return visit(pipeline);
+}
+
+function evaluatePipeline(pipeline: Pipeline, options: RenderOptions, actionOffset: number): Value {
+  let previous: Value | undefined;
+  pipeline.forEach((command, index) => {
+    const [head, ...rest] = command.operands;
+    if (head!.kind === 'ident') {
+      const args = rest.map((op) => evaluateOperand(op, options, actionOffset));
+      if (index > 0) args.push(previous!);
+      previous = callFunction(head!.name, args, options.scope, head!.offset);
+    } else {
+      if (rest.length > 0 || index > 0) throw new TemplateError('only a function can take arguments', actionOffset, 'put the function first: {{ lower .Name }}, or pipe into it: {{ .Name | lower }}');
+      previous = evaluateOperand(head!, options, actionOffset);
+    }
+  });
+  return previous!;
+}
+
+function evaluateOperand(op: Operand, options: RenderOptions, actionOffset: number): Value {
+  switch (op.kind) {
+    case 'string':
+    case 'number':
+    case 'bool':
+      return op.value;
+    case 'pipeline':
+      return evaluatePipeline(op.pipeline, options, actionOffset);
+    case 'ident':
+      return callFunction(op.name, [], options.scope, op.offset);
+    case 'field': {
+      const value = options.fields?.[op.name];
+      if (value !== undefined) return value;
+      if (!LATE_FIELDS.has(op.name)) {
+        const near = closest(op.name, LATE_FIELDS);
+        throw new TemplateError(`unknown field .${op.name}`, op.offset, near ? `did you mean .${near}?` : `known fields are ${[...LATE_FIELDS].map((f) => `.${f}`).join(', ')}`);
+      }
+      const allowed = [...(options.deferred ?? []), ...Object.keys(options.fields ?? {})];
+      throw new TemplateError(
+        `.${op.name} is not available in this option`,
+        op.offset,
+        allowed.length ? `here only ${allowed.map((f) => `.${f}`).join(', ')} can be used` : 'fields such as .HTTPIP are filled in only by the options that document them (boot_command, execute_command, output, ...)',
+      );
+    }
+  }
+}
+
+function callFunction(name: string, args: Value[], scope: FunctionScope, offset: number): Value {
+  const fn = FUNCTIONS[name];
+  if (!fn) {
+    const near = closest(name, Object.keys(FUNCTIONS));
+    throw new TemplateError(`unknown function "${name}"`, offset, near ? `did you mean "${near}"?` : `functions are ${Object.keys(FUNCTIONS).join(', ')}`);
+  }
+  const min = fn.params.length - (fn.optional ?? 0);
+  if (args.length < min || args.length > fn.params.length) {
+    const expected = min === fn.params.length ? `${min}` : `${min} to ${fn.params.length}`;
+    throw new TemplateError(`${name} takes ${expected} argument(s), got ${args.length}`, offset, usage(name));
+  }
+  for (let i = 0; i < args.length; i++) {
+    const problem = checkArgument(name, i, fn.params[i]!, args[i]!);
+    if (problem) throw new TemplateError(problem, offset, usage(name));
+  }
+  try {
+    return fn.call(scope, args);
+  } catch (err) {
+    if (err instanceof FunctionError) throw new TemplateError(err.message, offset, err.hint);
+    throw err;
+  }
+}
+
+const USAGE: Record<string, string> = {
+  user: '{{user `name`}}',
+  env: '{{env `HOME`}}',
+  isotime: '{{isotime}} or {{isotime "2006-01-02"}} (a Go layout)',
+  split: '{{split "a-b-c" "-" 1}} gives "b"',
+  replace: '{{replace "old" "new" 1 "text"}} replaces the first 1 match',
+  replace_all: '{{replace_all "old" "new" "text"}}',
+  lower: '{{lower "TEXT"}} or {{ .Name | lower }}',
+  upper: '{{upper "text"}}',
+  clean_resource_name: '{{ timestamp | clean_resource_name }}',
+};
+
+function usage(name: string): string {
+  return USAGE[name] ? `usage: ${USAGE[name]}` : `usage: {{${name}}}`;
+}

@@ -1,0 +1,129 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parseGoDuration } from '../core/duration.js';
+import type { ConfigPath } from '../core/plugin.js';
+import { closest } from './diagnostics.js';
+
+/** One schema problem, relative to the object that was checked. */
+export interface SchemaProblem {
+  path: ConfigPath;
+  /** 'key' points at a property name (unknown option), 'value' at its value. */
+  at: 'key' | 'value';
+  message: string;
+  hint?: string;
+}
+
+// coerceTypes mirrors Packer's weak decoding: "2" is a fine number once {{user}} is rendered.
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false, verbose: true });
+ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseGoDuration(s) !== undefined });
+
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Checks `data` against `schema`, applying defaults in place; returns every problem. */
+export function checkSchema(schema: Record<string, unknown>, data: unknown): SchemaProblem[] {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (validate(data)) return [];
+  return dedupe((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(explain));
+}
+
+function dedupe(problems: SchemaProblem[]): SchemaProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path.join('/')}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function toPath(instancePath: string): ConfigPath {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `the ${typeof v} ${String(v)}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list ([...])',
+  object: 'an object ({...})',
+  null: 'null',
+};
+
+function typeHint(expected: string[]): string | undefined {
+  if (expected.includes('array')) return 'write a JSON list, for example ["a", "b"]';
+  if (expected.includes('integer') || expected.includes('number')) return 'write a number such as 2, or a string that renders to one, such as "{{user `cpus`}}"';
+  if (expected.includes('boolean')) return 'write true or false without quotes';
+  if (expected.includes('object')) return 'write a JSON object, for example {"key": "value"}';
+  return undefined;
+}
+
+function explain(e: ErrorObject): SchemaProblem {
+  const path = toPath(e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      const near = closest(key, known);
+      return {
+        path: [...path, key],
+        at: 'key',
+        message: `unknown option "${key}"`,
+        hint: near ? `did you mean "${near}"?` : known.length ? `known options here: ${known.sort().join(', ')}` : 'remove it',
+      };
+    }
+    case 'required': {
+      const key = String(params.missingProperty);
+      const doc = findDescription(e.parentSchema, key);
+      return { path, at: 'value', message: `missing required option "${key}"`, hint: doc ? `add "${key}": ${doc}` : `add "${key}"` };
+    }
+    case 'type': {
+      const expected = String(params.type).split(',');
+      return { path, at: 'value', message: `must be ${expected.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}, not ${describeValue(e.data)}`, hint: typeHint(expected) };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const near = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
+      return { path, at: 'value', message: `${describeValue(e.data)} is not allowed here`, hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}` };
+    }
+    case 'const':
+      return { path, at: 'value', message: `must be ${JSON.stringify(params.allowedValue)}, not ${describeValue(e.data)}` };
+    case 'format':
+      if (params.format === 'duration') return { path, at: 'value', message: `${describeValue(e.data)} is not a duration`, hint: 'write a Go duration such as "30s", "5m" or "1h30m"' };
+      return { path, at: 'value', message: `${describeValue(e.data)} is not a valid ${String(params.format)}` };
+    case 'minItems':
+      return { path, at: 'value', message: `needs at least ${String(params.limit)} item(s)` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+      return { path, at: 'value', message: `must be ${String(params.comparison)} ${String(params.limit)}, not ${String(e.data)}` };
+    case 'minLength':
+      return { path, at: 'value', message: 'must not be empty' };
+    case 'pattern':
+      return { path, at: 'value', message: `${describeValue(e.data)} does not have the expected form`, hint: (e.parentSchema as { description?: string })?.description };
+    default:
+      return { path, at: 'value', message: e.message ?? 'is not valid' };
+  }
+}
+
+function findDescription(parentSchema: unknown, key: string): string | undefined {
+  const prop = (parentSchema as { properties?: Record<string, { description?: string }> })?.properties?.[key];
+  return prop?.description;
+}

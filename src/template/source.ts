@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
+
+/** A JSON path: keys and array indexes from the document root. */
+export type JsonPath = (string | number)[];
+
+/** A parsed JSON document that remembers where every value came from. */
+export class JsonSource {
+  private readonly lineStarts: number[];
+
+  private constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly root: Node | undefined,
+  ) {
+    this.lineStarts = [0];
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+
+  /** Parses `text`; syntax errors go into `bag` with their line and column. */
+  static parse(file: string, text: string, bag: DiagnosticBag): JsonSource {
+    const errors: ParseError[] = [];
+    // Comments are a convenience Packer lacks; trailing commas stay errors, as in JSON.
+    const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
+    const source = new JsonSource(file, text, root);
+    for (const e of errors) {
+      const { line, column } = source.position(e.offset);
+      bag.add({ file, line, column, message: `invalid JSON: ${describeParseError(printParseErrorCode(e.error))}`, hint: parseHint(printParseErrorCode(e.error)) });
+    }
+    if (!root && errors.length === 0) bag.add({ file, line: 1, column: 1, message: 'the file is empty', hint: 'a template is a JSON object such as {"builders": [...]}' });
+    return source;
+  }
+
+  /** Reads and parses a file; an unreadable file becomes a diagnostic. */
+  static read(file: string, bag: DiagnosticBag): JsonSource | undefined {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      bag.add({ file, message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(err)})`, hint: code === 'ENOENT' ? 'check the path; it is relative to the current directory' : undefined });
+      return undefined;
+    }
+    return JsonSource.parse(file, text, bag);
+  }
+
+  /** The plain value of the whole document. */
+  value(): unknown {
+    return this.root ? getNodeValue(this.root) : undefined;
+  }
+
+  /** 1-based line and column of a character offset. */
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.lineStarts[lo]! + 1 };
+  }
+
+  /** The node at `path`, or the nearest existing ancestor when the path does not exist. */
+  nodeAt(path: JsonPath): Node | undefined {
+    if (!this.root) return undefined;
+    for (let n = path.length; n >= 0; n--) {
+      const node = findNodeAtLocation(this.root, path.slice(0, n));
+      if (node) return node;
+    }
+    return this.root;
+  }
+
+  /**
+   * Where a problem at `path` should point. For a property, `at: 'key'` points at its
+   * name (unknown keys), otherwise at its value.
+   */
+  locate(path: JsonPath, at: 'key' | 'value' = 'value', innerOffset = 0): Pick<Diagnostic, 'file' | 'line' | 'column'> {
+    const node = this.nodeAt(path);
+    if (!node) return { file: this.file, line: 1, column: 1 };
+    let offset = node.offset;
+    if (at === 'key' && node.parent?.type === 'property') offset = node.parent.children![0]!.offset;
+    if (innerOffset && node.type === 'string') offset += 1 + this.rawIndex(node.offset + 1, innerOffset);
+    return { file: this.file, ...this.position(offset) };
+  }
+
+  /** How many raw characters of a JSON string hold its first `decoded` characters (escapes are longer). */
+  private rawIndex(start: number, decoded: number): number {
+    let raw = 0;
+    for (let n = 0; n < decoded && start + raw < this.text.length; n++) {
+      if (this.text[start + raw] === '\\') raw += this.text[start + raw + 1] === 'u' ? 6 : 2;
+      else raw += 1;
+    }
+    return raw;
+  }
+}
+
+/** Renders a JSON path the way users write it: builders[0].cpus. */
+export function formatPath(path: JsonPath): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out || '(root)';
+}
+
+function describeParseError(code: string): string {
+  const words: Record<string, string> = {
+    InvalidSymbol: 'unexpected character',
+    InvalidNumberFormat: 'malformed number',
+    PropertyNameExpected: 'expected a property name in double quotes',
+    ValueExpected: 'expected a value',
+    ColonExpected: 'expected ":" after the property name',
+    CommaExpected: 'expected "," between entries',
+    CloseBraceExpected: 'expected "}" to close the object',
+    CloseBracketExpected: 'expected "]" to close the array',
+    EndOfFileExpected: 'unexpected text after the end of the document',
+    InvalidCommentToken: 'malformed comment',
+    UnexpectedEndOfComment: 'unterminated comment',
+    UnexpectedEndOfString: 'unterminated string',
+    UnexpectedEndOfNumber: 'unterminated number',
+    InvalidUnicode: 'invalid \\u escape',
+    InvalidEscapeCharacter: 'invalid escape character in string',
+    InvalidCharacter: 'invalid character in string (control characters must be escaped)',
+  };
+  return words[code] ?? code;
+}
+
+function parseHint(code: string): string | undefined {
+  switch (code) {
+    case 'PropertyNameExpected':
+    case 'ValueExpected':
+      return 'JSON allows no trailing comma after the last entry, and keys need double quotes';
+    case 'CommaExpected':
+      return 'entries of an object or array are separated by commas';
+    case 'InvalidSymbol':
+      return 'JSON strings use double quotes, not single quotes';
+    case 'InvalidEscapeCharacter':
+      return 'write a backslash as \\\\ inside JSON strings';
+    default:
+      return undefined;
+  }
+}
