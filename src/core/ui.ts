@@ -35,12 +35,12 @@ export function escapeMachineField(value: string): string {
  * copied to the debug log, so no caller can leak a secret by forgetting to redact.
  */
 export class Output {
-  private colorIndex = 0;
+  private readonly builds = new Map<string, Ui>();
 
   constructor(
     readonly options: UiOptions,
-    private readonly redactor: Redactor,
-    private readonly log: DebugLog,
+    readonly redactor: Redactor,
+    readonly log: DebugLog,
     private readonly streams: Streams = { stdout: process.stdout, stderr: process.stderr },
   ) {}
 
@@ -68,15 +68,19 @@ export class Output {
     this.streams.stdout.write(`${ts},${escapeMachineField(target)},${type},${clean.map(escapeMachineField).join(',')}\n`);
   }
 
-  /** The UI of one build, with the next colour in Packer's cycle. */
+  /** The UI of one build; each build keeps the colour it first got, in Packer's cycle. */
   forBuild(name: string): Ui {
-    const paint = BUILD_COLORS[this.colorIndex++ % BUILD_COLORS.length]!;
+    const known = this.builds.get(name);
+    if (known) return known;
+    const paint = BUILD_COLORS[this.builds.size % BUILD_COLORS.length]!;
     const color = this.options.color;
-    return {
+    const ui: Ui = {
       say: (m) => this.emit('say', name, prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(paint(s)) : s)),
       message: (m) => this.emit('message', name, prefixLines(`    ${name}: `, m), (s) => (color ? paint(s) : s)),
       error: (m) => this.emit('error', name, prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(pc.red(s)) : s)),
     };
+    this.builds.set(name, ui);
+    return ui;
   }
 
   /** A line that is not part of any build (help, validation results). */

@@ -1,0 +1,122 @@
+import path from 'node:path';
+import type { BuildResult } from '../../core/build.js';
+import { formatElapsed } from '../../core/duration.js';
+import type { OnErrorPolicy } from '../../core/plugin.js';
+import { Prompt } from '../../core/prompt.js';
+import { Redactor } from '../../core/redact.js';
+import { runBuilds } from '../../core/runner.js';
+import { ResourceLedger } from '../../core/steps.js';
+import type { Output } from '../../core/ui.js';
+import { killAllProcessGroups } from '../../util/process-group.js';
+import { makeOutput, type CliIo, type OutputFlags } from '../io.js';
+import { loadForCommand, newRunUuid, type TemplateFlags } from './load.js';
+
+export interface BuildFlags extends TemplateFlags, OutputFlags {
+  parallelBuilds: number;
+  onError: OnErrorPolicy;
+  force?: boolean;
+  debug?: boolean;
+}
+
+/** `boxwright build`: runs the selected builds; 0 only if every one produced its artifacts. */
+export async function buildCommand(templatePath: string, flags: BuildFlags, io: CliIo): Promise<number> {
+  const initTime = new Date();
+  const redactor = new Redactor();
+  const output = makeOutput(io, flags, redactor);
+  const loaded = loadForCommand(templatePath, flags, io, output, redactor, initTime);
+  if (!loaded) return 1;
+
+  const controller = new AbortController();
+  const ledger = new ResourceLedger();
+  const prompt = new Prompt(io.stdin);
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      output.error(`Received ${sig}: cancelling builds and cleaning up. Press Ctrl-C again to stop at once without cleaning up.`);
+      controller.abort();
+      return;
+    }
+    const left = ledger.list();
+    output.error(left.length ? `Stopped without cleaning up. These resources remain:\n${left.map((r) => `  - ${r.build}: ${r.what}`).join('\n')}` : 'Stopped without cleaning up.');
+    killAllProcessGroups();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  for (const build of loaded.builds) output.forBuild(build.name).say('output will be in this color.');
+  output.plain('');
+
+  const templateDir = path.dirname(path.resolve(io.cwd, templatePath));
+  const started = Date.now();
+  let results: BuildResult[];
+  try {
+    results = await runBuilds(loaded.builds, flags.debug ? 1 : flags.parallelBuilds, {
+      onError: flags.onError,
+      debug: Boolean(flags.debug),
+      force: Boolean(flags.force),
+      runUuid: newRunUuid(),
+      templateDir,
+      scope: {
+        section: 'template',
+        userVariable: (n) => loaded.variables.values.get(n),
+        variableNames: () => [...loaded.variables.declared.keys()],
+        env: () => '',
+        initTime,
+        templateDir,
+        pwd: io.cwd,
+      },
+      output,
+      prompt,
+      log: output.log,
+      ledger,
+      signal: controller.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    prompt.close();
+  }
+  return summarize(results, Date.now() - started, controller.signal.aborted, output);
+}
+
+/** Packer's closing report: errors, then the artifacts, then machine-readable records. */
+function summarize(results: BuildResult[], elapsedMs: number, interrupted: boolean, output: Output): number {
+  output.plain('');
+  output.say(`Wait completed after ${formatElapsed(elapsedMs)}`);
+  const failed = results.filter((r) => !r.ok);
+  if (interrupted) {
+    output.plain('');
+    output.error('Cleanly cancelled builds after being interrupted.');
+    return 1;
+  }
+  if (failed.length) {
+    output.plain('');
+    output.error("==> Some builds didn't complete successfully and had errors:");
+    for (const r of failed) if (!r.ok) output.error(`--> ${r.name}: ${r.error}`);
+    output.machine('', 'error-count', String(failed.length));
+    for (const r of failed) if (!r.ok) output.machine('', 'error', r.name, r.error);
+  }
+  const succeeded = results.filter((r): r is Extract<BuildResult, { ok: true }> => r.ok);
+  output.plain('');
+  if (succeeded.length === 0) {
+    output.say('Builds finished but no artifacts were created.');
+  } else {
+    output.say('Builds finished. The artifacts of successful builds are:');
+    for (const r of succeeded) {
+      output.machine(r.name, 'artifact-count', String(r.artifacts.length));
+      r.artifacts.forEach((a, i) => {
+        output.message(`--> ${r.name}: ${a.description}`);
+        const n = String(i);
+        output.machine(r.name, 'artifact', n, 'builder-id', a.builderId);
+        output.machine(r.name, 'artifact', n, 'id', a.id);
+        output.machine(r.name, 'artifact', n, 'string', a.description);
+        output.machine(r.name, 'artifact', n, 'files-count', String(a.files.length));
+        a.files.forEach((f, j) => output.machine(r.name, 'artifact', n, 'file', String(j), f));
+        output.machine(r.name, 'artifact', n, 'end');
+      });
+    }
+  }
+  return failed.length ? 1 : 0;
+}

@@ -1,0 +1,134 @@
+import type { Communicator } from '../communicators/communicator.js';
+import type { FunctionScope } from '../template/interpolate/functions.js';
+import { render } from '../template/interpolate/render.js';
+import type { PlannedBuild } from '../template/plan.js';
+import type { Artifact } from './artifact.js';
+import { formatElapsed } from './duration.js';
+import { CancelledError, messageOf } from './errors.js';
+import type { DebugLog } from './log.js';
+import type { BuildContext, OnErrorPolicy, RunContext } from './plugin.js';
+import type { Prompt } from './prompt.js';
+import { runProvisioners } from './provision-hook.js';
+import { runSteps, type ResourceLedger, type Step } from './steps.js';
+import type { Output } from './ui.js';
+
+export interface RunSettings {
+  onError: OnErrorPolicy;
+  debug: boolean;
+  force: boolean;
+  runUuid: string;
+  templateDir: string;
+  /** The scope late-bound fields are rendered in (functions still work there). */
+  scope: Omit<FunctionScope, 'buildName' | 'buildType'>;
+  output: Output;
+  prompt: Prompt;
+  log: DebugLog;
+  ledger: ResourceLedger;
+  signal: AbortSignal;
+}
+
+export type BuildResult =
+  | { name: string; ok: true; artifacts: Artifact[]; elapsedMs: number }
+  | { name: string; ok: false; error: string; cancelled: boolean; elapsedMs: number };
+
+/** Runs one build: the builder (with the provision hook), then every post-processor chain. */
+export async function runBuild(build: PlannedBuild, settings: RunSettings): Promise<BuildResult> {
+  const ui = settings.output.forBuild(build.name);
+  const started = Date.now();
+  const scope: FunctionScope = { ...settings.scope, buildName: build.name, buildType: build.type };
+  const base: RunContext = {
+    buildName: build.name,
+    buildType: build.type,
+    ui,
+    signal: settings.signal,
+    prompt: settings.prompt,
+    debug: settings.debug,
+    log: (line) => settings.log.write(`[${build.name}] ${line}`),
+    render: (template, fields) => render(template, { scope, fields }),
+    templateDir: settings.templateDir,
+    runUuid: settings.runUuid,
+    redact: (value) => settings.output.redactor.redactValue(value),
+  };
+  const ctx: BuildContext = {
+    ...base,
+    force: settings.force,
+    onError: settings.onError,
+    runSteps: <S>(steps: Step<S>[], state: S) => runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
+    provision: (communicator) => provisionWithErrorCleanup(build, communicator, base, settings.onError),
+  };
+  try {
+    const artifact = await build.builder.run(build.config, ctx);
+    const artifacts = await runPostProcessors(build, artifact, base);
+    const elapsedMs = Date.now() - started;
+    settings.output.plain(`Build '${build.name}' finished after ${formatElapsed(elapsedMs)}.`);
+    return { name: build.name, ok: true, artifacts, elapsedMs };
+  } catch (err) {
+    const elapsedMs = Date.now() - started;
+    const cancelled = err instanceof CancelledError || settings.signal.aborted;
+    const error = cancelled ? 'Build was cancelled.' : messageOf(err);
+    settings.log.write(`[${build.name}] failed: ${err instanceof Error && err.stack ? err.stack : error}`);
+    ui.error(`Build '${build.name}' errored after ${formatElapsed(elapsedMs)}: ${error}`);
+    return { name: build.name, ok: false, error, cancelled, elapsedMs };
+  }
+}
+
+async function provisionWithErrorCleanup(build: PlannedBuild, communicator: Communicator, ctx: RunContext, onError: OnErrorPolicy): Promise<void> {
+  try {
+    await runProvisioners(build.provisioners, communicator, ctx);
+  } catch (err) {
+    const cleanup = build.errorCleanupProvisioner;
+    if (cleanup && !(err instanceof CancelledError) && onError !== 'abort') {
+      ctx.ui.say('Provisioning step had errors: Running the cleanup provisioner, if present...');
+      try {
+        await runProvisioners([cleanup], communicator, ctx);
+      } catch (cleanupErr) {
+        ctx.ui.error(`The error-cleanup-provisioner failed too: ${messageOf(cleanupErr)}`);
+      }
+    }
+    throw err;
+  }
+}
+
+/**
+ * Post-processor chains with Packer's rules: each post-processor's input is kept when it
+ * says so or keep_input_artifact is true; the builder's artifact survives if any chain's
+ * first post-processor keeps it (or there are no post-processors).
+ */
+async function runPostProcessors(build: PlannedBuild, builderArtifact: Artifact, ctx: RunContext): Promise<Artifact[]> {
+  if (build.chains.length === 0) return [builderArtifact];
+  const artifacts: Artifact[] = [];
+  let keepBuilderArtifact = false;
+  for (const chain of build.chains) {
+    let prior = builderArtifact;
+    for (let i = 0; i < chain.length; i++) {
+      const pp = chain[i]!;
+      if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+      ctx.ui.say(`Running post-processor: ${pp.name === pp.type ? pp.type : `${pp.name} (type ${pp.type})`}`);
+      let result;
+      try {
+        result = await pp.plugin.process(pp.config, prior, ctx);
+      } catch (err) {
+        if (err instanceof CancelledError) throw err;
+        throw new Error(`post-processor ${pp.type} (${pp.label}) failed: ${messageOf(err)}`);
+      }
+      const keep = result.forceKeep ? true : (pp.keepInputArtifact ?? result.keepInput);
+      if (i === 0) keepBuilderArtifact ||= keep;
+      else if (keep) artifacts.push(prior);
+      else if (prior !== result.artifact) await destroy(prior, ctx);
+      prior = result.artifact;
+    }
+    artifacts.push(prior);
+  }
+  if (keepBuilderArtifact) artifacts.unshift(builderArtifact);
+  else if (!artifacts.includes(builderArtifact)) await destroy(builderArtifact, ctx);
+  return dedupe(artifacts);
+}
+
+async function destroy(artifact: Artifact, ctx: RunContext): Promise<void> {
+  ctx.ui.say(`Deleting the input artifact of the post-processor: ${artifact.id}`);
+  await artifact.destroy();
+}
+
+function dedupe(list: Artifact[]): Artifact[] {
+  return list.filter((a, i) => list.indexOf(a) === i);
+}

@@ -1,0 +1,19 @@
+import type { Communicator } from '../communicators/communicator.js';
+import type { BuildContext } from './plugin.js';
+import type { Step } from './steps.js';
+
+/** State every builder that provisions has: the communicator once connected. */
+export interface ConnectedState {
+  communicator?: Communicator;
+}
+
+/** Runs the template's provisioners over the state's communicator (Packer's StepProvision). */
+export function stepProvision<S extends ConnectedState>(build: BuildContext): Step<S> {
+  return {
+    name: 'provision',
+    async run(state) {
+      if (!state.communicator) throw new Error('internal: the provision step ran before a communicator was connected');
+      await build.provision(state.communicator);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { Communicator } from '../communicators/communicator.js';
+import type { PlannedProvisioner } from '../template/plan.js';
+import { formatElapsed } from './duration.js';
+import { CancelledError, messageOf, sleep } from './errors.js';
+import type { RunContext } from './plugin.js';
+
+/** Runs provisioners in template order with pause_before, max_retries and timeout. */
+export async function runProvisioners(provisioners: PlannedProvisioner[], communicator: Communicator, ctx: RunContext): Promise<void> {
+  for (const p of provisioners) {
+    if (p.pauseBeforeMs > 0) {
+      ctx.ui.say(`Pausing ${formatElapsed(p.pauseBeforeMs)} before the next provisioner...`);
+      await sleep(p.pauseBeforeMs, ctx.signal);
+    }
+    await runWithRetries(p, communicator, ctx);
+  }
+}
+
+async function runWithRetries(p: PlannedProvisioner, communicator: Communicator, ctx: RunContext): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await runOnce(p, communicator, ctx);
+      return;
+    } catch (err) {
+      if (err instanceof CancelledError || ctx.signal.aborted) throw err;
+      if (attempt >= p.maxRetries) throw new Error(`${p.type} provisioner (${p.label}) failed: ${messageOf(err)}`);
+      // Packer backs off between retries; so do we, a little, and it is cancellable.
+      const wait = Math.min(2000 * 2 ** attempt, 30_000);
+      ctx.ui.error(`${p.type} provisioner failed: ${messageOf(err)}\nRetrying (${attempt + 1} of ${p.maxRetries}) in ${formatElapsed(wait)}...`);
+      await sleep(wait, ctx.signal);
+    }
+  }
+}
+
+async function runOnce(p: PlannedProvisioner, communicator: Communicator, ctx: RunContext): Promise<void> {
+  ctx.log(`provisioner ${p.label} (${p.type}) starting`);
+  if (p.timeoutMs === undefined) return p.plugin.provision(p.config, { ...ctx, communicator });
+  const timer = new AbortController();
+  const handle = setTimeout(() => timer.abort(), p.timeoutMs);
+  const signal = AbortSignal.any([ctx.signal, timer.signal]);
+  try {
+    await p.plugin.provision(p.config, { ...ctx, signal, communicator });
+  } catch (err) {
+    if (timer.signal.aborted && !ctx.signal.aborted) throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);
+    throw err;
+  } finally {
+    clearTimeout(handle);
+  }
+  if (timer.signal.aborted && !ctx.signal.aborted) throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);
+}

@@ -1,0 +1,99 @@
+import { readFile, rename, stat, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { PostProcessor } from '../../core/plugin.js';
+import { UserError } from '../../core/errors.js';
+
+interface ManifestConfig {
+  output: string;
+  stripPath: boolean;
+  stripTime: boolean;
+  customData: Record<string, string>;
+}
+
+/** One build's record, in Packer's manifest format. */
+export interface ManifestBuild {
+  name: string;
+  builder_type: string;
+  build_time: number;
+  files: { name: string; size: number }[];
+  artifact_id: string;
+  packer_run_uuid: string;
+  custom_data: Record<string, string>;
+}
+
+interface Manifest {
+  builds: ManifestBuild[];
+  last_run_uuid: string;
+}
+
+// Builds in one run write the same manifest concurrently; writes to one file are queued.
+const queues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.then(task, task);
+  queues.set(key, next.catch(() => undefined));
+  return next;
+}
+
+/** Records each build's artifact in a JSON manifest, appending to an existing one. */
+export const manifestPostProcessor: PostProcessor<ManifestConfig> = {
+  kind: 'post-processor',
+  type: 'manifest',
+  accepts: 'any',
+  produces: 'input',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      output: { type: 'string', minLength: 1, default: 'packer-manifest.json' },
+      strip_path: { type: 'boolean', default: false },
+      strip_time: { type: 'boolean', default: false },
+      custom_data: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
+    },
+  },
+  prepare: (o) => ({ output: o.output as string, stripPath: o.strip_path as boolean, stripTime: o.strip_time as boolean, customData: o.custom_data as Record<string, string> }),
+  async process(config, artifact, ctx) {
+    const files = await Promise.all(
+      artifact.files.map(async (f) => ({ name: config.stripPath ? path.basename(f) : f, size: (await stat(f).catch(() => ({ size: 0 }))).size })),
+    );
+    const entry: ManifestBuild = {
+      name: ctx.buildName,
+      builder_type: ctx.buildType,
+      build_time: config.stripTime ? 0 : Math.floor(Date.now() / 1000),
+      files,
+      artifact_id: artifact.id,
+      packer_run_uuid: ctx.runUuid,
+      custom_data: config.customData,
+    };
+    const output = path.resolve(config.output);
+    await serialized(output, async () => {
+      const manifest = await readManifest(output);
+      manifest.builds.push(ctx.redact(entry));
+      manifest.last_run_uuid = ctx.runUuid;
+      await mkdir(path.dirname(output), { recursive: true });
+      const temp = `${output}.tmp-${process.pid}`;
+      await writeFile(temp, `${JSON.stringify(manifest, null, 2)}\n`);
+      await rename(temp, output);
+    });
+    ctx.ui.message(`Added build "${ctx.buildName}" to manifest ${config.output}`);
+    return { artifact, keepInput: true, forceKeep: true };
+  },
+};
+
+async function readManifest(file: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { builds: [], last_run_uuid: '' };
+    throw err;
+  }
+  try {
+    const parsed = JSON.parse(text) as Manifest;
+    if (!Array.isArray(parsed.builds)) throw new Error('no "builds" list');
+    return parsed;
+  } catch (err) {
+    throw new UserError(`the existing manifest ${file} is not a manifest (${(err as Error).message})`, 'move it aside or choose another "output"');
+  }
+}

@@ -1,0 +1,76 @@
+import { existsSync, statSync } from 'node:fs';
+import type { PrepareContext } from '../../core/plugin.js';
+
+/** Options shared by the shell-local provisioner and post-processor (Packer's names). */
+export interface ShellLocalConfig {
+  /** Inline commands, written to one temporary script. */
+  inline: string[] | undefined;
+  /** Script files, run one after another. */
+  scripts: string[];
+  environmentVars: [string, string][];
+  executeCommand: string[];
+  inlineShebang: string;
+  onlyOn: string[] | undefined;
+  validExitCodes: number[];
+  tempfileExtension: string;
+}
+
+const stringList = { type: 'array', items: { type: 'string' } };
+
+export const shellLocalSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    command: { type: 'string', description: '"echo hello"' },
+    inline: stringList,
+    script: { type: 'string' },
+    scripts: stringList,
+    environment_vars: stringList,
+    env: { type: 'object', additionalProperties: { type: 'string' } },
+    execute_command: { ...stringList, minItems: 1, default: ['/bin/sh', '-c', '{{.Vars}} {{.Script}}'] },
+    inline_shebang: { type: 'string', default: '/bin/sh -e' },
+    only_on: stringList,
+    use_linux_pathing: { type: 'boolean' },
+    valid_exit_codes: { type: 'array', items: { type: 'integer' }, default: [0] },
+    tempfile_extension: { type: 'string', default: '' },
+  },
+};
+
+export const shellLocalLateFields = { execute_command: ['Vars', 'Script', 'Command'] } as const;
+
+const KNOWN_OS = ['linux', 'darwin', 'windows', 'freebsd', 'openbsd', 'netbsd', 'solaris'];
+
+/** Checks the options every problem at once; exactly one of command, inline, script, scripts. */
+export function prepareShellLocal(o: Record<string, unknown>, ctx: PrepareContext): ShellLocalConfig {
+  const given = (['command', 'inline', 'script', 'scripts'] as const).filter((k) => o[k] !== undefined);
+  if (given.length === 0) ctx.problems.error([], 'needs one of "command", "inline", "script" or "scripts"', 'for example "inline": ["echo hello"]');
+  if (given.length > 1) ctx.problems.error([given[1]!], `"${given[0]}" and "${given[1]}" cannot be used together`, 'keep only one of command, inline, script and scripts');
+  const scripts = o.script !== undefined ? [o.script as string] : ((o.scripts as string[] | undefined) ?? []);
+  scripts.forEach((s, i) => {
+    const where = o.script !== undefined ? ['script'] : ['scripts', i];
+    if (!existsSync(s)) ctx.problems.error(where, `script "${s}" does not exist`, 'paths are relative to the directory boxwright runs in; {{template_dir}} gives the template\'s folder');
+    else if (!statSync(s).isFile()) ctx.problems.error(where, `script "${s}" is not a file`);
+  });
+  const environmentVars: [string, string][] = [];
+  ((o.environment_vars as string[] | undefined) ?? []).forEach((kv, i) => {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) ctx.problems.error(['environment_vars', i], `"${kv}" is not KEY=VALUE`, 'write "NAME=value"');
+    else environmentVars.push([kv.slice(0, eq), kv.slice(eq + 1)]);
+  });
+  for (const [k, v] of Object.entries((o.env as Record<string, string> | undefined) ?? {})) environmentVars.push([k, v]);
+  const onlyOn = o.only_on as string[] | undefined;
+  onlyOn?.forEach((os, i) => {
+    if (!KNOWN_OS.includes(os)) ctx.problems.error(['only_on', i], `"${os}" is not an operating system name`, `use Go's names: ${KNOWN_OS.join(', ')}`);
+  });
+  const inline = o.command !== undefined ? [o.command as string] : (o.inline as string[] | undefined);
+  return {
+    inline,
+    scripts,
+    environmentVars,
+    executeCommand: o.execute_command as string[],
+    inlineShebang: o.inline_shebang as string,
+    onlyOn,
+    validExitCodes: o.valid_exit_codes as number[],
+    tempfileExtension: o.tempfile_extension as string,
+  };
+}

@@ -1,0 +1,63 @@
+import path from 'node:path';
+import type { Redactor } from '../core/redact.js';
+import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
+import { Planner, type PlanEnvironment, type PlannedBuild, type Selection } from './plan.js';
+import { rootSchema } from './root-schema.js';
+import { checkSchema } from './schema.js';
+import { formatPath, JsonSource } from './source.js';
+import { resolveVariables, sensitiveValues, type VariableInputs, type Variables } from './variables.js';
+
+export interface ParsedTemplate {
+  source: JsonSource;
+  root: Record<string, unknown>;
+}
+
+export interface LoadRequest extends VariableInputs, Selection, PlanEnvironment {
+  templatePath: string;
+  /** Receives sensitive values as soon as they are known, so even error messages are redacted. */
+  redactor: Redactor;
+}
+
+export interface LoadedTemplate extends ParsedTemplate {
+  variables: Variables;
+  builds: PlannedBuild[];
+  /** Warnings worth printing before a build (ignored options, undeclared var-file keys). */
+  warnings: Diagnostic[];
+}
+
+/** Reads a template and checks its top level (syntax, known sections, shapes). */
+export function parseTemplate(templatePath: string, bag: DiagnosticBag): ParsedTemplate | undefined {
+  const source = JsonSource.read(templatePath, bag);
+  if (!source || bag.errors.length) return undefined;
+  const root = source.value();
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+    bag.add({ ...source.locate([]), message: 'a template must be a JSON object', hint: 'start with {"builders": [...]}' });
+    return undefined;
+  }
+  for (const problem of checkSchema(rootSchema, root)) {
+    bag.add({ ...source.locate(problem.path, problem.at), path: formatPath(problem.path), message: problem.message, hint: topLevelHint(problem.path, problem.message) ?? problem.hint });
+  }
+  return { source, root: root as Record<string, unknown> };
+}
+
+/** Parses, validates, resolves variables and plans the selected builds, reporting every problem at once. */
+export function loadTemplate(request: LoadRequest): LoadedTemplate {
+  const bag = new DiagnosticBag();
+  const parsed = parseTemplate(request.templatePath, bag);
+  if (!parsed) {
+    bag.throwIfErrors();
+    throw new Error('unreachable: a template that failed to parse produced no diagnostics');
+  }
+  const templateDir = path.dirname(path.resolve(request.cwd, request.templatePath));
+  const variables = resolveVariables(parsed.source, parsed.root, request, { env: (n) => request.env[n] ?? '', initTime: request.initTime, templateDir, pwd: request.cwd }, bag);
+  request.redactor.add(...sensitiveValues(variables));
+  const planner = new Planner(parsed.source, parsed.root, variables, request, bag);
+  const builds = planner.plan({ only: request.only, except: request.except });
+  bag.throwIfErrors();
+  return { ...parsed, variables, builds, warnings: bag.warnings };
+}
+
+function topLevelHint(path: (string | number)[], message: string): string | undefined {
+  if (path.length === 1 && path[0] === 'push' && message.startsWith('unknown option')) return 'Packer removed "push" in 1.4; boxwright does not support it';
+  return undefined;
+}

@@ -1,0 +1,361 @@
+import path from 'node:path';
+import type { CommunicatorType } from '../communicators/communicator.js';
+import { KIND_NAMES, type ArtifactKind } from '../core/artifact.js';
+import { parseGoDuration } from '../core/duration.js';
+import type { Builder, ConfigPath, PluginKind, PostProcessor, Provisioner } from '../core/plugin.js';
+import { DiagnosticBag, suggestion } from './diagnostics.js';
+import type { FunctionScope } from './interpolate/functions.js';
+import { TemplateError } from './interpolate/parse.js';
+import { render } from './interpolate/render.js';
+import type { PluginRegistry } from './registry.js';
+import { BUILDER_COMMON_KEYS, POST_PROCESSOR_COMMON_KEYS, postProcessorBlockSchema, PROVISIONER_COMMON_KEYS } from './root-schema.js';
+import { checkSchema } from './schema.js';
+import { formatPath, type JsonPath, type JsonSource } from './source.js';
+import type { Variables } from './variables.js';
+
+export interface PlannedProvisioner {
+  type: string;
+  /** Where it is in the template, for messages: provisioners[2]. */
+  label: string;
+  plugin: Provisioner;
+  config: unknown;
+  pauseBeforeMs: number;
+  maxRetries: number;
+  timeoutMs: number | undefined;
+}
+
+export interface PlannedPostProcessor {
+  type: string;
+  name: string;
+  label: string;
+  plugin: PostProcessor;
+  config: unknown;
+  keepInputArtifact: boolean | undefined;
+}
+
+/** One build, ready to run: typed configs only, no raw template JSON. */
+export interface PlannedBuild {
+  name: string;
+  type: string;
+  builder: Builder;
+  config: unknown;
+  communicator: CommunicatorType;
+  provisioners: PlannedProvisioner[];
+  errorCleanupProvisioner: PlannedProvisioner | undefined;
+  chains: PlannedPostProcessor[][];
+}
+
+export interface Selection {
+  only: string[];
+  except: string[];
+}
+
+/** What the loader needs to know about the run to render templates. */
+export interface PlanEnvironment {
+  registry: PluginRegistry;
+  initTime: Date;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+interface BuilderDecl {
+  index: number;
+  name: string;
+  type: string;
+  raw: Record<string, unknown>;
+}
+
+interface PostProcessorDecl {
+  path: JsonPath;
+  raw: Record<string, unknown>;
+  type: string;
+  name: string;
+}
+
+const KIND_WORD: Record<PluginKind, string> = { builder: 'builder', provisioner: 'provisioner', 'post-processor': 'post-processor' };
+
+/** Plans the selected builds of a parsed, schema-checked template. Problems go into `bag`. */
+export class Planner {
+  private readonly templateDir: string;
+
+  constructor(
+    private readonly source: JsonSource,
+    private readonly root: Record<string, unknown>,
+    private readonly variables: Variables,
+    private readonly env: PlanEnvironment,
+    private readonly bag: DiagnosticBag,
+  ) {
+    this.templateDir = path.dirname(path.resolve(env.cwd, source.file));
+  }
+
+  /** The builds named in the template, with names rendered ({{user}} allowed). */
+  builders(): BuilderDecl[] {
+    const list = Array.isArray(this.root.builders) ? this.root.builders : [];
+    const seen = new Map<string, number>();
+    const decls: BuilderDecl[] = [];
+    list.forEach((raw, index) => {
+      if (!isObject(raw) || typeof raw.type !== 'string') return;
+      const rawName = typeof raw.name === 'string' ? raw.name : raw.type;
+      const name = this.renderString(rawName, ['builders', index, typeof raw.name === 'string' ? 'name' : 'type'], this.scope()) ?? rawName;
+      if (seen.has(name)) {
+        this.bag.add({ ...this.source.locate(['builders', index]), path: `builders[${index}]`, message: `a second build is named "${name}" (builders[${seen.get(name)}] has that name)`, hint: 'give each builder of the same type a distinct "name"' });
+      }
+      seen.set(name, index);
+      decls.push({ index, name, type: raw.type, raw });
+    });
+    return decls;
+  }
+
+  /** Plans every selected build. */
+  plan(selection: Selection): PlannedBuild[] {
+    this.noteMinVersion();
+    const builders = this.builders();
+    const names = builders.map((b) => b.name);
+    const postProcessors = this.postProcessorChains(names);
+    const selected = this.select(builders, postProcessors.flat(), selection);
+    const provisionerList = Array.isArray(this.root.provisioners) ? this.root.provisioners : [];
+    this.checkBuildReferences(provisionerList, ['provisioners'], names);
+    const builds: PlannedBuild[] = [];
+    for (const decl of builders) {
+      // Like Packer, only the selected builds are prepared: a broken build that is not run does not block the others.
+      if (!selected.has(decl.name)) continue;
+      const planned = this.planBuild(decl, provisionerList, postProcessors, selection, names);
+      if (planned) builds.push(planned);
+    }
+    return builds;
+  }
+
+  private planBuild(decl: BuilderDecl, provisionerList: unknown[], chains: PostProcessorDecl[][], selection: Selection, names: string[]): PlannedBuild | undefined {
+    const builder = this.lookup('builder', decl.type, ['builders', decl.index, 'type']) as Builder | undefined;
+    let config: unknown;
+    let communicator: CommunicatorType = 'none';
+    if (builder) {
+      config = this.prepareBlock(builder, decl.raw, ['builders', decl.index], new Map(), BUILDER_COMMON_KEYS, decl);
+      if (config !== undefined) communicator = builder.communicator(config);
+    }
+
+    const provisioners: PlannedProvisioner[] = [];
+    provisionerList.forEach((raw, i) => {
+      if (!isObject(raw) || typeof raw.type !== 'string' || !appliesTo(raw, decl.name)) return;
+      const p = this.planProvisioner(raw, ['provisioners', i], `provisioners[${i}]`, decl, communicator, builder !== undefined && config !== undefined);
+      if (p) provisioners.push(p);
+    });
+    let errorCleanupProvisioner: PlannedProvisioner | undefined;
+    const ecp = this.root['error-cleanup-provisioner'];
+    if (isObject(ecp) && typeof ecp.type === 'string') {
+      this.checkBuildReferences([ecp], ['error-cleanup-provisioner'], names, true);
+      if (appliesTo(ecp, decl.name)) errorCleanupProvisioner = this.planProvisioner(ecp, ['error-cleanup-provisioner'], 'error-cleanup-provisioner', decl, communicator, builder !== undefined && config !== undefined);
+    }
+
+    const planned: PlannedPostProcessor[][] = [];
+    for (const chain of chains) {
+      const steps: PlannedPostProcessor[] = [];
+      let kind: ArtifactKind | undefined = builder?.produces;
+      for (const pp of chain) {
+        if (!appliesTo(pp.raw, decl.name) || selection.except.some((pattern) => globMatch(pattern, pp.name))) continue;
+        const plugin = this.lookup('post-processor', pp.type, [...pp.path, 'type']) as PostProcessor | undefined;
+        if (!plugin) {
+          kind = undefined;
+          continue;
+        }
+        if (kind && plugin.accepts !== 'any' && !plugin.accepts.includes(kind)) {
+          this.bag.add({
+            ...this.source.locate([...pp.path, 'type']),
+            path: formatPath([...pp.path, 'type']),
+            message: `post-processor "${pp.type}" cannot take what build "${decl.name}" gives it: ${KIND_NAMES[kind]}`,
+            hint: `${pp.type} takes ${plugin.accepts.map((k) => KIND_NAMES[k]).join(' or ')}; move it to a chain after a builder that makes that, or add "except": ["${decl.name}"]`,
+          });
+        }
+        if (kind) kind = plugin.produces === 'input' ? kind : plugin.produces;
+        const ppConfig = this.prepareBlock(plugin, pp.raw, pp.path, new Map(), POST_PROCESSOR_COMMON_KEYS, decl);
+        if (ppConfig === undefined) continue;
+        steps.push({ type: pp.type, name: pp.name, label: formatPath(pp.path), plugin, config: ppConfig, keepInputArtifact: typeof pp.raw.keep_input_artifact === 'boolean' ? pp.raw.keep_input_artifact : undefined });
+      }
+      if (steps.length) planned.push(steps);
+    }
+    if (!builder || config === undefined) return undefined;
+    return { name: decl.name, type: decl.type, builder, config, communicator, provisioners, errorCleanupProvisioner, chains: planned };
+  }
+
+  private planProvisioner(raw: Record<string, unknown>, blockPath: JsonPath, label: string, decl: BuilderDecl, communicator: CommunicatorType, builderOk: boolean): PlannedProvisioner | undefined {
+    const type = String(raw.type);
+    const plugin = this.lookup('provisioner', type, [...blockPath, 'type']) as Provisioner | undefined;
+    if (!plugin) return undefined;
+    if (plugin.needsCommunicator && builderOk && communicator === 'none') {
+      this.bag.add({ ...this.source.locate([...blockPath, 'type']), path: formatPath([...blockPath, 'type']), message: `the ${type} provisioner needs to reach the machine, but build "${decl.name}" has "communicator": "none"`, hint: `give the builder a communicator, use shell-local instead, or add "except": ["${decl.name}"]` });
+    }
+    // override.<build> replaces top-level options for that build (Packer's shallow merge).
+    const merged: Record<string, unknown> = { ...raw };
+    const keyPaths = new Map<string, JsonPath>();
+    const override = isObject(raw.override) ? raw.override[decl.name] : undefined;
+    if (isObject(override)) {
+      for (const [k, v] of Object.entries(override)) {
+        merged[k] = v;
+        keyPaths.set(k, [...blockPath, 'override', decl.name, k]);
+      }
+    }
+    const config = this.prepareBlock(plugin, merged, blockPath, keyPaths, PROVISIONER_COMMON_KEYS, decl);
+    if (config === undefined) return undefined;
+    const pause = typeof raw.pause_before === 'string' ? parseGoDuration(raw.pause_before) : undefined;
+    const timeout = typeof raw.timeout === 'string' ? parseGoDuration(raw.timeout) : undefined;
+    return { type, label, plugin, config, pauseBeforeMs: pause ?? 0, maxRetries: typeof raw.max_retries === 'number' ? raw.max_retries : 0, timeoutMs: timeout || undefined };
+  }
+
+  /** Interpolates, schema-checks and prepares one plugin block; undefined when it has errors. */
+  private prepareBlock(plugin: Builder | Provisioner | PostProcessor, raw: Record<string, unknown>, blockPath: JsonPath, keyPaths: Map<string, JsonPath>, reserved: Set<string>, decl: BuilderDecl): unknown {
+    const sourcePath = (p: ConfigPath): JsonPath => {
+      const [top, ...rest] = p;
+      const base = typeof top === 'string' && keyPaths.has(top) ? keyPaths.get(top)! : top === undefined ? blockPath : [...blockPath, top];
+      return [...base, ...rest];
+    };
+    const before = this.bag.errors.length;
+    const scope = this.scope(decl);
+    const options: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+      if (reserved.has(key) || key.startsWith('_')) continue;
+      const deferred = new Set(plugin.lateFields?.[key] ?? []);
+      options[key] = this.renderValue(value, [key], sourcePath, scope, deferred);
+    }
+    for (const problem of checkSchema(plugin.schema, options)) {
+      const at = sourcePath(problem.path);
+      this.bag.add({ ...this.source.locate(at, problem.at), path: formatPath(at), message: problem.message, hint: problem.hint });
+    }
+    if (this.bag.errors.length > before) return undefined;
+    const problems = {
+      error: (p: ConfigPath, message: string, hint?: string) => this.bag.add({ ...this.source.locate(sourcePath(p)), path: formatPath(sourcePath(p)), message, hint }),
+      warn: (p: ConfigPath, message: string, hint?: string) => this.bag.add({ ...this.source.locate(sourcePath(p)), path: formatPath(sourcePath(p)), message, hint, severity: 'warning' }),
+    };
+    const config = plugin.prepare(options, { problems, templateDir: this.templateDir, buildName: decl.name, buildType: decl.type });
+    return this.bag.errors.length > before ? undefined : config;
+  }
+
+  private renderValue(value: unknown, configPath: ConfigPath, sourcePath: (p: ConfigPath) => JsonPath, scope: FunctionScope, deferred: Set<string>): unknown {
+    if (typeof value === 'string') return this.renderString(value, sourcePath(configPath), scope, deferred) ?? value;
+    if (Array.isArray(value)) return value.map((v, i) => this.renderValue(v, [...configPath, i], sourcePath, scope, deferred));
+    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.renderValue(v, [...configPath, k], sourcePath, scope, deferred)]));
+    return value;
+  }
+
+  private renderString(text: string, at: JsonPath, scope: FunctionScope, deferred?: Set<string>): string | undefined {
+    try {
+      return render(text, { scope, deferred });
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      this.bag.add({ ...this.source.locate(at, 'value', err.offset), path: formatPath(at), message: err.message, hint: err.hint });
+      return undefined;
+    }
+  }
+
+  private scope(decl?: { name: string; type: string }): FunctionScope {
+    const vars = this.variables;
+    return {
+      section: 'template',
+      // A required variable with no value is reported once, by the variables pass.
+      userVariable: (n) => vars.values.get(n) ?? (vars.declared.has(n) ? '' : undefined),
+      variableNames: () => [...vars.declared.keys()],
+      env: (n) => this.env.env[n] ?? '',
+      initTime: this.env.initTime,
+      templateDir: this.templateDir,
+      pwd: this.env.cwd,
+      buildName: decl?.name,
+      buildType: decl?.type,
+    };
+  }
+
+  private lookup(kind: PluginKind, type: string, at: JsonPath): Builder | Provisioner | PostProcessor | undefined {
+    const reg = this.env.registry;
+    const plugin = kind === 'builder' ? reg.builder(type) : kind === 'provisioner' ? reg.provisioner(type) : reg.postProcessor(type);
+    if (plugin) return plugin;
+    const implemented = reg.implemented(kind);
+    if (reg.planned(kind).includes(type)) {
+      this.bag.add({ ...this.source.locate(at), path: formatPath(at), message: `${KIND_WORD[kind]} type "${type}" is not supported by boxwright yet`, hint: `supported ${KIND_WORD[kind]} types: ${implemented.join(', ')}` });
+    } else {
+      this.bag.add({ ...this.source.locate(at), path: formatPath(at), message: `unknown ${KIND_WORD[kind]} type "${type}"`, hint: suggestion(type, [...implemented, ...reg.planned(kind)]) });
+    }
+    return undefined;
+  }
+
+  /** Parses "post-processors": strings, objects and nested lists (chains). */
+  private postProcessorChains(buildNames: string[]): PostProcessorDecl[][] {
+    const list = this.root['post-processors'];
+    if (!Array.isArray(list)) return [];
+    const chains: PostProcessorDecl[][] = [];
+    const one = (raw: unknown, p: JsonPath): PostProcessorDecl | undefined => {
+      const obj = typeof raw === 'string' ? { type: raw } : raw;
+      if (!isObject(obj)) {
+        this.bag.add({ ...this.source.locate(p), path: formatPath(p), message: 'a post-processor must be a type name ("manifest") or an object with "type"', hint: 'a list inside "post-processors" is a chain; lists cannot nest deeper' });
+        return undefined;
+      }
+      for (const problem of checkSchema(postProcessorBlockSchema, obj)) {
+        const at = [...p, ...problem.path];
+        this.bag.add({ ...this.source.locate(at, problem.at), path: formatPath(at), message: problem.message, hint: problem.hint });
+      }
+      if (typeof obj.type !== 'string') return undefined;
+      return { path: p, raw: obj, type: obj.type, name: typeof obj.name === 'string' ? obj.name : obj.type };
+    };
+    list.forEach((entry, i) => {
+      const chain = Array.isArray(entry) ? entry.map((e, j) => one(e, ['post-processors', i, j])) : [one(entry, ['post-processors', i])];
+      const decls = chain.filter((d): d is PostProcessorDecl => d !== undefined);
+      for (const d of decls) this.checkBuildReferences([d.raw], d.path, buildNames, true);
+      chains.push(decls);
+    });
+    return chains;
+  }
+
+  /** only/except/override in blocks must name existing builds. */
+  private checkBuildReferences(blocks: unknown[], base: JsonPath, names: string[], single = false): void {
+    blocks.forEach((block, i) => {
+      if (!isObject(block)) return;
+      const blockPath = single ? base : [...base, i];
+      for (const key of ['only', 'except'] as const) {
+        const list = block[key];
+        if (!Array.isArray(list)) continue;
+        list.forEach((name, j) => {
+          if (typeof name === 'string' && !names.includes(name)) this.bag.add({ ...this.source.locate([...blockPath, key, j]), path: formatPath([...blockPath, key, j]), message: `"${key}" names build "${name}", but there is no such build`, hint: suggestion(name, names, 'a build name:') });
+        });
+      }
+      if (isObject(block.override)) {
+        for (const name of Object.keys(block.override)) {
+          if (!names.includes(name)) this.bag.add({ ...this.source.locate([...blockPath, 'override', name], 'key'), path: formatPath([...blockPath, 'override', name]), message: `"override" names build "${name}", but there is no such build`, hint: suggestion(name, names, 'a build name:') });
+        }
+      }
+    });
+  }
+
+  /** Applies -only/-except; a pattern that matches nothing is an error (Packer silently builds nothing). */
+  private select(builders: BuilderDecl[], postProcessors: PostProcessorDecl[], selection: Selection): Set<string> {
+    const names = builders.map((b) => b.name);
+    for (const pattern of selection.only) {
+      if (!names.some((n) => globMatch(pattern, n))) this.bag.add({ path: '-only', message: `"${pattern}" matches no build`, hint: `builds in this template: ${names.join(', ')}` });
+    }
+    for (const pattern of selection.except) {
+      if (!names.some((n) => globMatch(pattern, n)) && !postProcessors.some((p) => globMatch(pattern, p.name))) this.bag.add({ path: '-except', message: `"${pattern}" matches no build or post-processor`, hint: `builds in this template: ${names.join(', ')}` });
+    }
+    const chosen = names.filter((n) => (selection.only.length === 0 || selection.only.some((p) => globMatch(p, n))) && !selection.except.some((p) => globMatch(p, n)));
+    if (chosen.length === 0 && names.length > 0 && this.bag.errors.length === 0) this.bag.add({ path: '-only/-except', message: 'together they select no build', hint: `builds in this template: ${names.join(', ')}` });
+    return new Set(chosen);
+  }
+
+  private noteMinVersion(): void {
+    if (typeof this.root.min_packer_version === 'string') {
+      this.bag.add({ ...this.source.locate(['min_packer_version']), path: 'min_packer_version', severity: 'warning', message: `min_packer_version "${this.root.min_packer_version}" is accepted and ignored`, hint: 'boxwright reads Packer 1.6 JSON templates whatever version they ask for' });
+    }
+  }
+}
+
+/** True when a block's only/except let it run for `build`. */
+export function appliesTo(block: Record<string, unknown>, build: string): boolean {
+  if (Array.isArray(block.only) && !block.only.includes(build)) return false;
+  if (Array.isArray(block.except) && block.except.includes(build)) return false;
+  return true;
+}
+
+/** Matches Packer's -only/-except globs: * and ? wildcards, the rest literal. */
+export function globMatch(pattern: string, name: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+  return re.test(name);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
