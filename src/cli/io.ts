@@ -26,5 +26,7 @@ export function makeOutput(io: CliIo, flags: OutputFlags, redactor = new Redacto
 
 /** Prints problems: errors to stderr, then a count. */
 export function printDiagnostics(output: Output, diagnostics: Diagnostic[]): void {
-  for (const d of diagnostics) output.plain(formatDiagnostic(d), d.severity === 'error' ? 'stderr' : 'stdout');
+  // Command-line problems first, then file order, so the list reads top to bottom.
+  const sorted = [...diagnostics].sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  for (const d of sorted) output.plain(formatDiagnostic(d), d.severity === 'error' ? 'stderr' : 'stdout');
 }

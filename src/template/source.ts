@@ -76,12 +76,12 @@ export class JsonSource {
    * Where a problem at `path` should point. For a property, `at: 'key'` points at its
    * name (unknown keys), otherwise at its value.
    */
-  locate(path: JsonPath, at: 'key' | 'value' = 'value', innerOffset = 0): Pick<Diagnostic, 'file' | 'line' | 'column'> {
+  locate(path: JsonPath, at: 'key' | 'value' = 'value', innerOffset?: number): Pick<Diagnostic, 'file' | 'line' | 'column'> {
     const node = this.nodeAt(path);
     if (!node) return { file: this.file, line: 1, column: 1 };
     let offset = node.offset;
     if (at === 'key' && node.parent?.type === 'property') offset = node.parent.children![0]!.offset;
-    if (innerOffset && node.type === 'string') offset += 1 + this.rawIndex(node.offset + 1, innerOffset);
+    if (innerOffset !== undefined && node.type === 'string') offset += 1 + this.rawIndex(node.offset + 1, innerOffset);
     return { file: this.file, ...this.position(offset) };
   }
 

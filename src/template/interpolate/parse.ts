@@ -57,6 +57,7 @@ export function parseTemplate(text: string): Segment[] {
     }
     if (literal) segments.push({ kind: 'text', text: literal });
     const close = findClose(text, inner);
+    if (close === UNTERMINATED_STRING) throw new TemplateError('unterminated string in action', open, 'close the string with the same quote that opened it');
     if (close < 0) throw new TemplateError('unclosed action: "{{" has no matching "}}"', open, 'close every {{ with }}');
     let bodyEnd = close;
     let trimAfter = false;
@@ -80,6 +81,8 @@ export function parseTemplate(text: string): Segment[] {
   return segments;
 }
 
+const UNTERMINATED_STRING = -2;
+
 /** Finds the "}}" that ends the action, skipping quoted strings that may contain it. */
 function findClose(text: string, from: number): number {
   let i = from;
@@ -88,9 +91,10 @@ function findClose(text: string, from: number): number {
     if (ch === '"') {
       i++;
       while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      if (i >= text.length) return UNTERMINATED_STRING;
     } else if (ch === '`') {
       i = text.indexOf('`', i + 1);
-      if (i < 0) return -1;
+      if (i < 0) return UNTERMINATED_STRING;
     } else if (text.startsWith('}}', i)) {
       return i;
     }

@@ -28,8 +28,13 @@ export function render(text: string, options: RenderOptions): string {
     if (segment.kind === 'text') {
       out += segment.text;
     } else if (segment.pipeline) {
-      if (usesDeferredField(segment.pipeline, options)) out += segment.source;
-      else out += String(evaluatePipeline(segment.pipeline, options, segment.offset));
+      if (usesDeferredField(segment.pipeline, options)) {
+        // Kept for later, but its shape is checked now so that mistakes show at validate time.
+        checkPipeline(segment.pipeline, segment.offset, options);
+        out += segment.source;
+      } else {
+        out += String(evaluatePipeline(segment.pipeline, options, segment.offset));
+      }
     }
   }
   return out;
@@ -41,6 +46,25 @@ function usesDeferredField(pipeline: Pipeline, options: RenderOptions): boolean 
   const visit = (p: Pipeline): boolean =>
     p.some((cmd) => cmd.operands.some((op) => (op.kind === 'field' && deferred.has(op.name) && !(options.fields && op.name in options.fields)) || (op.kind === 'pipeline' && visit(op.pipeline))));
   return visit(pipeline);
+}
+
+/** Static checks of an action kept for later: functions exist with the right arity, fields are known. */
+function checkPipeline(pipeline: Pipeline, actionOffset: number, options: RenderOptions): void {
+  pipeline.forEach((command, index) => {
+    const [head, ...rest] = command.operands;
+    if (head!.kind === 'ident') {
+      const fn = FUNCTIONS[head!.name];
+      if (!fn) return void callFunction(head!.name, [], options.scope, head!.offset);
+      const count = rest.length + (index > 0 ? 1 : 0);
+      if (count < fn.params.length - (fn.optional ?? 0) || count > fn.params.length) throw new TemplateError(`${head!.name} takes ${fn.params.length} argument(s), got ${count}`, head!.offset, usage(head!.name));
+    } else if (rest.length > 0 || index > 0) {
+      throw new TemplateError('only a function can take arguments', actionOffset, 'put the function first: {{ lower .Name }}, or pipe into it: {{ .Name | lower }}');
+    }
+    for (const op of command.operands) {
+      if (op.kind === 'pipeline') checkPipeline(op.pipeline, actionOffset, options);
+      if (op.kind === 'field' && !(options.deferred?.has(op.name) || (options.fields && op.name in options.fields))) evaluateOperand(op, options, actionOffset);
+    }
+  });
 }
 
 function evaluatePipeline(pipeline: Pipeline, options: RenderOptions, actionOffset: number): Value {

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { afterEach } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+/** Collects what a stream receives, as text. */
+export class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, for assertions that do not care which. */
+  all: string;
+}
+
+/** Runs the CLI in this process with captured output, in `cwd`. */
+export async function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string }): Promise<CliRun> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const stdin = new PassThrough();
+  stdin.end(options.stdin ?? '');
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env };
+  const code = await main(args, { stdout, stderr, stdin, env, cwd: options.cwd });
+  return { code, stdout: stdout.text, stderr: stderr.text, all: stdout.text + stderr.text };
+}
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory removed after the test. */
+export function tempDir(prefix = 'boxwright-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Writes a template (object or raw text) into `dir` and returns its path. */
+export function writeTemplate(dir: string, template: unknown, name = 'template.json'): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, typeof template === 'string' ? template : JSON.stringify(template, null, 2));
+  return file;
+}

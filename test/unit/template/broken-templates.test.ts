@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { loadText, marked } from '../../support/validate.js';
+
+/**
+ * Each case is a broken template with `@@` where the error must point, and the words the
+ * message must contain. Every case must produce exactly that error at exactly that place.
+ */
+const cases: [name: string, template: string, message: string][] = [
+  ['trailing comma', '{"builders": [{"type": "null"}],@@}', 'invalid JSON'],
+  ['single-quoted string', "{\"builders\": [{\"type\": @@'null'}]}", 'unexpected character'],
+  ['missing comma between entries', '{"builders": [{"type": "null"}]\n @@"variables": {}}', 'expected "," between entries'],
+  ['unterminated object', '{"builders": [{"type": "null"}]@@', 'expected "}" to close the object'],
+  ['unknown top-level key', '{"builders": [{"type": "null"}], @@"provisoners": []}', 'unknown option "provisoners"'.replace('provisioners', 'provisoners')],
+  ['builders missing', '@@{"variables": {}}', 'missing required option "builders"'],
+  ['builders not a list', '{"builders": @@{"type": "null"}}', 'must be a list'],
+  ['empty builders', '{"builders": @@[]}', 'needs at least 1 item'],
+  ['builder without type', '{"builders": [@@{"name": "x"}]}', 'missing required option "type"'],
+  ['builder type is a number', '{"builders": [{"type": @@3}]}', 'unknown builder type "3"'],
+  ['unknown builder type', '{"builders": [{"type": @@"nul"}]}', 'unknown builder type "nul"'],
+  ['builder not supported yet', '{"builders": [{"type": @@"qemu"}]}', 'builder type "qemu" is not supported by boxwright yet'],
+  ['duplicate build names', '{"builders": [{"type": "null"}, @@{"type": "null"}]}', 'a second build is named "null"'],
+  ['unknown builder option', '{"builders": [{"type": "file", "target": "t", "content": "", @@"contnet": "x"}]}', 'unknown option "contnet"'],
+  ['missing builder option', '{"builders": [@@{"type": "file", "content": "x"}]}', 'missing required option "target"'],
+  ['file builder with source and content', '{"builders": [{"type": "file", "target": "t", "source": "template.json", "content": @@"x"}]}', '"source" and "content" cannot be used together'],
+  ['file builder source missing', '{"builders": [{"type": "file", "target": "t", "source": @@"nope.txt"}]}', '"nope.txt" does not exist'],
+  ['null builder ssh not yet', '{"builders": [{"type": "null", "communicator": @@"ssh"}]}', 'ssh communicator is not supported by boxwright yet'],
+  ['null builder unknown communicator', '{"builders": [{"type": "null", "communicator": @@"winrn"}]}', 'is not allowed here'],
+  ['variables not an object', '{"variables": @@["a"], "builders": [{"type": "null"}]}', 'must be an object'],
+  ['variable default is a list', '{"variables": {"a": @@[1]}, "builders": [{"type": "null"}]}', 'must be a string or a number or true or false or null'],
+  ['required variable without value', '{"variables": {@@"region": null}, "builders": [{"type": "null"}]}', 'required variable "region" has no value'],
+  ['sensitive variable not declared', '{"variables": {"a": "1"}, "sensitive-variables": [@@"b"], "builders": [{"type": "null"}]}', '"b" is listed as sensitive but is not declared'],
+  ['env outside variables', '{"builders": [{"type": "file", "target": "t", "content": "{{@@env `HOME`}}"}]}', 'env may only be used in the default value of a variable'],
+  ['undeclared user variable', '{"builders": [{"type": "file", "target": "t", "content": "x {{ @@user `nope` }}"}]}', 'user variable "nope" is not declared'],
+  ['unknown function', '{"builders": [{"type": "file", "target": "t", "content": "{{ @@timestmp }}"}]}', 'unknown function "timestmp"'],
+  ['unclosed action', '{"builders": [{"type": "file", "target": "t", "content": "{{ timestamp"}]}', 'unclosed action'],
+  ['unknown field', '{"builders": [{"type": "file", "target": "t", "content": "{{ @@.HTTPIPP }}"}]}', 'unknown field .HTTPIPP'],
+  ['late field where it is not filled in', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["{{ @@.Script }}"]}]}', '.Script is not available in this option'],
+  ['wrong arity', '{"builders": [{"type": "file", "target": "t", "content": "{{ @@split `a` }}"}]}', 'split takes 3 argument(s), got 1'],
+  ['provisioners not a list', '{"builders": [{"type": "null"}], "provisioners": @@{"type": "shell-local"}}', 'must be a list'],
+  ['provisioner without type', '{"builders": [{"type": "null"}], "provisioners": [@@{"inline": ["x"]}]}', 'missing required option "type"'],
+  ['unknown provisioner type', '{"builders": [{"type": "null"}], "provisioners": [{"type": @@"shel-local", "inline": ["x"]}]}', 'unknown provisioner type "shel-local"'],
+  ['provisioner not supported yet', '{"builders": [{"type": "null"}], "provisioners": [{"type": @@"ansible", "playbook_file": "x"}]}', 'provisioner type "ansible" is not supported by boxwright yet'],
+  ['shell-local inline not a list', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": @@"echo hi"}]}', 'must be a list'],
+  ['shell-local with nothing to run', '{"builders": [{"type": "null"}], "provisioners": [@@{"type": "shell-local"}]}', 'needs one of "command", "inline", "script" or "scripts"'],
+  ['shell-local inline and script', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "script": @@"template.json"}]}', '"inline" and "script" cannot be used together'],
+  ['shell-local script missing', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "scripts": ["template.json", @@"missing.sh"]}]}', 'script "missing.sh" does not exist'],
+  ['shell-local environment_vars malformed', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "environment_vars": ["A=1", @@"B"]}]}', '"B" is not KEY=VALUE'],
+  ['shell-local valid_exit_codes not numbers', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "valid_exit_codes": [@@"zero"]}]}', 'must be a whole number'],
+  ['shell-local only_on unknown OS', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "only_on": [@@"linuxx"]}]}', '"linuxx" is not an operating system name'],
+  ['pause_before not a duration', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "pause_before": @@"10 seconds"}]}', 'is not a duration'],
+  ['timeout not a duration', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "timeout": @@"soon"}]}', 'is not a duration'],
+  ['max_retries negative', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "max_retries": @@-1}]}', 'must be >= 0'],
+  ['only names a missing build', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "only": [@@"nul"]}]}', '"only" names build "nul", but there is no such build'],
+  ['except names a missing build', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "except": [@@"docker"]}]}', '"except" names build "docker"'],
+  ['override names a missing build', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "override": {@@"vbox": {"inline": ["y"]}}}]}', '"override" names build "vbox"'],
+  ['override with a bad option', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "override": {"null": {@@"inlin": ["y"]}}}]}', 'unknown option "inlin"'],
+  ['post-processor of a wrong shape', '{"builders": [{"type": "null"}], "post-processors": [@@42]}', 'a post-processor must be a type name'],
+  ['post-processor chains nested too deep', '{"builders": [{"type": "null"}], "post-processors": [[@@["manifest"]]]}', 'a post-processor must be a type name'],
+  ['unknown post-processor type', '{"builders": [{"type": "null"}], "post-processors": [@@"manifets"]}', 'unknown post-processor type "manifets"'],
+  ['post-processor not supported yet', '{"builders": [{"type": "null"}], "post-processors": [{"type": @@"vagrant"}]}', 'post-processor type "vagrant" is not supported by boxwright yet'],
+  ['post-processor that cannot take the artifact', '{"builders": [{"type": "null"}], "post-processors": [{"type": @@"checksum"}]}', 'post-processor "checksum" cannot take what build "null" gives it'],
+  ['post-processor option of a wrong type', '{"builders": [{"type": "null"}], "post-processors": [{"type": "manifest", "strip_path": @@"yes"}]}', 'must be true or false'],
+  ['keep_input_artifact not a boolean', '{"builders": [{"type": "null"}], "post-processors": [{"type": "manifest", "keep_input_artifact": @@"no"}]}', 'must be true or false'],
+  ['checksum type unknown', '{"builders": [{"type": "file", "target": "t", "content": ""}], "post-processors": [{"type": "checksum", "checksum_types": [@@"sha257"]}]}', 'the string "sha257" is not allowed here'],
+  ['error-cleanup-provisioner without type', '{"builders": [{"type": "null"}], "error-cleanup-provisioner": @@{"inline": ["x"]}}', 'missing required option "type"'],
+  ['breakpoint option misspelled', '{"builders": [{"type": "null"}], "provisioners": [{"type": "breakpoint", @@"nots": "x"}]}', 'unknown option "nots"'],
+  ['push section', '{"builders": [{"type": "null"}], @@"push": {}}', 'unknown option "push"'],
+  ['template is not an object', '@@["builders"]', 'a template must be a JSON object'],
+];
+
+/** Cases whose marker is implied: the error points at the template string, at the action. */
+function withImpliedMarker(template: string): string {
+  if (template.includes('@@')) return template;
+  const at = template.indexOf('{{');
+  return `${template.slice(0, at)}@@${template.slice(at)}`;
+}
+
+describe('validation of broken templates', () => {
+  it('has at least 40 distinct mistakes', () => {
+    expect(new Set(cases.map((c) => c[0])).size).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(cases)('%s', (_name, template, message) => {
+    const { text, line, column } = marked(withImpliedMarker(template));
+    const { diagnostics, file } = loadText(text);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const match = errors.find((d) => d.message.includes(message));
+    expect(match, `no error containing ${JSON.stringify(message)} in:\n${errors.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n')}`).toBeDefined();
+    expect({ file: match!.file, line: match!.line, column: match!.column }).toEqual({ file, line, column });
+  });
+});
+
+describe('validation reports', () => {
+  it('reports every problem at once, not just the first', () => {
+    const { diagnostics } = loadText('{"builders": [{"type": "nul"}, {"type": "file", "target": "t", "content": "{{ nope }}"}], "provisioners": [{"type": "shell-local"}], "post-processors": ["manifets"]}');
+    expect(diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining('unknown builder type "nul"'), expect.stringContaining('unknown function "nope"'), expect.stringContaining('needs one of'), expect.stringContaining('unknown post-processor type "manifets"')]),
+    );
+  });
+
+  it('suggests the nearest allowed value for an enum', () => {
+    const { diagnostics } = loadText('{"builders": [{"type": "file", "target": "t", "content": ""}], "post-processors": [{"type": "checksum", "checksum_types": ["sha257"]}]}');
+    expect(diagnostics[0]!.hint).toBe('did you mean "sha256"?');
+  });
+
+  it('gives the JSON path and a hint with each problem', () => {
+    const { diagnostics } = loadText('{"builders": [{"type": "file", "target": "t", "contnet": "x"}]}');
+    const d = diagnostics.find((x) => x.message.includes('contnet'))!;
+    expect(d.path).toBe('builders[0].contnet');
+    expect(d.hint).toBe('did you mean "content"?');
+  });
+
+  it('points into a template string at the failing action, past escapes', () => {
+    const { text, line, column } = marked('{"builders": [{"type": "file", "target": "t", "content": "a\\"b\\u0041 {{ @@nope }}"}]}');
+    const { diagnostics } = loadText(text);
+    expect(diagnostics.find((d) => d.message.includes('nope'))).toMatchObject({ line, column });
+  });
+
+  it('notes min_packer_version as accepted and ignored, without failing', () => {
+    const { loaded, diagnostics } = loadText('{"min_packer_version": "1.5.0", "builders": [{"type": "null"}]}');
+    expect(loaded).toBeDefined();
+    expect(diagnostics.find((d) => d.severity === 'warning')?.message).toContain('min_packer_version "1.5.0" is accepted and ignored');
+  });
+
+  it('accepts keys that start with an underscore as comments', () => {
+    const { loaded } = loadText('{"_comment": "x", "builders": [{"type": "null", "_note": "y"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "_why": "z"}]}');
+    expect(loaded?.builds).toHaveLength(1);
+  });
+});
