@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { createColors } from 'picocolors';
 import type { DebugLog } from './log.js';
 import type { Redactor } from './redact.js';
 
@@ -22,6 +22,8 @@ export interface Streams {
 }
 
 type Paint = (s: string) => string;
+// Colours are always built; Output decides per run whether to use them (-color, TTY, NO_COLOR).
+const pc = createColors(true);
 // Packer's build colours, in Packer's order.
 const BUILD_COLORS: Paint[] = [pc.green, pc.cyan, pc.magenta, pc.yellow, pc.blue];
 

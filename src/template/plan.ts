@@ -194,11 +194,28 @@ export class Planner {
         keyPaths.set(k, [...blockPath, 'override', decl.name, k]);
       }
     }
+    const scope = this.scope(decl);
+    const durationOf = (key: 'pause_before' | 'timeout'): number | undefined => {
+      if (typeof raw[key] !== 'string') return undefined;
+      const text = this.renderString(raw[key], [...blockPath, key], scope);
+      if (text === undefined) return undefined;
+      const ms = parseGoDuration(text);
+      if (ms === undefined) this.bag.add({ ...this.source.locate([...blockPath, key]), path: formatPath([...blockPath, key]), message: `the string ${JSON.stringify(text)} is not a duration`, hint: 'write a Go duration such as "30s", "5m" or "1h30m"' });
+      return ms;
+    };
+    const pauseBeforeMs = durationOf('pause_before') ?? 0;
+    const timeoutMs = durationOf('timeout') || undefined;
+    let maxRetries = 0;
+    if (raw.max_retries !== undefined) {
+      const text = this.renderString(String(raw.max_retries), [...blockPath, 'max_retries'], scope);
+      maxRetries = Number(text);
+      if (text !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
+        this.bag.add({ ...this.source.locate([...blockPath, 'max_retries']), path: formatPath([...blockPath, 'max_retries']), message: `max_retries must be a whole number, 0 or more, not ${JSON.stringify(text)}` });
+      }
+    }
     const config = this.prepareBlock(plugin, merged, blockPath, keyPaths, PROVISIONER_COMMON_KEYS, decl);
     if (config === undefined) return undefined;
-    const pause = typeof raw.pause_before === 'string' ? parseGoDuration(raw.pause_before) : undefined;
-    const timeout = typeof raw.timeout === 'string' ? parseGoDuration(raw.timeout) : undefined;
-    return { type, label, plugin, config, pauseBeforeMs: pause ?? 0, maxRetries: typeof raw.max_retries === 'number' ? raw.max_retries : 0, timeoutMs: timeout || undefined };
+    return { type, label, plugin, config, pauseBeforeMs, maxRetries, timeoutMs };
   }
 
   /** Interpolates, schema-checks and prepares one plugin block; undefined when it has errors. */

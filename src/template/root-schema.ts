@@ -1,6 +1,7 @@
 /** JSON Schema of a Packer 1.6 JSON template's top level and the keys every block shares. */
 const names = { type: 'array', items: { type: 'string' } };
-const duration = { type: 'string', format: 'duration' };
+// Checked again after interpolation by the planner: they may hold {{user `x`}}.
+const duration = { type: 'string' };
 
 export const PROVISIONER_COMMON_KEYS = new Set(['type', 'only', 'except', 'override', 'pause_before', 'max_retries', 'timeout']);
 export const BUILDER_COMMON_KEYS = new Set(['type', 'name']);
@@ -15,7 +16,7 @@ export const provisionerBlockSchema = {
     except: names,
     override: { type: 'object', additionalProperties: { type: 'object' } },
     pause_before: duration,
-    max_retries: { type: 'integer', minimum: 0 },
+    max_retries: { type: ['integer', 'string'] },
     timeout: duration,
   },
 };

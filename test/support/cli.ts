@@ -29,7 +29,15 @@ export async function runCli(args: string[], options: { cwd: string; env?: NodeJ
   const stdin = new PassThrough();
   stdin.end(options.stdin ?? '');
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env };
-  const code = await main(args, { stdout, stderr, stdin, env, cwd: options.cwd });
+  // Relative paths in templates resolve against the process's directory, as for a user.
+  const previous = process.cwd();
+  process.chdir(options.cwd);
+  let code: number;
+  try {
+    code = await main(args, { stdout, stderr, stdin, env, cwd: options.cwd });
+  } finally {
+    process.chdir(previous);
+  }
   return { code, stdout: stdout.text, stderr: stderr.text, all: stdout.text + stderr.text };
 }
 

@@ -49,7 +49,7 @@ const cases: [name: string, template: string, message: string][] = [
   ['shell-local only_on unknown OS', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "only_on": [@@"linuxx"]}]}', '"linuxx" is not an operating system name'],
   ['pause_before not a duration', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "pause_before": @@"10 seconds"}]}', 'is not a duration'],
   ['timeout not a duration', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "timeout": @@"soon"}]}', 'is not a duration'],
-  ['max_retries negative', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "max_retries": @@-1}]}', 'must be >= 0'],
+  ['max_retries negative', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "max_retries": @@-1}]}', 'max_retries must be a whole number, 0 or more'],
   ['only names a missing build', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "only": [@@"nul"]}]}', '"only" names build "nul", but there is no such build'],
   ['except names a missing build', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "except": [@@"docker"]}]}', '"except" names build "docker"'],
   ['override names a missing build', '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "override": {@@"vbox": {"inline": ["y"]}}}]}', '"override" names build "vbox"'],
