@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir, writeTemplate } from '../support/cli.js';
+
+const BIN = path.resolve(__dirname, '../../bin/boxwright');
+
+interface Running {
+  exit: Promise<{ code: number | null; output: string }>;
+  signal(sig: NodeJS.Signals): void;
+}
+
+/** Starts the compiled CLI as a real child process, as a user's shell would. */
+function start(args: string[], cwd: string): Running {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  return {
+    exit: new Promise((resolve) => child.on('close', (code) => resolve({ code, output }))),
+    signal: (sig) => child.kill(sig),
+  };
+}
+
+async function waitForFile(file: string, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!existsSync(file) || readFileSync(file, 'utf8').trim() === '') {
+    if (Date.now() > until) throw new Error(`${file} did not appear`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True if the process is still there after up to 3 s: orphans are reaped by init a moment after they die. */
+async function alive(pid: number): Promise<boolean> {
+  const until = Date.now() + 3000;
+  while (exists(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  return exists(pid);
+}
+
+describe('Ctrl-C', () => {
+  it('first SIGINT cancels: the running command gets SIGTERM, temp files go, later steps do not run, exit 1', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'null' }],
+      provisioners: [
+        // The script records its pid and path, then sleeps in the foreground; its trap proves the signal arrived.
+        { type: 'shell-local', inline: ["trap 'echo TERM > got-term; exit 143' TERM", 'echo "$0" > script-path', 'sleep 30 & echo $! > sleep-pid', 'echo $$ > shell-pid', 'wait'] },
+        { type: 'shell-local', inline: ['touch must-not-run'] },
+      ],
+    });
+    const run = start(['build', t], dir);
+    await waitForFile(path.join(dir, 'shell-pid'));
+    run.signal('SIGINT');
+    const { code, output } = await run.exit;
+    expect(code).toBe(1);
+    expect(output).toContain('Received SIGINT: cancelling builds and cleaning up.');
+    expect(output).toContain('Cleanly cancelled builds after being interrupted.');
+    expect(readFileSync(path.join(dir, 'got-term'), 'utf8')).toBe('TERM\n');
+    const sleepPid = Number(readFileSync(path.join(dir, 'sleep-pid'), 'utf8'));
+    expect(await alive(sleepPid)).toBe(false);
+    const scriptPath = readFileSync(path.join(dir, 'script-path'), 'utf8').trim();
+    expect(existsSync(path.dirname(scriptPath))).toBe(false);
+    expect(existsSync(path.join(dir, 'must-not-run'))).toBe(false);
+  });
+
+  it('a second SIGINT stops at once without waiting for cleanup, and kills what is still running', async () => {
+    const dir = tempDir();
+    // Ignoring TERM makes the graceful cancel wait for its SIGKILL grace period.
+    const t = writeTemplate(dir, { builders: [{ type: 'null' }], provisioners: [{ type: 'shell-local', inline: ["trap '' TERM", 'sleep 60 & echo $! > sleep-pid', 'wait'] }] });
+    const run = start(['build', t], dir);
+    await waitForFile(path.join(dir, 'sleep-pid'));
+    run.signal('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = Date.now();
+    run.signal('SIGINT');
+    const { code, output } = await run.exit;
+    expect(Date.now() - before).toBeLessThan(3000);
+    expect(code).toBe(130);
+    expect(output).toContain('Stopped without cleaning up.');
+    expect(await alive(Number(readFileSync(path.join(dir, 'sleep-pid'), 'utf8')))).toBe(false);
+  });
+
+  it('SIGTERM cancels like the first Ctrl-C', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, { builders: [{ type: 'null' }], provisioners: [{ type: 'shell-local', inline: ['echo $$ > shell-pid', 'sleep 30'] }] });
+    const run = start(['build', t], dir);
+    await waitForFile(path.join(dir, 'shell-pid'));
+    run.signal('SIGTERM');
+    const { code, output } = await run.exit;
+    expect(code).toBe(1);
+    expect(output).toContain('Cleanly cancelled builds after being interrupted.');
+    expect(await alive(Number(readFileSync(path.join(dir, 'shell-pid'), 'utf8')))).toBe(false);
+  });
+});
