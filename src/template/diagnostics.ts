@@ -37,7 +37,7 @@ export class DiagnosticBag {
   private readonly seen = new Set<string>();
 
   add(d: Omit<Diagnostic, 'severity'> & { severity?: Diagnostic['severity'] }): void {
-    const full: Diagnostic = { severity: 'error', ...d };
+    const full: Diagnostic = { ...d, severity: d.severity ?? 'error' };
     // The same provisioner is planned once per build; its problems are reported once.
     const key = `${full.file}|${full.line}|${full.column}|${full.path}|${full.message}`;
     if (this.seen.has(key)) return;

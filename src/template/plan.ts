@@ -98,7 +98,7 @@ export class Planner {
       const rawName = typeof raw.name === 'string' ? raw.name : raw.type;
       const name = this.renderString(rawName, ['builders', index, typeof raw.name === 'string' ? 'name' : 'type'], this.scope()) ?? rawName;
       if (seen.has(name)) {
-        this.bag.add({ ...this.source.locate(['builders', index]), path: `builders[${index}]`, message: `a second build is named "${name}" (builders[${seen.get(name)}] has that name)`, hint: 'give each builder of the same type a distinct "name"' });
+        this.report(['builders', index], { message: `a second build is named "${name}" (builders[${seen.get(name)}] has that name)`, hint: 'give each builder of the same type a distinct "name"' });
       }
       seen.set(name, index);
       decls.push({ index, name, type: raw.type, raw });
@@ -159,9 +159,7 @@ export class Planner {
           continue;
         }
         if (kind && plugin.accepts !== 'any' && !plugin.accepts.includes(kind)) {
-          this.bag.add({
-            ...this.source.locate([...pp.path, 'type']),
-            path: formatPath([...pp.path, 'type']),
+          this.report([...pp.path, 'type'], {
             message: `post-processor "${pp.type}" cannot take what build "${decl.name}" gives it: ${KIND_NAMES[kind]}`,
             hint: `${pp.type} takes ${plugin.accepts.map((k) => KIND_NAMES[k]).join(' or ')}; move it to a chain after a builder that makes that, or add "except": ["${decl.name}"]`,
           });
@@ -182,7 +180,7 @@ export class Planner {
     const plugin = this.lookup('provisioner', type, [...blockPath, 'type']) as Provisioner | undefined;
     if (!plugin) return undefined;
     if (plugin.needsCommunicator && builderOk && communicator === 'none') {
-      this.bag.add({ ...this.source.locate([...blockPath, 'type']), path: formatPath([...blockPath, 'type']), message: `the ${type} provisioner needs to reach the machine, but build "${decl.name}" has "communicator": "none"`, hint: `give the builder a communicator, use shell-local instead, or add "except": ["${decl.name}"]` });
+      this.report([...blockPath, 'type'], { message: `the ${type} provisioner needs to reach the machine, but build "${decl.name}" has "communicator": "none"`, hint: `give the builder a communicator, use shell-local instead, or add "except": ["${decl.name}"]` });
     }
     // override.<build> replaces top-level options for that build (Packer's shallow merge).
     const merged: Record<string, unknown> = { ...raw };
@@ -200,7 +198,7 @@ export class Planner {
       const text = this.renderString(raw[key], [...blockPath, key], scope);
       if (text === undefined) return undefined;
       const ms = parseGoDuration(text);
-      if (ms === undefined) this.bag.add({ ...this.source.locate([...blockPath, key]), path: formatPath([...blockPath, key]), message: `the string ${JSON.stringify(text)} is not a duration`, hint: 'write a Go duration such as "30s", "5m" or "1h30m"' });
+      if (ms === undefined) this.report([...blockPath, key], { message: `the string ${JSON.stringify(text)} is not a duration`, hint: 'write a Go duration such as "30s", "5m" or "1h30m"' });
       return ms;
     };
     const pauseBeforeMs = durationOf('pause_before') ?? 0;
@@ -210,7 +208,7 @@ export class Planner {
       const text = this.renderString(String(raw.max_retries), [...blockPath, 'max_retries'], scope);
       maxRetries = Number(text);
       if (text !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
-        this.bag.add({ ...this.source.locate([...blockPath, 'max_retries']), path: formatPath([...blockPath, 'max_retries']), message: `max_retries must be a whole number, 0 or more, not ${JSON.stringify(text)}` });
+        this.report([...blockPath, 'max_retries'], { message: `max_retries must be a whole number, 0 or more, not ${JSON.stringify(text)}` });
       }
     }
     const config = this.prepareBlock(plugin, merged, blockPath, keyPaths, PROVISIONER_COMMON_KEYS, decl);
@@ -234,16 +232,20 @@ export class Planner {
       options[key] = this.renderValue(value, [key], sourcePath, scope, deferred);
     }
     for (const problem of checkSchema(plugin.schema, options)) {
-      const at = sourcePath(problem.path);
-      this.bag.add({ ...this.source.locate(at, problem.at), path: formatPath(at), message: problem.message, hint: problem.hint });
+      this.report(sourcePath(problem.path), { message: problem.message, hint: problem.hint, where: problem.at });
     }
     if (this.bag.errors.length > before) return undefined;
     const problems = {
-      error: (p: ConfigPath, message: string, hint?: string) => this.bag.add({ ...this.source.locate(sourcePath(p)), path: formatPath(sourcePath(p)), message, hint }),
-      warn: (p: ConfigPath, message: string, hint?: string) => this.bag.add({ ...this.source.locate(sourcePath(p)), path: formatPath(sourcePath(p)), message, hint, severity: 'warning' }),
+      error: (p: ConfigPath, message: string, hint?: string) => this.report(sourcePath(p), { message, hint }),
+      warn: (p: ConfigPath, message: string, hint?: string) => this.report(sourcePath(p), { message, hint, severity: 'warning' }),
     };
     const config = plugin.prepare(options, { problems, templateDir: this.templateDir, buildName: decl.name, buildType: decl.type });
     return this.bag.errors.length > before ? undefined : config;
+  }
+
+  /** Adds a problem at a template path, with its file, line and column. */
+  private report(at: JsonPath, d: { message: string; hint?: string; severity?: 'error' | 'warning'; where?: 'key' | 'value'; innerOffset?: number }): void {
+    this.bag.add({ ...this.source.locate(at, d.where ?? 'value', d.innerOffset), path: formatPath(at), message: d.message, hint: d.hint, severity: d.severity });
   }
 
   private renderValue(value: unknown, configPath: ConfigPath, sourcePath: (p: ConfigPath) => JsonPath, scope: FunctionScope, deferred: Set<string>): unknown {
@@ -258,7 +260,7 @@ export class Planner {
       return render(text, { scope, deferred });
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
-      this.bag.add({ ...this.source.locate(at, 'value', err.offset), path: formatPath(at), message: err.message, hint: err.hint });
+      this.report(at, { message: err.message, hint: err.hint, innerOffset: err.offset });
       return undefined;
     }
   }
@@ -285,9 +287,9 @@ export class Planner {
     if (plugin) return plugin;
     const implemented = reg.implemented(kind);
     if (reg.planned(kind).includes(type)) {
-      this.bag.add({ ...this.source.locate(at), path: formatPath(at), message: `${KIND_WORD[kind]} type "${type}" is not supported by boxwright yet`, hint: `supported ${KIND_WORD[kind]} types: ${implemented.join(', ')}` });
+      this.report(at, { message: `${KIND_WORD[kind]} type "${type}" is not supported by boxwright yet`, hint: `supported ${KIND_WORD[kind]} types: ${implemented.join(', ')}` });
     } else {
-      this.bag.add({ ...this.source.locate(at), path: formatPath(at), message: `unknown ${KIND_WORD[kind]} type "${type}"`, hint: suggestion(type, [...implemented, ...reg.planned(kind)]) });
+      this.report(at, { message: `unknown ${KIND_WORD[kind]} type "${type}"`, hint: suggestion(type, [...implemented, ...reg.planned(kind)]) });
     }
     return undefined;
   }
@@ -300,12 +302,11 @@ export class Planner {
     const one = (raw: unknown, p: JsonPath): PostProcessorDecl | undefined => {
       const obj = typeof raw === 'string' ? { type: raw } : raw;
       if (!isObject(obj)) {
-        this.bag.add({ ...this.source.locate(p), path: formatPath(p), message: 'a post-processor must be a type name ("manifest") or an object with "type"', hint: 'a list inside "post-processors" is a chain; lists cannot nest deeper' });
+        this.report(p, { message: 'a post-processor must be a type name ("manifest") or an object with "type"', hint: 'a list inside "post-processors" is a chain; lists cannot nest deeper' });
         return undefined;
       }
       for (const problem of checkSchema(postProcessorBlockSchema, obj)) {
-        const at = [...p, ...problem.path];
-        this.bag.add({ ...this.source.locate(at, problem.at), path: formatPath(at), message: problem.message, hint: problem.hint });
+        this.report([...p, ...problem.path], { message: problem.message, hint: problem.hint, where: problem.at });
       }
       if (typeof obj.type !== 'string') return undefined;
       return { path: p, raw: obj, type: obj.type, name: typeof obj.name === 'string' ? obj.name : obj.type };
@@ -328,12 +329,12 @@ export class Planner {
         const list = block[key];
         if (!Array.isArray(list)) continue;
         list.forEach((name, j) => {
-          if (typeof name === 'string' && !names.includes(name)) this.bag.add({ ...this.source.locate([...blockPath, key, j]), path: formatPath([...blockPath, key, j]), message: `"${key}" names build "${name}", but there is no such build`, hint: suggestion(name, names, 'a build name:') });
+          if (typeof name === 'string' && !names.includes(name)) this.report([...blockPath, key, j], { message: `"${key}" names build "${name}", but there is no such build`, hint: suggestion(name, names, 'a build name:') });
         });
       }
       if (isObject(block.override)) {
         for (const name of Object.keys(block.override)) {
-          if (!names.includes(name)) this.bag.add({ ...this.source.locate([...blockPath, 'override', name], 'key'), path: formatPath([...blockPath, 'override', name]), message: `"override" names build "${name}", but there is no such build`, hint: suggestion(name, names, 'a build name:') });
+          if (!names.includes(name)) this.report([...blockPath, 'override', name], { where: 'key', message: `"override" names build "${name}", but there is no such build`, hint: suggestion(name, names, 'a build name:') });
         }
       }
     });
@@ -355,7 +356,7 @@ export class Planner {
 
   private noteMinVersion(): void {
     if (typeof this.root.min_packer_version === 'string') {
-      this.bag.add({ ...this.source.locate(['min_packer_version']), path: 'min_packer_version', severity: 'warning', message: `min_packer_version "${this.root.min_packer_version}" is accepted and ignored`, hint: 'boxwright reads Packer 1.6 JSON templates whatever version they ask for' });
+      this.report(['min_packer_version'], { severity: 'warning', message: `min_packer_version "${this.root.min_packer_version}" is accepted and ignored`, hint: 'boxwright reads Packer 1.6 JSON templates whatever version they ask for' });
     }
   }
 }

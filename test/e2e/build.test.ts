@@ -47,6 +47,31 @@ describe('boxwright build', () => {
     expect(readFileSync(path.join(dir, 'cleanup-ran'), 'utf8')).toBe('cleaned\n');
   });
 
+  it('under -on-error=run-cleanup-provisioner runs the cleanup provisioner, then leaves resources', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['exit 1'] }], { 'error-cleanup-provisioner': { type: 'shell-local', inline: ['touch cleanup-ran'] } }));
+    const run = await runCli(['build', '-on-error=run-cleanup-provisioner', t], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(existsSync(path.join(dir, 'cleanup-ran'))).toBe(true);
+    expect(run.stderr).toContain('Not cleaning up (-on-error=run-cleanup-provisioner)');
+  });
+
+  it('under -on-error=abort does not run the cleanup provisioner', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['exit 1'] }], { 'error-cleanup-provisioner': { type: 'shell-local', inline: ['touch cleanup-ran'] } }));
+    const run = await runCli(['build', '-on-error=abort', t], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(existsSync(path.join(dir, 'cleanup-ran'))).toBe(false);
+    expect(run.stderr).toContain('Not cleaning up (-on-error=abort)');
+  });
+
+  it('refuses an unknown -on-error policy', async () => {
+    const dir = tempDir();
+    const run = await runCli(['build', '-on-error=explode', writeTemplate(dir, nullWith([]))], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("Allowed choices are cleanup, abort, ask, run-cleanup-provisioner");
+  });
+
   it('applies only, except and override per build', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
