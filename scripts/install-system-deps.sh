@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian/Ubuntu packages boxwright's tests and builds use, when missing.
+# Runs before `npm test` (the pretest script); safe to run again: it installs only what is absent.
+set -eu
+
+need=""
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
+have /usr/sbin/sshd || need="$need openssh-server"
+have ssh-keygen || need="$need openssh-client"
+
+[ -z "$need" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO="sudo"
+else
+  echo "boxwright needs these Debian packages:$need" >&2
+  echo "Install them as root: apt-get install -y$need" >&2
+  exit 1
+fi
+
+echo "Installing Debian packages:$need"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need

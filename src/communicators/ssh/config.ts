@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { parseGoDuration } from '../../core/duration.js';
+import type { ConfigProblems } from '../../core/plugin.js';
+
+/** A host to hop through on the way to the machine. */
+export interface BastionConfig {
+  host: string;
+  port: number;
+  username: string;
+  password: string | undefined;
+  privateKeyFile: string | undefined;
+  agentAuth: boolean;
+}
+
+/** Everything needed to reach a machine over SSH, typed and defaulted. */
+export interface SshConfig {
+  /** Undefined when the builder fills it in (a VM's forwarded port). */
+  host: string | undefined;
+  port: number;
+  username: string;
+  password: string | undefined;
+  privateKeyFile: string | undefined;
+  agentAuth: boolean;
+  timeoutMs: number;
+  handshakeAttempts: number;
+  pty: boolean;
+  keepAliveIntervalMs: number;
+  readWriteTimeoutMs: number;
+  bastion: BastionConfig | undefined;
+  fileTransferMethod: 'sftp' | 'scp';
+  disableAgentForwarding: boolean;
+  temporaryKeyPair: { type: 'rsa' | 'ed25519'; bits: number };
+}
+
+const duration = (def: string) => ({ type: 'string', format: 'duration', default: def });
+
+/** Packer's SSH options, as JSON Schema properties a builder adds to its own schema. */
+export const sshSchemaProperties = {
+  communicator: { type: 'string', enum: ['ssh', 'none'], default: 'ssh' },
+  ssh_host: { type: 'string', minLength: 1 },
+  ssh_port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
+  ssh_username: { type: 'string', minLength: 1 },
+  ssh_password: { type: 'string' },
+  ssh_private_key_file: { type: 'string', minLength: 1 },
+  ssh_agent_auth: { type: 'boolean', default: false },
+  ssh_timeout: duration('5m'),
+  ssh_handshake_attempts: { type: 'integer', minimum: 1, default: 10 },
+  ssh_pty: { type: 'boolean', default: false },
+  ssh_keep_alive_interval: duration('5s'),
+  ssh_read_write_timeout: duration('0s'),
+  ssh_bastion_host: { type: 'string', minLength: 1 },
+  ssh_bastion_port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
+  ssh_bastion_username: { type: 'string', minLength: 1 },
+  ssh_bastion_password: { type: 'string' },
+  ssh_bastion_private_key_file: { type: 'string', minLength: 1 },
+  ssh_bastion_agent_auth: { type: 'boolean', default: false },
+  ssh_file_transfer_method: { type: 'string', enum: ['sftp', 'scp'], default: 'sftp' },
+  ssh_disable_agent_forwarding: { type: 'boolean', default: false },
+  temporary_key_pair_type: { type: 'string', enum: ['rsa', 'ed25519'], default: 'rsa' },
+  temporary_key_pair_bits: { type: 'integer', minimum: 1024, default: 4096 },
+} as const;
+
+/**
+ * Checks SSH options and returns typed config. `hostRequired` is false for builders that
+ * know the host themselves (a VM with a forwarded port); `keyInjected` when they put a
+ * temporary key on the machine, so no password or key file is needed.
+ */
+export function prepareSsh(o: Record<string, unknown>, problems: ConfigProblems, opts: { hostRequired: boolean; keyInjected?: boolean }): SshConfig {
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  if (opts.hostRequired && !str('ssh_host')) problems.error([], 'missing required option "ssh_host"', 'name the machine to connect to, for example "ssh_host": "127.0.0.1"');
+  if (!str('ssh_username')) problems.error([], 'missing required option "ssh_username"', 'for example "ssh_username": "vagrant"');
+  const auth = str('ssh_password') !== undefined || str('ssh_private_key_file') || o.ssh_agent_auth === true || opts.keyInjected;
+  if (!auth) problems.error([], 'no way to log in: set "ssh_password", "ssh_private_key_file" or "ssh_agent_auth": true');
+  for (const key of ['ssh_private_key_file', 'ssh_bastion_private_key_file']) {
+    const file = str(key);
+    if (file && !existsSync(file)) problems.error([key], `"${file}" does not exist`, 'paths are relative to the directory boxwright runs in');
+  }
+  if ((o.ssh_agent_auth === true || o.ssh_bastion_agent_auth === true) && !process.env.SSH_AUTH_SOCK) problems.warn([o.ssh_agent_auth === true ? 'ssh_agent_auth' : 'ssh_bastion_agent_auth'], 'SSH_AUTH_SOCK is not set, so no agent can be asked for keys');
+  let bastion: BastionConfig | undefined;
+  if (str('ssh_bastion_host')) {
+    if (!str('ssh_bastion_username')) problems.error(['ssh_bastion_host'], 'a bastion needs "ssh_bastion_username"');
+    if (str('ssh_bastion_password') === undefined && !str('ssh_bastion_private_key_file') && o.ssh_bastion_agent_auth !== true) problems.error(['ssh_bastion_host'], 'no way to log in to the bastion: set "ssh_bastion_password", "ssh_bastion_private_key_file" or "ssh_bastion_agent_auth": true');
+    bastion = {
+      host: str('ssh_bastion_host')!,
+      port: o.ssh_bastion_port as number,
+      username: str('ssh_bastion_username') ?? '',
+      password: str('ssh_bastion_password'),
+      privateKeyFile: str('ssh_bastion_private_key_file'),
+      agentAuth: o.ssh_bastion_agent_auth === true,
+    };
+  }
+  const ms = (k: string) => parseGoDuration(o[k] as string) ?? 0;
+  return {
+    host: str('ssh_host'),
+    port: o.ssh_port as number,
+    username: str('ssh_username') ?? '',
+    password: str('ssh_password'),
+    privateKeyFile: str('ssh_private_key_file'),
+    agentAuth: o.ssh_agent_auth === true,
+    timeoutMs: ms('ssh_timeout'),
+    handshakeAttempts: o.ssh_handshake_attempts as number,
+    pty: o.ssh_pty === true,
+    keepAliveIntervalMs: ms('ssh_keep_alive_interval'),
+    readWriteTimeoutMs: ms('ssh_read_write_timeout'),
+    bastion,
+    fileTransferMethod: o.ssh_file_transfer_method as 'sftp' | 'scp',
+    disableAgentForwarding: o.ssh_disable_agent_forwarding === true,
+    temporaryKeyPair: { type: o.temporary_key_pair_type as 'rsa' | 'ed25519', bits: o.temporary_key_pair_bits as number },
+  };
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
+import type { Client as ClientType, ConnectConfig } from 'ssh2';
+import type { SshConfig } from './config.js';
+
+const { Client } = ssh2;
+
+/** Where the machine's SSH server is; a builder may know it only at run time. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** Why one connection attempt failed, in words that tell the user where to look. */
+export type FailureKind = 'port closed' | 'unreachable' | 'handshake failed' | 'auth refused' | 'bastion failed';
+
+export class ConnectError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function credentials(username: string, password: string | undefined, keyFile: string | undefined, agent: boolean): Partial<ConnectConfig> {
+  return {
+    username,
+    password,
+    privateKey: keyFile ? readFileSync(keyFile) : undefined,
+    agent: agent ? process.env.SSH_AUTH_SOCK : undefined,
+  };
+}
+
+function classify(err: Error & { code?: string; level?: string }, where: string): ConnectError {
+  if (err.code === 'ECONNREFUSED') return new ConnectError('port closed', `connection refused on ${where}`);
+  if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new ConnectError('unreachable', `${where} is unreachable (${err.code})`);
+  if (err.level === 'client-authentication') return new ConnectError('auth refused', `${where} refused the credentials (${err.message})`);
+  return new ConnectError('handshake failed', `SSH handshake with ${where} failed: ${err.message}`);
+}
+
+/** Opens one authenticated connection, through the bastion when there is one. */
+export async function connectOnce(cfg: SshConfig, endpoint: Endpoint, signal: AbortSignal, handshakeTimeoutMs = 20_000): Promise<ClientType> {
+  const where = `${endpoint.host}:${endpoint.port}`;
+  let bastion: ClientType | undefined;
+  let sock: NodeJS.ReadableStream | undefined;
+  if (cfg.bastion) {
+    const b = cfg.bastion;
+    try {
+      bastion = await open({ host: b.host, port: b.port, readyTimeout: handshakeTimeoutMs, ...credentials(b.username, b.password, b.privateKeyFile, b.agentAuth) }, signal);
+    } catch (err) {
+      const c = classify(err as Error, `bastion ${b.host}:${b.port}`);
+      throw new ConnectError(c.kind === 'auth refused' ? 'auth refused' : 'bastion failed', c.message);
+    }
+    sock = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+      bastion!.forwardOut('127.0.0.1', 0, endpoint.host, endpoint.port, (err, stream) => (err ? reject(new ConnectError('port closed', `the bastion could not reach ${where}: ${err.message}`)) : resolve(stream))),
+    ).catch((err) => {
+      bastion!.end();
+      throw err;
+    });
+  }
+  try {
+    const client = await open(
+      {
+        host: endpoint.host,
+        port: endpoint.port,
+        sock: sock as ConnectConfig['sock'],
+        readyTimeout: handshakeTimeoutMs,
+        keepaliveInterval: cfg.keepAliveIntervalMs || undefined,
+        keepaliveCountMax: 6,
+        agentForward: !cfg.disableAgentForwarding && cfg.agentAuth,
+        ...credentials(cfg.username, cfg.password, cfg.privateKeyFile, cfg.agentAuth),
+      },
+      signal,
+    );
+    // The bastion connection lives as long as the one it carries.
+    if (bastion) client.once('close', () => bastion!.end());
+    return client;
+  } catch (err) {
+    bastion?.end();
+    if (err instanceof ConnectError) throw err;
+    throw classify(err as Error, where);
+  }
+}
+
+function open(config: ConnectConfig, signal: AbortSignal): Promise<ClientType> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    const onAbort = () => {
+      client.end();
+      reject(new Error('cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    client.once('ready', () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(client);
+    });
+    client.once('error', (err) => {
+      signal.removeEventListener('abort', onAbort);
+      client.end();
+      reject(err);
+    });
+    client.connect(config);
+  });
+}
