@@ -20,5 +20,16 @@ export interface Communicator {
   upload(localPath: string, remotePath: string, options: { signal: AbortSignal; mode?: number }): Promise<void>;
   uploadDir(localDir: string, remoteDir: string, options: { signal: AbortSignal }): Promise<void>;
   download(remotePath: string, localPath: string, options: { signal: AbortSignal }): Promise<void>;
+  downloadDir(remoteDir: string, localDir: string, options: { signal: AbortSignal }): Promise<void>;
+  /** True for a directory, false for a file, undefined when the path does not exist. */
+  isDirectory(remotePath: string, signal: AbortSignal): Promise<boolean | undefined>;
   close(): Promise<void>;
+}
+
+/** The connection dropped while a command ran (a reboot, a crash); expect_disconnect turns it into success. */
+export class DisconnectedError extends Error {
+  constructor(command: string) {
+    super(`the SSH connection closed while "${command.length > 60 ? `${command.slice(0, 60)}…` : command}" was running, before it reported an exit status`);
+    this.name = 'DisconnectedError';
+  }
 }

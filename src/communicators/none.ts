@@ -12,5 +12,7 @@ export const noneCommunicator: Communicator = {
   upload: async () => refuse('upload a file'),
   uploadDir: async () => refuse('upload a directory'),
   download: async () => refuse('download a file'),
+  downloadDir: async () => refuse('download a directory'),
+  isDirectory: async () => refuse('look at a path on the machine'),
   close: async () => {},
 };

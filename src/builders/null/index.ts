@@ -1,11 +1,12 @@
 import type { Artifact } from '../../core/artifact.js';
 import { stepProvision, type ConnectedState } from '../../core/common-steps.js';
 import type { Builder } from '../../core/plugin.js';
+import type { Step } from '../../core/steps.js';
 import { noneCommunicator } from '../../communicators/none.js';
+import { prepareSsh, sshSchemaProperties, type SshConfig } from '../../communicators/ssh/config.js';
+import { stepConnectSsh } from '../../communicators/ssh/step-connect.js';
 
-interface NullConfig {
-  communicator: 'none';
-}
+type NullConfig = { communicator: 'none' } | { communicator: 'ssh'; ssh: SshConfig };
 
 const nullArtifact: Artifact = {
   builderId: 'boxwright.null',
@@ -16,34 +17,34 @@ const nullArtifact: Artifact = {
   destroy: async () => {},
 };
 
-/** Builds nothing: runs provisioners against an existing host, or none at all. */
+const { communicator: _communicator, ...sshOptions } = sshSchemaProperties;
+
+/** Builds nothing: runs provisioners against an existing host over SSH, or with no communicator at all. */
 export const nullBuilder: Builder<NullConfig> = {
   kind: 'builder',
   type: 'null',
   produces: 'none',
   schema: {
     type: 'object',
-    properties: {
-      communicator: { type: 'string', enum: ['none', 'ssh'], default: 'none', description: '"none"' },
-    },
-    patternProperties: { '^(ssh|winrm)_': {} },
+    properties: { communicator: { type: 'string', enum: ['none', 'ssh'], description: '"ssh" or "none"' }, ...sshOptions },
     additionalProperties: false,
   },
   prepare(o, ctx) {
-    if (o.communicator === 'ssh') {
-      ctx.problems.error(['communicator'], 'the ssh communicator is not supported by boxwright yet', 'use "communicator": "none" with shell-local provisioners for now');
-    } else {
-      for (const key of Object.keys(o).filter((k) => /^(ssh|winrm)_/.test(k))) ctx.problems.warn([key], `"${key}" has no effect with "communicator": "none"`);
+    // Packer's null builder always talks SSH; here "none" is the default unless SSH is configured.
+    const communicator = (o.communicator as string | undefined) ?? (o.ssh_host !== undefined ? 'ssh' : 'none');
+    if (communicator === 'ssh') return { communicator: 'ssh', ssh: prepareSsh(o, ctx.problems, { hostRequired: true }) };
+    for (const key of Object.keys(o).filter((k) => k.startsWith('ssh_') && o[k] !== (sshOptions as Record<string, { default?: unknown }>)[k]?.default)) {
+      ctx.problems.warn([key], `"${key}" has no effect with "communicator": "none"`);
     }
     return { communicator: 'none' };
   },
   communicator: (config) => config.communicator,
-  async run(_config, ctx) {
-    const steps = [
-      { name: 'connect', run: async (state: ConnectedState) => void (state.communicator = noneCommunicator) },
-      stepProvision<ConnectedState>(ctx),
-    ];
-    await ctx.runSteps(steps, {});
+  async run(config, ctx) {
+    const connect: Step<ConnectedState> =
+      config.communicator === 'ssh'
+        ? stepConnectSsh<ConnectedState>(config.ssh, () => ({ host: config.ssh.host!, port: config.ssh.port }))
+        : { name: 'connect-none', run: async (state) => void (state.communicator = noneCommunicator) };
+    await ctx.runSteps([connect, stepProvision<ConnectedState>(ctx)], {});
     return nullArtifact;
   },
 };

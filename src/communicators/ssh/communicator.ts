@@ -3,20 +3,12 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { CancelledError } from '../../core/errors.js';
-import type { Communicator, ExecOptions, ExecResult } from '../communicator.js';
+import { DisconnectedError, type Communicator, type ExecOptions, type ExecResult } from '../communicator.js';
 import type { SshConfig } from './config.js';
 import type { Endpoint } from './connect.js';
 import { remoteQuote } from './quote.js';
 import { scpDownload, scpUpload } from './scp.js';
 import { waitForSsh, type WaitOptions } from './wait.js';
-
-/** The connection dropped while a command ran (a reboot, a crash); expect_disconnect turns it into success. */
-export class DisconnectedError extends Error {
-  constructor(command: string) {
-    super(`the SSH connection closed while "${command.length > 60 ? `${command.slice(0, 60)}…` : command}" was running, before it reported an exit status`);
-    this.name = 'DisconnectedError';
-  }
-}
 
 const PID_MARKER = 'boxwright-remote-pid:';
 

@@ -9,7 +9,7 @@ import { hasActions, parseTemplate, TemplateError, type Operand, type Pipeline }
 export const LATE_FIELDS = new Set([
   'HTTPIP', 'HTTPPort', 'Name', 'Vars', 'Path', 'Script', 'Command', 'Provider', 'BuildName', 'BuilderType',
   'ArtifactId', 'ChecksumType', 'Image', 'Host', 'Port', 'User', 'Password', 'SSHPublicKey', 'SSHPrivateKey',
-  'ID', 'Flavor', 'OutputDir', 'Architecture',
+  'ID', 'Flavor', 'OutputDir', 'Architecture', 'EnvVarFile',
 ]);
 
 export interface RenderOptions {

@@ -1,0 +1,182 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomInt } from 'node:crypto';
+import { DisconnectedError } from '../../communicators/communicator.js';
+import { remoteQuote } from '../../communicators/ssh/quote.js';
+import { parseGoDuration, formatElapsed } from '../../core/duration.js';
+import { CancelledError, messageOf, sleep } from '../../core/errors.js';
+import type { ProvisionContext, Provisioner } from '../../core/plugin.js';
+
+interface ShellConfig {
+  inline: string[] | undefined;
+  scripts: string[];
+  environmentVars: [string, string][];
+  executeCommand: string;
+  remoteFolder: string;
+  remoteFile: string | undefined;
+  remotePath: string | undefined;
+  inlineShebang: string;
+  skipClean: boolean;
+  expectDisconnect: boolean;
+  validExitCodes: number[];
+  pauseAfterMs: number;
+  startRetryTimeoutMs: number;
+  useEnvVarFile: boolean;
+}
+
+const stringList = { type: 'array', items: { type: 'string' } };
+const DEFAULT_EXECUTE = 'chmod +x {{.Path}}; {{.Vars}} {{.Path}}';
+const ENV_FILE_EXECUTE = 'chmod +x {{.Path}}; . {{.EnvVarFile}} && {{.Path}}';
+
+/** Runs scripts on the machine over the communicator (Packer's shell provisioner). */
+export const shellProvisioner: Provisioner<ShellConfig> = {
+  kind: 'provisioner',
+  type: 'shell',
+  needsCommunicator: true,
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      inline: stringList,
+      script: { type: 'string', minLength: 1 },
+      scripts: stringList,
+      environment_vars: stringList,
+      env: { type: 'object', additionalProperties: { type: 'string' } },
+      execute_command: { type: 'string', minLength: 1 },
+      remote_folder: { type: 'string', minLength: 1, default: '/tmp' },
+      remote_file: { type: 'string', minLength: 1 },
+      remote_path: { type: 'string', minLength: 1 },
+      inline_shebang: { type: 'string', default: '/bin/sh -e' },
+      skip_clean: { type: 'boolean', default: false },
+      expect_disconnect: { type: 'boolean', default: false },
+      valid_exit_codes: { type: 'array', items: { type: 'integer' }, default: [0] },
+      pause_after: { type: 'string', format: 'duration', default: '0s' },
+      start_retry_timeout: { type: 'string', format: 'duration', default: '5m' },
+      use_env_var_file: { type: 'boolean', default: false },
+      binary: { type: 'boolean' },
+    },
+  },
+  lateFields: { execute_command: ['Vars', 'Path', 'EnvVarFile'] },
+  prepare(o, ctx) {
+    const given = (['inline', 'script', 'scripts'] as const).filter((k) => o[k] !== undefined);
+    if (given.length === 0) ctx.problems.error([], 'needs one of "inline", "script" or "scripts"', 'for example "inline": ["sudo apt-get update"]');
+    if (given.length > 1) ctx.problems.error([given[1]!], `"${given[0]}" and "${given[1]}" cannot be used together`, 'keep only one of inline, script and scripts');
+    const scripts = o.script !== undefined ? [o.script as string] : ((o.scripts as string[] | undefined) ?? []);
+    scripts.forEach((s, i) => {
+      const where = o.script !== undefined ? ['script'] : ['scripts', i];
+      if (!existsSync(s)) ctx.problems.error(where, `script "${s}" does not exist`, "paths are relative to the directory boxwright runs in; {{template_dir}} gives the template's folder");
+      else if (!statSync(s).isFile()) ctx.problems.error(where, `script "${s}" is not a file`);
+    });
+    const environmentVars: [string, string][] = [];
+    ((o.environment_vars as string[] | undefined) ?? []).forEach((kv, i) => {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) ctx.problems.error(['environment_vars', i], `"${kv}" is not KEY=VALUE`, 'write "NAME=value"');
+      else environmentVars.push([kv.slice(0, eq), kv.slice(eq + 1)]);
+    });
+    for (const [k, v] of Object.entries((o.env as Record<string, string> | undefined) ?? {})) environmentVars.push([k, v]);
+    if (o.remote_path !== undefined && scripts.length > 1) ctx.problems.error(['remote_path'], 'one remote_path cannot hold several scripts', 'use remote_folder, or one provisioner per script');
+    const useEnvVarFile = o.use_env_var_file as boolean;
+    return {
+      inline: o.inline as string[] | undefined,
+      scripts,
+      environmentVars,
+      executeCommand: (o.execute_command as string | undefined) ?? (useEnvVarFile ? ENV_FILE_EXECUTE : DEFAULT_EXECUTE),
+      remoteFolder: o.remote_folder as string,
+      remoteFile: o.remote_file as string | undefined,
+      remotePath: o.remote_path as string | undefined,
+      inlineShebang: o.inline_shebang as string,
+      skipClean: o.skip_clean as boolean,
+      expectDisconnect: o.expect_disconnect as boolean,
+      validExitCodes: o.valid_exit_codes as number[],
+      pauseAfterMs: parseGoDuration(o.pause_after as string) ?? 0,
+      startRetryTimeoutMs: parseGoDuration(o.start_retry_timeout as string) ?? 300_000,
+      useEnvVarFile,
+    };
+  },
+  async provision(config, ctx) {
+    const vars: Record<string, string> = { PACKER_BUILD_NAME: ctx.buildName, PACKER_BUILDER_TYPE: ctx.buildType, ...Object.fromEntries(config.environmentVars) };
+    const flat = Object.keys(vars)
+      .sort()
+      .map((k) => `${k}=${remoteQuote(vars[k]!)}`)
+      .join(' ');
+    const local = await mkdtemp(path.join(tmpdir(), 'boxwright-shell-'));
+    try {
+      const scripts = config.scripts.map((file) => ({ file, label: file }));
+      if (config.inline) {
+        const file = path.join(local, 'inline.sh');
+        await writeFile(file, `#!${config.inlineShebang}\n${config.inline.join('\n')}\n`);
+        scripts.unshift({ file, label: `inline commands (${config.inline.length})` });
+      }
+      for (const { file, label } of scripts) {
+        const remotePath = config.remotePath ?? path.posix.join(config.remoteFolder, config.remoteFile ?? `script_${randomInt(1000, 10_000)}.sh`);
+        ctx.ui.say(`Provisioning with shell script: ${label}`);
+        await runScript(config, ctx, file, label, remotePath, flat, vars);
+      }
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
+    if (config.pauseAfterMs > 0) {
+      ctx.ui.say(`Pausing ${formatElapsed(config.pauseAfterMs)} after this provisioner...`);
+      await sleep(config.pauseAfterMs, ctx.signal);
+    }
+  },
+};
+
+async function runScript(config: ShellConfig, ctx: ProvisionContext, file: string, label: string, remotePath: string, flat: string, vars: Record<string, string>): Promise<void> {
+  const comm = ctx.communicator;
+  let envVarFile = '';
+  // The machine may still be coming back from a reboot: keep trying to start until start_retry_timeout.
+  await retryStart(config.startRetryTimeoutMs, ctx, async () => {
+    await comm.upload(file, remotePath, { signal: ctx.signal, mode: 0o755 });
+    if (config.useEnvVarFile) {
+      envVarFile = path.posix.join(config.remoteFolder, `varfile_${randomInt(1000, 10_000)}.sh`);
+      const envLocal = `${file}.env`;
+      await writeFile(envLocal, Object.entries(vars).map(([k, v]) => `export ${k}=${remoteQuote(v)}\n`).join(''));
+      await comm.upload(envLocal, envVarFile, { signal: ctx.signal, mode: 0o600 });
+    }
+  });
+  const command = ctx.render(config.executeCommand, { Vars: flat, Path: remotePath, EnvVarFile: envVarFile });
+  ctx.log(`shell: running ${command}`);
+  const tail: string[] = [];
+  const show = (line: string) => {
+    tail.push(line);
+    if (tail.length > 10) tail.shift();
+    ctx.ui.message(line);
+  };
+  let result;
+  try {
+    result = await comm.exec(command, { signal: ctx.signal, onStdout: show, onStderr: show });
+  } catch (err) {
+    if (err instanceof DisconnectedError && config.expectDisconnect) {
+      ctx.ui.say('The machine disconnected, as expect_disconnect said it might. Continuing.');
+      return;
+    }
+    throw err;
+  }
+  if (result.exitCode === null || !config.validExitCodes.includes(result.exitCode)) {
+    const how = result.exitCode === null ? `was killed by signal ${result.signal ?? 'unknown'}` : `exited with code ${result.exitCode}`;
+    const last = tail.length ? `\nLast output:\n${tail.map((l) => `  ${l}`).join('\n')}` : '';
+    throw new Error(`script ${label} ${how} on the machine (allowed exit codes: ${config.validExitCodes.join(', ')})${last}`);
+  }
+  if (!config.skipClean) {
+    const targets = [remotePath, envVarFile].filter(Boolean).map(remoteQuote).join(' ');
+    const cleaned = await comm.exec(`rm -f ${targets}`, { signal: ctx.signal }).catch((err) => ({ exitCode: -1, error: messageOf(err) }));
+    if (cleaned.exitCode !== 0) ctx.ui.error(`Could not remove ${remotePath} from the machine; it stays there.`);
+  }
+}
+
+async function retryStart(timeoutMs: number, ctx: ProvisionContext, attempt: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (err instanceof CancelledError || ctx.signal.aborted) throw err;
+      if (Date.now() + delay > deadline) throw new Error(`could not upload the script within start_retry_timeout (${formatElapsed(timeoutMs)}): ${messageOf(err)}`);
+      ctx.log(`shell: start failed, retrying: ${messageOf(err)}`);
+      await sleep(delay, ctx.signal);
+    }
+  }
+}
