@@ -2,7 +2,7 @@ import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
-import { loadText } from '../support/validate.js';
+import { loadFile } from '../support/validate.js';
 
 const TEMPLATES = path.resolve(__dirname, '../../templates');
 
@@ -29,7 +29,7 @@ describe('templates/packer (real Packer templates for builders still to come)', 
   const files = readdirSync(path.join(TEMPLATES, 'packer')).filter((f) => f.endsWith('.json'));
 
   it.each(files)('%s parses, and is refused only for plugins not supported yet', (file) => {
-    const { diagnostics } = loadText(readFileSync(path.join(TEMPLATES, 'packer', file), 'utf8'), { env: {} });
+    const { diagnostics } = loadFile(path.join(TEMPLATES, 'packer', file), { env: {} });
     const errors = diagnostics.filter((d) => d.severity === 'error');
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors) expect(e.message).toMatch(/is not supported by boxwright yet$/);

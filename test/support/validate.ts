@@ -19,6 +19,12 @@ export function loadText(text: string, options: ValidateOptions = {}): { loaded?
   const dir = tempDir();
   const file = path.join(dir, 'template.json');
   writeFileSync(file, text);
+  return loadFile(file, options);
+}
+
+/** Loads a template file where it is (so {{template_dir}} is its real folder). */
+export function loadFile(file: string, options: ValidateOptions = {}): { loaded?: LoadedTemplate; diagnostics: Diagnostic[]; file: string; dir: string } {
+  const dir = path.dirname(file);
   try {
     const loaded = loadTemplate({
       templatePath: file,
