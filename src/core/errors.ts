@@ -38,8 +38,9 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The message of anything thrown, without a stack. */
+/** The message of anything thrown, without a stack; a UserError's hint follows it. */
 export function messageOf(err: unknown): string {
+  if (err instanceof UserError && err.hint) return `${err.message}\n(hint: ${err.hint})`;
   if (err instanceof Error) return err.message;
   return String(err);
 }
