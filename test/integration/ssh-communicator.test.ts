@@ -159,6 +159,21 @@ describe('SSH communicator against a real sshd', () => {
     await comm.close();
   });
 
+  it('runs commands in a pseudo-terminal with ssh_pty', async () => {
+    const comm = await connect({ ssh_private_key_file: sshd.clientKey, ssh_pty: true });
+    const r = await run(comm, 'tty >/dev/null && echo has-a-tty; exit 4');
+    expect(r.exitCode).toBe(4);
+    expect(r.out.map((l) => l.trim())).toEqual(['has-a-tty']);
+    await comm.close();
+  });
+
+  it('stops a command that outlives ssh_read_write_timeout, and says why', async () => {
+    const comm = await connect({ ssh_private_key_file: sshd.clientKey, ssh_read_write_timeout: '1s' });
+    await expect(run(comm, 'sleep 30')).rejects.toThrow('the command did not finish within ssh_read_write_timeout (1 second) and was stopped');
+    expect((await run(comm, 'echo still usable')).out).toEqual(['still usable']);
+    await comm.close();
+  });
+
   it('reconnects after the server went away and came back (a reboot)', async () => {
     const comm = await connect({ ssh_private_key_file: sshd.clientKey });
     expect((await run(comm, 'echo before')).out).toEqual(['before']);

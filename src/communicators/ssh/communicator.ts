@@ -2,6 +2,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import { formatElapsed } from '../../core/duration.js';
 import { CancelledError } from '../../core/errors.js';
 import { DisconnectedError, type Communicator, type ExecOptions, type ExecResult } from '../communicator.js';
 import type { SshConfig } from './config.js';
@@ -48,6 +49,9 @@ export class SshCommunicator implements Communicator {
     const onAbort = () => void this.killRemote(remotePid, channel);
     if (options.signal.aborted) onAbort();
     options.signal.addEventListener('abort', onAbort, { once: true });
+    // ssh_read_write_timeout caps how long one command may run (0: no limit).
+    let timedOut = false;
+    const limit = this.cfg.readWriteTimeoutMs > 0 ? setTimeout(() => ((timedOut = true), onAbort()), this.cfg.readWriteTimeoutMs) : undefined;
     try {
       const status = new Promise<ExecResult | undefined>((resolve) => {
         let result: ExecResult | undefined;
@@ -58,9 +62,11 @@ export class SshCommunicator implements Communicator {
       });
       const [result] = await Promise.all([status, lines(channel, filter(options.onStdout)), lines(channel.stderr, filter(options.onStderr))]);
       if (options.signal.aborted) throw new CancelledError('Build was cancelled.');
+      if (timedOut) throw new Error(`the command did not finish within ssh_read_write_timeout (${formatElapsed(this.cfg.readWriteTimeoutMs)}) and was stopped`);
       if (!result) throw new DisconnectedError(command);
       return result;
     } finally {
+      clearTimeout(limit);
       options.signal.removeEventListener('abort', onAbort);
     }
   }
