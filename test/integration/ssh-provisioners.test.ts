@@ -145,18 +145,7 @@ describe('shell and file provisioners over SSH (null builder, real sshd)', () =>
     // The "machine" reboots when asked: sshd and every session die, then sshd comes back.
     const reboot = (async () => {
       while (!existsSync(flag)) await new Promise((r) => setTimeout(r, 50));
-      await sshd.stop();
-      // As in a real reboot, every process goes: the sessions' sshd processes and all the user's processes.
-      for (const args of [['-KILL', '-f', `sshd: ${TEST_USER}`], ['-KILL', '-u', TEST_USER]]) {
-        try {
-          execFileSync('pkill', args);
-        } catch {
-          // Nothing matched.
-        }
-      }
-      writeFileSync(path.join(shared, 'booted-again'), 'up again\n');
-      await new Promise((r) => setTimeout(r, 500));
-      await sshd.restart();
+      await sshd.reboot(() => writeFileSync(path.join(shared, 'booted-again'), 'up again\n'));
     })();
     const run = await runCli(['build', t], { cwd: dir });
     await reboot;

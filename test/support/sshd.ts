@@ -10,12 +10,42 @@ export const TEST_PASSWORD = 'bw-test-password';
 
 /** Creates the test account (idempotent). The tests run as root, as CI does. */
 export function ensureTestUser(): void {
-  try {
-    execFileSync('id', [TEST_USER], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', TEST_USER]);
+  const exists = () => {
+    try {
+      execFileSync('id', [TEST_USER], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!exists()) {
+    try {
+      execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', TEST_USER], { stdio: 'pipe' });
+    } catch (err) {
+      // Another test file, running in parallel, may have created it first.
+      if (!exists()) throw err;
+    }
   }
   execFileSync('chpasswd', { input: `${TEST_USER}:${TEST_PASSWORD}\n` });
+}
+
+/** Every process below `pid` (children, grandchildren, ...), from /proc via ps. */
+function descendants(pid: number): number[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of table) {
+      if (ppid === parent) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -39,8 +69,13 @@ export interface Sshd {
   stop(): Promise<void>;
   /** Stops the daemon and removes its directory. */
   dispose(): Promise<void>;
-  /** Stops the daemon and starts it again on the same port (a "reboot"). */
+  /** Stops the daemon and starts it again on the same port. */
   restart(delayMs?: number): Promise<void>;
+  /**
+   * A machine reboot: the daemon and everything below it (every session and the commands
+   * they run) die at once; `whileDown` runs; then the daemon starts again on the same port.
+   */
+  reboot(whileDown?: () => void): Promise<void>;
 }
 
 /** Starts a real OpenSSH sshd on 127.0.0.1 with a generated host key and a throwaway config. */
@@ -108,6 +143,25 @@ export async function startSshd(extraConfig: string[] = []): Promise<Sshd> {
     async restart(delayMs = 0) {
       await stop();
       await new Promise((r) => setTimeout(r, delayMs));
+      await start();
+    },
+    async reboot(whileDown) {
+      const c = child;
+      if (c?.pid) {
+        const tree = descendants(c.pid);
+        const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+        for (const pid of [c.pid, ...tree]) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
+        }
+        await exited;
+        child = undefined;
+      }
+      whileDown?.();
+      await new Promise((r) => setTimeout(r, 300));
       await start();
     },
   };
