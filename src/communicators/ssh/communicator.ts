@@ -7,7 +7,7 @@ import { CancelledError } from '../../core/errors.js';
 import { DisconnectedError, type Communicator, type ExecOptions, type ExecResult } from '../communicator.js';
 import type { SshConfig } from './config.js';
 import type { Endpoint } from './connect.js';
-import { remoteQuote } from './quote.js';
+import { shellQuote } from '../../util/shell-quote.js';
 import { scpDownload, scpUpload } from './scp.js';
 import { waitForSsh, type WaitOptions } from './wait.js';
 
@@ -36,7 +36,7 @@ export class SshCommunicator implements Communicator {
     const client = await this.connected(options.signal);
     // The session's shell is a process-group leader (sshd calls setsid); knowing its pid lets a
     // cancel kill everything the command started, which closing the channel would not.
-    const wrapped = `printf '%s%s\\n' '${PID_MARKER}' "$$" >&2; exec /bin/sh -c ${remoteQuote(command)}`;
+    const wrapped = `printf '%s%s\\n' '${PID_MARKER}' "$$" >&2; exec /bin/sh -c ${shellQuote(command)}`;
     const channel = await new Promise<ClientChannel>((resolve, reject) => client.exec(wrapped, { pty: this.cfg.pty }, (err, ch) => (err ? reject(err) : resolve(ch))));
     let remotePid: number | undefined;
     const filter = (sink: ((line: string) => void) | undefined) => (line: string) => {
@@ -83,7 +83,7 @@ export class SshCommunicator implements Communicator {
   }
 
   async uploadDir(localDir: string, remoteDir: string, options: { signal: AbortSignal }): Promise<void> {
-    await this.exec(`mkdir -p ${remoteQuote(remoteDir)}`, { signal: options.signal }).then((r) => {
+    await this.exec(`mkdir -p ${shellQuote(remoteDir)}`, { signal: options.signal }).then((r) => {
       if (r.exitCode !== 0) throw new Error(`could not create ${remoteDir} on the machine (exit code ${r.exitCode})`);
     });
     for (const entry of await readdir(localDir, { withFileTypes: true })) {

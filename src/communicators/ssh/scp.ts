@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client, ClientChannel } from 'ssh2';
-import { remoteQuote } from './quote.js';
+import { shellQuote } from '../../util/shell-quote.js';
 
 /**
  * The scp protocol (the remote `scp -t`/`scp -f`), for machines without an SFTP server.
@@ -74,7 +74,7 @@ function execChannel(client: Client, command: string): Promise<ClientChannel> {
 }
 
 export async function scpUpload(client: Client, localPath: string, remotePath: string, mode: number, signal: AbortSignal): Promise<void> {
-  const channel = await execChannel(client, `scp -t ${remoteQuote(remotePath)}`);
+  const channel = await execChannel(client, `scp -t ${shellQuote(remotePath)}`);
   const onAbort = () => channel.close();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -95,7 +95,7 @@ export async function scpUpload(client: Client, localPath: string, remotePath: s
 }
 
 export async function scpDownload(client: Client, remotePath: string, localPath: string, signal: AbortSignal): Promise<void> {
-  const channel = await execChannel(client, `scp -f ${remoteQuote(remotePath)}`);
+  const channel = await execChannel(client, `scp -f ${shellQuote(remotePath)}`);
   const onAbort = () => channel.close();
   signal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
 import type { PrepareContext } from '../../core/plugin.js';
+import { environment, scriptSources } from '../common/script-options.js';
 
 /** Options shared by the shell-local provisioner and post-processor (Packer's names). */
 export interface ShellLocalConfig {
@@ -42,22 +42,8 @@ const KNOWN_OS = ['linux', 'darwin', 'windows', 'freebsd', 'openbsd', 'netbsd', 
 
 /** Checks the options every problem at once; exactly one of command, inline, script, scripts. */
 export function prepareShellLocal(o: Record<string, unknown>, ctx: PrepareContext): ShellLocalConfig {
-  const given = (['command', 'inline', 'script', 'scripts'] as const).filter((k) => o[k] !== undefined);
-  if (given.length === 0) ctx.problems.error([], 'needs one of "command", "inline", "script" or "scripts"', 'for example "inline": ["echo hello"]');
-  if (given.length > 1) ctx.problems.error([given[1]!], `"${given[0]}" and "${given[1]}" cannot be used together`, 'keep only one of command, inline, script and scripts');
-  const scripts = o.script !== undefined ? [o.script as string] : ((o.scripts as string[] | undefined) ?? []);
-  scripts.forEach((s, i) => {
-    const where = o.script !== undefined ? ['script'] : ['scripts', i];
-    if (!existsSync(s)) ctx.problems.error(where, `script "${s}" does not exist`, 'paths are relative to the directory boxwright runs in; {{template_dir}} gives the template\'s folder');
-    else if (!statSync(s).isFile()) ctx.problems.error(where, `script "${s}" is not a file`);
-  });
-  const environmentVars: [string, string][] = [];
-  ((o.environment_vars as string[] | undefined) ?? []).forEach((kv, i) => {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) ctx.problems.error(['environment_vars', i], `"${kv}" is not KEY=VALUE`, 'write "NAME=value"');
-    else environmentVars.push([kv.slice(0, eq), kv.slice(eq + 1)]);
-  });
-  for (const [k, v] of Object.entries((o.env as Record<string, string> | undefined) ?? {})) environmentVars.push([k, v]);
+  const scripts = scriptSources(o, ctx.problems, ['command', 'inline', 'script', 'scripts']);
+  const environmentVars = environment(o, ctx.problems);
   const onlyOn = o.only_on as string[] | undefined;
   onlyOn?.forEach((os, i) => {
     if (!KNOWN_OS.includes(os)) ctx.problems.error(['only_on', i], `"${os}" is not an operating system name`, `use Go's names: ${KNOWN_OS.join(', ')}`);

@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunContext } from '../../core/plugin.js';
 import { runLocalCommand } from '../../util/process-group.js';
+import { flattenVars } from '../common/script-options.js';
 import type { ShellLocalConfig } from './config.js';
-
-/** Quotes a value for a POSIX shell command line. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'"'"'`)}'`;
-}
 
 const GO_OS: Partial<Record<NodeJS.Platform, string>> = { linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris' };
 
@@ -27,10 +23,7 @@ export async function runShellLocal(config: ShellLocalConfig, ctx: RunContext, e
     ...extraEnv,
     ...Object.fromEntries(config.environmentVars),
   };
-  const flatVars = Object.keys(vars)
-    .sort()
-    .map((k) => `${k}=${shellQuote(vars[k]!)}`)
-    .join(' ');
+  const flatVars = flattenVars(vars);
 
   const tempDir = await mkdtemp(path.join(tmpdir(), 'boxwright-shell-local-'));
   try {

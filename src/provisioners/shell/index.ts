@@ -1,10 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { DisconnectedError } from '../../communicators/communicator.js';
-import { remoteQuote } from '../../communicators/ssh/quote.js';
+import { shellQuote } from '../../util/shell-quote.js';
+import { environment, flattenVars, scriptSources } from '../common/script-options.js';
 import { parseGoDuration, formatElapsed } from '../../core/duration.js';
 import { CancelledError, messageOf, sleep } from '../../core/errors.js';
 import type { ProvisionContext, Provisioner } from '../../core/plugin.js';
@@ -60,22 +60,8 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
   },
   lateFields: { execute_command: ['Vars', 'Path', 'EnvVarFile'] },
   prepare(o, ctx) {
-    const given = (['inline', 'script', 'scripts'] as const).filter((k) => o[k] !== undefined);
-    if (given.length === 0) ctx.problems.error([], 'needs one of "inline", "script" or "scripts"', 'for example "inline": ["sudo apt-get update"]');
-    if (given.length > 1) ctx.problems.error([given[1]!], `"${given[0]}" and "${given[1]}" cannot be used together`, 'keep only one of inline, script and scripts');
-    const scripts = o.script !== undefined ? [o.script as string] : ((o.scripts as string[] | undefined) ?? []);
-    scripts.forEach((s, i) => {
-      const where = o.script !== undefined ? ['script'] : ['scripts', i];
-      if (!existsSync(s)) ctx.problems.error(where, `script "${s}" does not exist`, "paths are relative to the directory boxwright runs in; {{template_dir}} gives the template's folder");
-      else if (!statSync(s).isFile()) ctx.problems.error(where, `script "${s}" is not a file`);
-    });
-    const environmentVars: [string, string][] = [];
-    ((o.environment_vars as string[] | undefined) ?? []).forEach((kv, i) => {
-      const eq = kv.indexOf('=');
-      if (eq <= 0) ctx.problems.error(['environment_vars', i], `"${kv}" is not KEY=VALUE`, 'write "NAME=value"');
-      else environmentVars.push([kv.slice(0, eq), kv.slice(eq + 1)]);
-    });
-    for (const [k, v] of Object.entries((o.env as Record<string, string> | undefined) ?? {})) environmentVars.push([k, v]);
+    const scripts = scriptSources(o, ctx.problems, ['inline', 'script', 'scripts']);
+    const environmentVars = environment(o, ctx.problems);
     if (o.remote_path !== undefined && scripts.length > 1) ctx.problems.error(['remote_path'], 'one remote_path cannot hold several scripts', 'use remote_folder, or one provisioner per script');
     const useEnvVarFile = o.use_env_var_file as boolean;
     return {
@@ -97,10 +83,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
   },
   async provision(config, ctx) {
     const vars: Record<string, string> = { PACKER_BUILD_NAME: ctx.buildName, PACKER_BUILDER_TYPE: ctx.buildType, ...Object.fromEntries(config.environmentVars) };
-    const flat = Object.keys(vars)
-      .sort()
-      .map((k) => `${k}=${remoteQuote(vars[k]!)}`)
-      .join(' ');
+    const flat = flattenVars(vars);
     const local = await mkdtemp(path.join(tmpdir(), 'boxwright-shell-'));
     try {
       const scripts = config.scripts.map((file) => ({ file, label: file }));
@@ -133,7 +116,7 @@ async function runScript(config: ShellConfig, ctx: ProvisionContext, file: strin
     if (config.useEnvVarFile) {
       envVarFile = path.posix.join(config.remoteFolder, `varfile_${randomInt(1000, 10_000)}.sh`);
       const envLocal = `${file}.env`;
-      await writeFile(envLocal, Object.entries(vars).map(([k, v]) => `export ${k}=${remoteQuote(v)}\n`).join(''));
+      await writeFile(envLocal, Object.entries(vars).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join(''));
       await comm.upload(envLocal, envVarFile, { signal: ctx.signal, mode: 0o600 });
     }
   });
@@ -161,7 +144,7 @@ async function runScript(config: ShellConfig, ctx: ProvisionContext, file: strin
     throw new Error(`script ${label} ${how} on the machine (allowed exit codes: ${config.validExitCodes.join(', ')})${last}`);
   }
   if (!config.skipClean) {
-    const targets = [remotePath, envVarFile].filter(Boolean).map(remoteQuote).join(' ');
+    const targets = [remotePath, envVarFile].filter(Boolean).map(shellQuote).join(' ');
     const cleaned = await comm.exec(`rm -f ${targets}`, { signal: ctx.signal }).catch((err) => ({ exitCode: -1, error: messageOf(err) }));
     if (cleaned.exitCode !== 0) ctx.ui.error(`Could not remove ${remotePath} from the machine; it stays there.`);
   }
