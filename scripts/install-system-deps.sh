@@ -7,6 +7,8 @@ need=""
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
 have /usr/sbin/sshd || need="$need openssh-server"
 have ssh-keygen || need="$need openssh-client"
+have qemu-system-x86_64 || need="$need qemu-system-x86"
+have qemu-img || need="$need qemu-utils"
 
 [ -z "$need" ] && exit 0
 

@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { CancelledError } from '../core/errors.js';
+import { readLines } from './lines.js';
 
 /** Process groups started by this process, killed at once if boxwright must exit hard. */
 const liveGroups = new Set<number>();
@@ -64,15 +64,12 @@ export async function runLocalCommand(command: string[], options: LocalRunOption
   };
   options.signal.addEventListener('abort', onAbort, { once: true });
   const lines = (stream: NodeJS.ReadableStream | null, sink: (l: string) => void) =>
-    new Promise<void>((resolve) => {
-      if (!stream) return resolve();
-      const rl = createInterface({ input: stream });
-      rl.on('line', (l) => {
-        remember(l);
-        sink(l);
-      });
-      rl.on('close', resolve);
-    });
+    stream
+      ? readLines(stream, (l) => {
+          remember(l);
+          sink(l);
+        })
+      : Promise.resolve();
   try {
     const [result] = await Promise.all([child, lines(child.stdout, options.onStdout), lines(child.stderr, options.onStderr)]);
     if (options.signal.aborted) throw new CancelledError('Build was cancelled.');

@@ -1,12 +1,12 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { formatElapsed } from '../../core/duration.js';
 import { CancelledError } from '../../core/errors.js';
 import { DisconnectedError, type Communicator, type ExecOptions, type ExecResult } from '../communicator.js';
 import type { SshConfig } from './config.js';
 import type { Endpoint } from './connect.js';
+import { readLines } from '../../util/lines.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { scpDownload, scpUpload } from './scp.js';
 import { waitForSsh, type WaitOptions } from './wait.js';
@@ -60,7 +60,7 @@ export class SshCommunicator implements Communicator {
         });
         channel.on('close', () => resolve(result));
       });
-      const [result] = await Promise.all([status, lines(channel, filter(options.onStdout)), lines(channel.stderr, filter(options.onStderr))]);
+      const [result] = await Promise.all([status, readLines(channel, filter(options.onStdout)), readLines(channel.stderr, filter(options.onStderr))]);
       if (options.signal.aborted) throw new CancelledError('Build was cancelled.');
       if (timedOut) throw new Error(`the command did not finish within ssh_read_write_timeout (${formatElapsed(this.cfg.readWriteTimeoutMs)}) and was stopped`);
       if (!result) throw new DisconnectedError(command);
@@ -183,13 +183,5 @@ function cancellable(signal: AbortSignal, sftp: SFTPWrapper, start: (done: (err?
       else if (err) reject(err);
       else resolve();
     });
-  });
-}
-
-function lines(stream: NodeJS.ReadableStream, sink: (line: string) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: stream, crlfDelay: Infinity });
-    rl.on('line', sink);
-    rl.on('close', resolve);
   });
 }
