@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { chooseAccelerator, probeBoot } from '../../../src/machines/qemu/accelerator.js';
+
+describe('accelerator probe on this host', () => {
+  it('boots the probe guest under TCG: it runs to its end and reports through the serial port', async () => {
+    const result = await probeBoot('tcg', 10_000);
+    expect(result).toHaveProperty('ms');
+  });
+
+  it('auto gives a decision with a reason; where KVM answers but cannot run guests, it is TCG', async () => {
+    const choice = await chooseAccelerator('auto');
+    expect(['kvm', 'tcg']).toContain(choice.accelerator);
+    expect(choice.reason.length).toBeGreaterThan(10);
+    const { existsSync } = await import('node:fs');
+    // This CI machine's KVM is the paravirtual nested kind that kills every real guest.
+    if (existsSync('/sys/module/kvm_pvm')) expect(choice).toMatchObject({ accelerator: 'tcg', reason: expect.stringContaining('kvm_pvm') });
+  });
+});
