@@ -9,6 +9,11 @@ have /usr/sbin/sshd || need="$need openssh-server"
 have ssh-keygen || need="$need openssh-client"
 have qemu-system-x86_64 || need="$need qemu-system-x86"
 have qemu-img || need="$need qemu-utils"
+have mmdebstrap || need="$need mmdebstrap"
+have extlinux || need="$need extlinux"
+have /usr/lib/syslinux/mbr/mbr.bin || need="$need syslinux-common"
+have mkfs.ext4 || need="$need e2fsprogs"
+have sfdisk || need="$need fdisk"
 
 [ -z "$need" ] && exit 0
 

@@ -95,7 +95,8 @@ function open(config: ConnectConfig, signal: AbortSignal): Promise<ClientType> {
       signal.removeEventListener('abort', onAbort);
       resolve(client);
     });
-    client.once('error', (err) => {
+    // Permanent: a connection dropped during the handshake can report more than one error.
+    client.on('error', (err) => {
       signal.removeEventListener('abort', onAbort);
       client.end();
       reject(err);
