@@ -1,0 +1,172 @@
+import type { CommunicatorType } from '../../communicators/communicator.js';
+import { prepareSsh, sshSchemaProperties, type SshConfig } from '../../communicators/ssh/config.js';
+import { parseGoDuration } from '../../core/duration.js';
+import type { PrepareContext } from '../../core/plugin.js';
+import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
+import { parseBootCommand } from '../../machines/qemu/boot-command.js';
+import type { DiskInterface } from '../../machines/qemu/machine.js';
+
+export interface QemuConfig {
+  isoUrls: string[];
+  isoChecksum: string;
+  diskImage: boolean;
+  useBackingFile: boolean;
+  diskSizeBytes: number | undefined;
+  diskInterface: DiskInterface;
+  netDevice: string;
+  format: 'qcow2' | 'raw';
+  diskCompression: boolean;
+  skipCompaction: boolean;
+  outputDirectory: string;
+  vmName: string;
+  memoryMb: number;
+  cpus: number;
+  accelerator: AcceleratorSetting;
+  machineType: string;
+  qemuArgs: string[][];
+  bootWaitMs: number;
+  bootCommand: string;
+  bootKeyIntervalMs: number;
+  httpDirectory: string | undefined;
+  httpContent: Record<string, string> | undefined;
+  httpBindAddress: string;
+  httpPortRange: [number, number];
+  hostPortRange: [number, number];
+  shutdownCommand: string;
+  shutdownTimeoutMs: number;
+  communicator: CommunicatorType;
+  ssh: SshConfig | undefined;
+  vnc: boolean;
+}
+
+const NET_DEVICES: Record<string, string> = { 'virtio-net': 'virtio-net-pci', virtio: 'virtio-net-pci', e1000: 'e1000', e1000e: 'e1000e', vmxnet3: 'vmxnet3', rtl8139: 'rtl8139', 'i82551': 'i82551', ne2k_pci: 'ne2k_pci', 'virtio-net-pci': 'virtio-net-pci' };
+const DISK_INTERFACES = ['virtio', 'ide', 'sata', 'scsi', 'virtio-scsi', 'pvscsi', 'lsi', 'nvme'];
+const NOT_YET = ['cd_files', 'cd_content', 'cd_label', 'floppy_files', 'floppy_dirs', 'firmware', 'efi_boot', 'efi_firmware_code', 'efi_firmware_vars'];
+
+const { communicator: _c, ssh_host: _h, ...sshOptions } = sshSchemaProperties;
+const duration = (def: string) => ({ type: 'string', format: 'duration', default: def });
+
+export const qemuSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    iso_url: { type: 'string', minLength: 1 },
+    iso_urls: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+    iso_checksum: { type: 'string', minLength: 1, description: '"sha256:…", "file:…" or "none"' },
+    iso_target_path: { type: 'string' },
+    disk_image: { type: 'boolean', default: false },
+    use_backing_file: { type: 'boolean', default: false },
+    disk_size: { type: ['string', 'integer'] },
+    disk_interface: { type: 'string', enum: DISK_INTERFACES, default: 'virtio' },
+    net_device: { type: 'string', enum: Object.keys(NET_DEVICES), default: 'virtio-net' },
+    format: { type: 'string', enum: ['qcow2', 'raw'], default: 'qcow2' },
+    disk_compression: { type: 'boolean', default: false },
+    skip_compaction: { type: 'boolean', default: false },
+    output_directory: { type: 'string', minLength: 1 },
+    vm_name: { type: 'string', minLength: 1 },
+    headless: { type: 'boolean', default: true },
+    memory: { type: 'integer', minimum: 64, default: 512 },
+    cpus: { type: 'integer', minimum: 1, default: 1 },
+    accelerator: { type: 'string', enum: ['auto', 'kvm', 'tcg', 'none'], default: 'auto' },
+    machine_type: { type: 'string', default: 'pc' },
+    qemuargs: { type: 'array', items: { type: 'array', items: { type: 'string' } }, default: [] },
+    boot_wait: duration('10s'),
+    boot_command: { type: 'array', items: { type: 'string' }, default: [] },
+    boot_key_interval: duration('100ms'),
+    http_directory: { type: 'string', minLength: 1 },
+    http_content: { type: 'object', additionalProperties: { type: 'string' } },
+    http_bind_address: { type: 'string', default: '127.0.0.1' },
+    http_port_min: { type: 'integer', minimum: 1, maximum: 65535, default: 8000 },
+    http_port_max: { type: 'integer', minimum: 1, maximum: 65535, default: 9000 },
+    host_port_min: { type: 'integer', minimum: 1, maximum: 65535, default: 2222 },
+    host_port_max: { type: 'integer', minimum: 1, maximum: 65535, default: 4444 },
+    ssh_host_port_min: { type: 'integer', minimum: 1, maximum: 65535 },
+    ssh_host_port_max: { type: 'integer', minimum: 1, maximum: 65535 },
+    shutdown_command: { type: 'string', default: '' },
+    shutdown_timeout: duration('5m'),
+    vnc_port_min: { type: 'integer' },
+    vnc_port_max: { type: 'integer' },
+    vnc_bind_address: { type: 'string' },
+    communicator: { type: 'string', enum: ['ssh', 'none'], default: 'ssh' },
+    ...sshOptions,
+    ...Object.fromEntries(NOT_YET.map((k) => [k, {}])),
+  },
+};
+
+/** Parses "3G", "512M", "40960" (MiB, Packer's unit) into bytes. */
+export function parseDiskSize(value: string | number): number | undefined {
+  if (typeof value === 'number') return value * 1024 * 1024;
+  const m = /^(\d+)\s*([KMGT]i?B?)?$/i.exec(value.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'M')[0]!.toUpperCase();
+  const power = { K: 1, M: 2, G: 3, T: 4 }[unit as 'K' | 'M' | 'G' | 'T'];
+  return Number(m[1]) * 1024 ** power;
+}
+
+export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): QemuConfig {
+  const p = ctx.problems;
+  for (const key of NOT_YET) if (o[key] !== undefined) p.error([key], `"${key}" is not supported by boxwright's qemu builder yet`, 'remove it; build the seed ISO or floppy yourself and pass it with qemuargs');
+  const isoUrls = o.iso_urls !== undefined ? (o.iso_urls as string[]) : o.iso_url !== undefined ? [o.iso_url as string] : [];
+  if (isoUrls.length === 0) p.error([], 'missing required option "iso_url"', 'the installer ISO, or with "disk_image": true a disk image to start from');
+  if (o.iso_url !== undefined && o.iso_urls !== undefined) p.error(['iso_urls'], '"iso_url" and "iso_urls" cannot be used together');
+  const checksum = o.iso_checksum as string | undefined;
+  if (checksum === undefined) p.error([], 'missing required option "iso_checksum"', 'write "sha256:<hex>", "file:<url of a SHA256SUMS file>", or "none" to skip the check');
+  else if (checksum !== 'none' && !/^(md5|sha1|sha256|sha512):[0-9a-fA-F]+$/.test(checksum) && !checksum.startsWith('file:') && !/^[0-9a-fA-F]{32,128}$/.test(checksum)) {
+    p.error(['iso_checksum'], `"${checksum}" is not a checksum`, 'write "sha256:<hex>", "file:<url>", or "none"');
+  }
+  let diskSizeBytes: number | undefined;
+  if (o.disk_size !== undefined) {
+    diskSizeBytes = parseDiskSize(o.disk_size as string | number);
+    if (diskSizeBytes === undefined) p.error(['disk_size'], `"${o.disk_size}" is not a disk size`, 'write megabytes as a number (40960) or a size such as "8G"');
+  }
+  if (!o.disk_image && diskSizeBytes === undefined) diskSizeBytes = 40960 * 1024 * 1024;
+  const bootCommand = (o.boot_command as string[]).join('');
+  const warnings: string[] = [];
+  try {
+    // Late fields ({{ .HTTPIP }}) are still in the text; their braces type fine, so this checks the rest.
+    parseBootCommand(bootCommand, warnings);
+  } catch (err) {
+    p.error(['boot_command'], (err as Error).message);
+  }
+  for (const w of warnings) p.warn(['boot_command'], w);
+  const communicator = o.communicator as CommunicatorType;
+  const ssh = communicator === 'ssh' ? prepareSsh(o, p, { hostRequired: false }) : undefined;
+  if (o.use_backing_file && !o.disk_image) p.error(['use_backing_file'], '"use_backing_file" needs "disk_image": true');
+  if (o.use_backing_file && o.format === 'raw') p.error(['use_backing_file'], 'a backing file needs "format": "qcow2"');
+  if (o.http_directory !== undefined && o.http_content !== undefined) p.error(['http_content'], '"http_directory" and "http_content" cannot be used together');
+  const hostMin = (o.ssh_host_port_min ?? o.host_port_min) as number;
+  const hostMax = (o.ssh_host_port_max ?? o.host_port_max) as number;
+  if (hostMin > hostMax) p.error(['host_port_min'], `host_port_min (${hostMin}) is above host_port_max (${hostMax})`);
+  return {
+    isoUrls,
+    isoChecksum: checksum ?? 'none',
+    diskImage: o.disk_image as boolean,
+    useBackingFile: o.use_backing_file as boolean,
+    diskSizeBytes,
+    diskInterface: o.disk_interface as DiskInterface,
+    netDevice: NET_DEVICES[o.net_device as string]!,
+    format: o.format as 'qcow2' | 'raw',
+    diskCompression: o.disk_compression as boolean,
+    skipCompaction: o.skip_compaction as boolean,
+    outputDirectory: (o.output_directory as string | undefined) ?? `output-${ctx.buildName}`,
+    vmName: (o.vm_name as string | undefined) ?? `packer-${ctx.buildName}`,
+    memoryMb: o.memory as number,
+    cpus: o.cpus as number,
+    accelerator: o.accelerator as AcceleratorSetting,
+    machineType: o.machine_type as string,
+    qemuArgs: o.qemuargs as string[][],
+    bootWaitMs: parseGoDuration(o.boot_wait as string) ?? 10_000,
+    bootCommand,
+    bootKeyIntervalMs: parseGoDuration(o.boot_key_interval as string) ?? 100,
+    httpDirectory: o.http_directory as string | undefined,
+    httpContent: o.http_content as Record<string, string> | undefined,
+    httpBindAddress: o.http_bind_address as string,
+    httpPortRange: [o.http_port_min as number, o.http_port_max as number],
+    hostPortRange: [hostMin, hostMax],
+    shutdownCommand: o.shutdown_command as string,
+    shutdownTimeoutMs: parseGoDuration(o.shutdown_timeout as string) ?? 300_000,
+    communicator,
+    ssh,
+    vnc: o.headless === false,
+  };
+}

@@ -1,0 +1,17 @@
+import type { ConnectedState } from '../../core/common-steps.js';
+import type { RunningMachine } from '../../machines/qemu/machine.js';
+import type { RunningHttpServer } from '../../util/http-server.js';
+
+/** What the qemu builder's steps hand each other; each field is set by one step. */
+export interface QemuState extends ConnectedState {
+  outputDir?: string;
+  /** True once the output is complete; until then cleanup removes it. */
+  finished?: boolean;
+  source?: string;
+  disk?: string;
+  workDir?: string;
+  http?: RunningHttpServer;
+  sshPort?: number;
+  releasePort?: () => void;
+  machine?: RunningMachine;
+}

@@ -1,0 +1,230 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { formatElapsed } from '../../core/duration.js';
+import { messageOf, sleep, UserError } from '../../core/errors.js';
+import type { BuildContext, RunContext } from '../../core/plugin.js';
+import type { Step } from '../../core/steps.js';
+import { chooseAccelerator } from '../../machines/qemu/accelerator.js';
+import { parseBootCommand } from '../../machines/qemu/boot-command.js';
+import { RunningMachine } from '../../machines/qemu/machine.js';
+import { obtain } from '../../util/download.js';
+import { startHttpServer } from '../../util/http-server.js';
+import { reservePort } from '../../util/ports.js';
+import type { QemuConfig } from './config.js';
+import type { QemuState } from './state.js';
+
+/** qemu-img, with its stderr in the error when it fails. */
+async function qemuImg(args: string[], signal: AbortSignal): Promise<void> {
+  const result = await execa('qemu-img', args, { cancelSignal: signal, reject: false });
+  if (result.failed) throw new Error(`qemu-img ${args[0]} failed (exit code ${result.exitCode ?? result.signal}): ${String(result.stderr).trim().split('\n').slice(-3).join(' ')}`);
+}
+
+/** The output directory: refused if it exists (unless -force); removed again unless the build finished. */
+export function stepOutputDir(config: QemuConfig, build: BuildContext): Step<QemuState> {
+  return {
+    name: 'output-directory',
+    async run(state) {
+      const dir = path.resolve(config.outputDirectory);
+      if (existsSync(dir) && readdirSync(dir).length > 0) {
+        if (!build.force) throw new UserError(`output directory ${config.outputDirectory} already exists`, 'remove it, choose another "output_directory", or build with -force');
+        build.ui.say(`Deleting the previous output directory ${config.outputDirectory} (-force)`);
+        await rm(dir, { recursive: true, force: true });
+      }
+      await mkdir(dir, { recursive: true });
+      state.outputDir = dir;
+    },
+    async cleanup(state) {
+      // A failed or cancelled build leaves no half-written output that looks finished.
+      if (state.outputDir && !state.finished) await rm(state.outputDir, { recursive: true, force: true });
+    },
+    leftover: (state) => (state.outputDir && !state.finished ? `the unfinished output directory ${state.outputDir}` : undefined),
+  };
+}
+
+export function stepSource(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'source-image',
+    async run(state, ctx) {
+      state.source = await obtain(config.isoUrls, config.isoChecksum, { ui: ctx.ui, signal: ctx.signal });
+    },
+  };
+}
+
+export function stepDisk(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'create-disk',
+    async run(state, ctx) {
+      // The working disk is always qcow2; the requested format is made when converting at the end.
+      const disk = path.join(state.outputDir!, `${config.vmName}.work.qcow2`);
+      if (config.diskImage && config.useBackingFile) {
+        ctx.ui.say(`Creating a disk backed by ${state.source}`);
+        await qemuImg(['create', '-f', 'qcow2', '-b', state.source!, '-F', await imageFormat(state.source!, ctx.signal), disk], ctx.signal);
+      } else if (config.diskImage) {
+        ctx.ui.say(`Copying the disk image ${state.source}`);
+        await qemuImg(['convert', '-O', 'qcow2', state.source!, disk], ctx.signal);
+      } else {
+        ctx.ui.say(`Creating a ${formatBytes(config.diskSizeBytes!)} disk`);
+        await qemuImg(['create', '-f', 'qcow2', disk, String(config.diskSizeBytes)], ctx.signal);
+      }
+      if (config.diskImage && config.diskSizeBytes !== undefined) {
+        const size = await virtualSize(disk, ctx.signal);
+        if (config.diskSizeBytes > size) await qemuImg(['resize', disk, String(config.diskSizeBytes)], ctx.signal);
+      }
+      state.disk = disk;
+    },
+  };
+}
+
+async function imageFormat(file: string, signal: AbortSignal): Promise<string> {
+  const { stdout } = await execa('qemu-img', ['info', '--output=json', file], { cancelSignal: signal });
+  return (JSON.parse(stdout) as { format: string }).format;
+}
+
+async function virtualSize(file: string, signal: AbortSignal): Promise<number> {
+  const { stdout } = await execa('qemu-img', ['info', '--output=json', file], { cancelSignal: signal });
+  return (JSON.parse(stdout) as { 'virtual-size': number })['virtual-size'];
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
+}
+
+export function stepHttp(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'http-server',
+    async run(state, ctx) {
+      if (!config.httpDirectory && !config.httpContent) return;
+      state.http = await startHttpServer({ directory: config.httpDirectory, content: config.httpContent, bind: config.httpBindAddress, portMin: config.httpPortRange[0], portMax: config.httpPortRange[1] });
+      ctx.ui.say(`Serving ${config.httpDirectory ?? 'http_content'} on http://${config.httpBindAddress}:${state.http.port} (the guest sees it at 10.0.2.2:${state.http.port})`);
+    },
+    async cleanup(state, ctx) {
+      if (!state.http) return;
+      if (state.http.requests.length) ctx.log(`http server: ${state.http.requests.join(', ')}`);
+      await state.http.close();
+      state.http = undefined;
+    },
+    leftover: (state) => (state.http ? `the HTTP server on port ${state.http.port}` : undefined),
+  };
+}
+
+export function stepPort(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'ssh-port',
+    async run(state) {
+      if (config.communicator !== 'ssh') return;
+      const r = await reservePort(config.hostPortRange[0], config.hostPortRange[1]);
+      state.sshPort = r.port;
+      state.releasePort = r.release;
+    },
+    async cleanup(state) {
+      state.releasePort?.();
+      state.releasePort = undefined;
+    },
+  };
+}
+
+export function stepRun(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'start-qemu',
+    async run(state, ctx) {
+      const choice = await chooseAccelerator(config.accelerator);
+      ctx.ui.say(`Accelerator: ${choice.accelerator} (${choice.reason})`);
+      state.workDir = await mkdtemp(path.join(tmpdir(), 'boxwright-qemu-'));
+      ctx.ui.say('Starting the virtual machine...');
+      state.machine = await RunningMachine.start(
+        {
+          accelerator: choice.accelerator,
+          machineType: config.machineType,
+          memoryMb: config.memoryMb,
+          cpus: config.cpus,
+          disks: [{ file: state.disk!, format: 'qcow2' }],
+          diskInterface: config.diskInterface,
+          cdrom: config.diskImage ? undefined : state.source,
+          netDevice: config.netDevice,
+          sshForward: state.sshPort ? { hostPort: state.sshPort, guestPort: config.ssh?.port ?? 22 } : undefined,
+          workDir: state.workDir,
+          extraArgs: config.qemuArgs,
+        },
+        ctx.signal,
+        ctx.log,
+      );
+      ctx.log(`qemu: pid ${state.machine.pid}, serial log ${state.machine.serialLog}`);
+    },
+    async cleanup(state, ctx) {
+      if (state.machine?.running) {
+        ctx.ui.say('Stopping the virtual machine...');
+        await state.machine.kill();
+      }
+      state.machine?.qmp.close();
+      state.machine = undefined;
+      if (state.workDir) await rm(state.workDir, { recursive: true, force: true });
+      state.workDir = undefined;
+    },
+    leftover: (state) => (state.machine?.running ? `QEMU process ${state.machine.pid}` : state.workDir ? `the temporary directory ${state.workDir}` : undefined),
+  };
+}
+
+export function stepBootCommand(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'boot-command',
+    async run(state, ctx) {
+      if (config.bootWaitMs > 0) {
+        ctx.ui.say(`Waiting ${formatElapsed(config.bootWaitMs)} for boot...`);
+        await sleep(config.bootWaitMs, ctx.signal);
+      }
+      if (!config.bootCommand) return;
+      const text = ctx.render(config.bootCommand, { HTTPIP: '10.0.2.2', HTTPPort: String(state.http?.port ?? ''), Name: config.vmName });
+      ctx.ui.say('Typing the boot command...');
+      ctx.log(`boot command: ${text}`);
+      await state.machine!.type(parseBootCommand(text), config.bootKeyIntervalMs, ctx.signal);
+    },
+  };
+}
+
+/** Stops the guest: shutdown_command over SSH, then ACPI power-down, then kill; each step said. */
+export function stepShutdown(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'shutdown',
+    async run(state, ctx) {
+      const machine = state.machine!;
+      const third = Math.max(1000, Math.floor(config.shutdownTimeoutMs / 2));
+      if (config.shutdownCommand && state.communicator && state.communicator.type !== 'none') {
+        ctx.ui.say('Sending the shutdown command...');
+        // The connection usually drops as the guest goes down; that is expected.
+        await state.communicator.exec(config.shutdownCommand, { signal: ctx.signal, onStdout: (l) => ctx.ui.message(l), onStderr: (l) => ctx.ui.message(l) }).catch((err) => ctx.log(`shutdown command: ${messageOf(err)}`));
+        if (await machine.waitForExit(config.shutdownTimeoutMs, ctx.signal)) return void ctx.ui.say('The guest powered off.');
+        ctx.ui.error(`The guest did not power off within shutdown_timeout (${formatElapsed(config.shutdownTimeoutMs)}); trying ACPI power-down.`);
+      } else {
+        ctx.ui.say('Powering off the guest (ACPI)...');
+      }
+      await machine.powerdown();
+      if (await machine.waitForExit(third, ctx.signal)) return void ctx.ui.say('The guest powered off.');
+      ctx.ui.error('The guest ignored the ACPI power-down; stopping QEMU. The disk may need a file system check.');
+      await machine.kill();
+    },
+  };
+}
+
+/** Writes the final disk in the requested format (compacted), as OUTPUT/VM_NAME. */
+export function stepConvert(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'convert-disk',
+    async run(state, ctx) {
+      const final = path.join(state.outputDir!, config.vmName);
+      const partial = `${final}.partial`;
+      if (config.format === 'qcow2' && config.skipCompaction && !config.diskCompression) {
+        await rename(state.disk!, final);
+      } else {
+        ctx.ui.say(`Converting the disk to ${config.format}${config.diskCompression ? ' (compressed)' : ''}...`);
+        await qemuImg(['convert', '-O', config.format, ...(config.diskCompression && config.format === 'qcow2' ? ['-c'] : []), state.disk!, partial], ctx.signal);
+        await rename(partial, final);
+        await rm(state.disk!, { force: true });
+      }
+      state.disk = final;
+      state.finished = true;
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { CancelledError, sleep } from '../../core/errors.js';
+import type { Accelerator } from './accelerator.js';
+import type { BootAction } from './boot-command.js';
+import { QmpClient } from './qmp.js';
+
+export type DiskInterface = 'virtio' | 'ide' | 'sata' | 'scsi' | 'virtio-scsi' | 'pvscsi' | 'lsi' | 'nvme';
+
+export interface DiskSpec {
+  file: string;
+  format: 'qcow2' | 'raw' | 'vmdk';
+  /** Writes go to a throwaway overlay (for read-only or streamOptimized sources). */
+  snapshot?: boolean;
+}
+
+/** Everything QEMU needs to start one machine. */
+export interface MachineSpec {
+  accelerator: Accelerator;
+  machineType: string;
+  memoryMb: number;
+  cpus: number;
+  disks: DiskSpec[];
+  diskInterface: DiskInterface;
+  cdrom?: string;
+  netDevice: string;
+  /** Host port on 127.0.0.1 forwarded to the guest's SSH port. */
+  sshForward?: { hostPort: number; guestPort: number };
+  /** Where the QMP socket and the serial log go. */
+  workDir: string;
+  vncDisplay?: number;
+  /** Packer's qemuargs: extra argument lists, appended as given. */
+  extraArgs: string[][];
+}
+
+/** The QEMU command line for a spec; separate so the arguments can be checked without QEMU. */
+export function qemuArguments(spec: MachineSpec): string[] {
+  const args = [
+    '-name', 'boxwright',
+    '-machine', spec.machineType,
+    ...(spec.accelerator === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi']),
+    '-m', String(spec.memoryMb),
+    '-smp', String(spec.cpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-display', 'none',
+    ...(spec.vncDisplay !== undefined ? ['-vnc', `127.0.0.1:${spec.vncDisplay}`] : []),
+    '-qmp', `unix:${path.join(spec.workDir, 'qmp.sock')},server=on,wait=off`,
+    '-serial', `file:${path.join(spec.workDir, 'serial.log')}`,
+  ];
+  const controller: Partial<Record<DiskInterface, string[]>> = {
+    sata: ['-device', 'ahci,id=ahci0'],
+    scsi: ['-device', 'virtio-scsi-pci,id=scsi0'],
+    'virtio-scsi': ['-device', 'virtio-scsi-pci,id=scsi0'],
+    pvscsi: ['-device', 'pvscsi,id=scsi0'],
+    lsi: ['-device', 'lsi53c895a,id=scsi0'],
+  };
+  args.push(...(controller[spec.diskInterface] ?? []));
+  spec.disks.forEach((disk, i) => {
+    const drive = `file=${disk.file},format=${disk.format},cache=writeback,discard=unmap${disk.snapshot ? ',snapshot=on' : ''}`;
+    switch (spec.diskInterface) {
+      case 'virtio':
+      case 'ide':
+        args.push('-drive', `${drive},if=${spec.diskInterface}`);
+        break;
+      case 'sata':
+        args.push('-drive', `${drive},if=none,id=disk${i}`, '-device', `ide-hd,drive=disk${i},bus=ahci0.${i}`);
+        break;
+      case 'nvme':
+        args.push('-drive', `${drive},if=none,id=disk${i}`, '-device', `nvme,serial=boxwright${i},drive=disk${i}`);
+        break;
+      default:
+        args.push('-drive', `${drive},if=none,id=disk${i}`, '-device', `scsi-hd,bus=scsi0.0,scsi-id=${i},drive=disk${i}`);
+    }
+  });
+  if (spec.cdrom) args.push('-drive', `file=${spec.cdrom},media=cdrom,readonly=on,if=ide,index=2`);
+  const forward = spec.sshForward ? `,hostfwd=tcp:127.0.0.1:${spec.sshForward.hostPort}-:${spec.sshForward.guestPort}` : '';
+  args.push('-netdev', `user,id=net0${forward}`, '-device', `${spec.netDevice},netdev=net0`);
+  args.push('-boot', spec.cdrom ? 'once=d' : 'c');
+  for (const extra of spec.extraArgs) args.push(...extra);
+  return args;
+}
+
+/** A started QEMU. It becomes unusable once `exited` resolves; nothing can be typed into a stopped machine. */
+export class RunningMachine {
+  private exitCode: number | null | undefined;
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly qmp: QmpClient,
+    readonly serialLog: string,
+    private readonly stderr: () => string,
+  ) {
+    this.exited = new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
+      child.once('exit', (code) => resolve(code));
+    });
+    void this.exited.then((code) => (this.exitCode = code));
+  }
+
+  /** Starts QEMU and connects to its QMP socket. */
+  static async start(spec: MachineSpec, signal: AbortSignal, log: (line: string) => void): Promise<RunningMachine> {
+    const args = qemuArguments(spec);
+    log(`qemu: qemu-system-x86_64 ${args.join(' ')}`);
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const spawned = await new Promise<Error | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', resolve);
+    });
+    if (spawned) throw new Error(`could not start qemu-system-x86_64: ${spawned.message} (install the qemu-system-x86 package)`);
+    try {
+      const qmp = await Promise.race([
+        QmpClient.connect(path.join(spec.workDir, 'qmp.sock'), signal),
+        new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`QEMU exited with code ${code} at start: ${stderr.trim().split('\n').slice(-3).join(' ')}`)))),
+      ]);
+      return new RunningMachine(child, qmp, path.join(spec.workDir, 'serial.log'), () => stderr);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  /** The last lines QEMU printed on stderr, for error messages. */
+  get lastError(): string {
+    return this.stderr().trim().split('\n').slice(-3).join(' ');
+  }
+
+  /** Types key events through QMP, `intervalMs` apart. */
+  async type(actions: BootAction[], intervalMs: number, signal: AbortSignal): Promise<void> {
+    for (const action of actions) {
+      if (signal.aborted) throw new CancelledError('Build was cancelled.');
+      if (!this.running) throw new Error(`QEMU exited while typing the boot command: ${this.lastError}`);
+      if (action.kind === 'wait') {
+        await sleep(action.ms, signal);
+        continue;
+      }
+      await this.qmp.execute('input-send-event', { events: [{ type: 'key', data: { down: action.kind === 'down', key: { type: 'qcode', data: action.key } } }] });
+      await sleep(intervalMs, signal);
+    }
+  }
+
+  /** Waits up to `ms` for QEMU to exit; true if it did. */
+  async waitForExit(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (!this.running) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const cancelled = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new CancelledError('Build was cancelled.')), { once: true }));
+    try {
+      return await Promise.race([this.exited.then(() => true), timedOut, cancelled]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Asks the guest to power off (ACPI). */
+  async powerdown(): Promise<void> {
+    if (this.running) await this.qmp.execute('system_powerdown').catch(() => undefined);
+  }
+
+  /** Stops QEMU at once and waits until it is gone. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
