@@ -17,7 +17,7 @@ const cases: [name: string, template: string, message: string][] = [
   ['builder without type', '{"builders": [@@{"name": "x"}]}', 'missing required option "type"'],
   ['builder type is a number', '{"builders": [{"type": @@3}]}', 'unknown builder type "3"'],
   ['unknown builder type', '{"builders": [{"type": @@"nul"}]}', 'unknown builder type "nul"'],
-  ['builder not supported yet', '{"builders": [{"type": @@"qemu"}]}', 'builder type "qemu" is not supported by boxwright yet'],
+  ['builder not supported yet', '{"builders": [{"type": @@"docker"}]}', 'builder type "docker" is not supported by boxwright yet'],
   ['duplicate build names', '{"builders": [{"type": "null"}, @@{"type": "null"}]}', 'a second build is named "null"'],
   ['unknown builder option', '{"builders": [{"type": "file", "target": "t", "content": "", @@"contnet": "x"}]}', 'unknown option "contnet"'],
   ['missing builder option', '{"builders": [@@{"type": "file", "content": "x"}]}', 'missing required option "target"'],
