@@ -54,7 +54,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     force: settings.force,
     onError: settings.onError,
     runSteps: <S>(steps: Step<S>[], state: S) => runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
-    provision: (communicator) => provisionWithErrorCleanup(build, communicator, base, settings.onError),
+    provision: (communicator, generated = {}) => provisionWithErrorCleanup(build, communicator, base, settings.onError, generated),
   };
   try {
     const artifact = await build.builder.run(build.config, ctx);
@@ -72,15 +72,15 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
   }
 }
 
-async function provisionWithErrorCleanup(build: PlannedBuild, communicator: Communicator, ctx: RunContext, onError: OnErrorPolicy): Promise<void> {
+async function provisionWithErrorCleanup(build: PlannedBuild, communicator: Communicator, ctx: RunContext, onError: OnErrorPolicy, generated: Record<string, string>): Promise<void> {
   try {
-    await runProvisioners(build.provisioners, communicator, ctx);
+    await runProvisioners(build.provisioners, communicator, ctx, generated);
   } catch (err) {
     const cleanup = build.errorCleanupProvisioner;
     if (cleanup && !(err instanceof CancelledError) && onError !== 'abort') {
       ctx.ui.say('Provisioning step had errors: Running the cleanup provisioner, if present...');
       try {
-        await runProvisioners([cleanup], communicator, ctx);
+        await runProvisioners([cleanup], communicator, ctx, generated);
       } catch (cleanupErr) {
         ctx.ui.error(`The error-cleanup-provisioner failed too: ${messageOf(cleanupErr)}`);
       }

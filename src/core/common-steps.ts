@@ -5,6 +5,8 @@ import type { Step } from './steps.js';
 /** State every builder that provisions has: the communicator once connected. */
 export interface ConnectedState {
   communicator?: Communicator;
+  /** Values for provisioners' environment (PACKER_HTTP_ADDR), set by the builder's steps. */
+  generated?: Record<string, string>;
 }
 
 /** Runs the template's provisioners over the state's communicator (Packer's StepProvision). */
@@ -13,7 +15,7 @@ export function stepProvision<S extends ConnectedState>(build: BuildContext): St
     name: 'provision',
     async run(state) {
       if (!state.communicator) throw new Error('internal: the provision step ran before a communicator was connected');
-      await build.provision(state.communicator);
+      await build.provision(state.communicator, state.generated);
     },
   };
 }

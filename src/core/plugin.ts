@@ -58,12 +58,18 @@ export interface BuildContext extends RunContext {
   onError: OnErrorPolicy;
   /** Runs the builder's steps with cleanup in reverse order, honouring -on-error and -debug. */
   runSteps<S>(steps: Step<S>[], state: S): Promise<void>;
-  /** Runs the template's provisioners over the communicator (the provision hook). */
-  provision(communicator: Communicator): Promise<void>;
+  /**
+   * Runs the template's provisioners over the communicator (the provision hook).
+   * `generated` holds values the builder made, such as PACKER_HTTP_ADDR, which
+   * provisioners put in their scripts' environment as Packer does.
+   */
+  provision(communicator: Communicator, generated?: Record<string, string>): Promise<void>;
 }
 
 export interface ProvisionContext extends RunContext {
   communicator: Communicator;
+  /** Environment the builder provides (PACKER_HTTP_ADDR), added to scripts' variables. */
+  generated: Record<string, string>;
 }
 
 export interface Builder<Config = unknown> extends PluginBase<Config> {

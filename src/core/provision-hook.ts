@@ -2,23 +2,23 @@ import type { Communicator } from '../communicators/communicator.js';
 import type { PlannedProvisioner } from '../template/plan.js';
 import { formatElapsed } from './duration.js';
 import { CancelledError, messageOf, sleep } from './errors.js';
-import type { RunContext } from './plugin.js';
+import type { ProvisionContext, RunContext } from './plugin.js';
 
 /** Runs provisioners in template order with pause_before, max_retries and timeout. */
-export async function runProvisioners(provisioners: PlannedProvisioner[], communicator: Communicator, ctx: RunContext): Promise<void> {
+export async function runProvisioners(provisioners: PlannedProvisioner[], communicator: Communicator, ctx: RunContext, generated: Record<string, string> = {}): Promise<void> {
   for (const p of provisioners) {
     if (p.pauseBeforeMs > 0) {
       ctx.ui.say(`Pausing ${formatElapsed(p.pauseBeforeMs)} before the next provisioner...`);
       await sleep(p.pauseBeforeMs, ctx.signal);
     }
-    await runWithRetries(p, communicator, ctx);
+    await runWithRetries(p, { ...ctx, communicator, generated });
   }
 }
 
-async function runWithRetries(p: PlannedProvisioner, communicator: Communicator, ctx: RunContext): Promise<void> {
+async function runWithRetries(p: PlannedProvisioner, ctx: ProvisionContext): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await runOnce(p, communicator, ctx);
+      await runOnce(p, ctx);
       return;
     } catch (err) {
       if (err instanceof CancelledError || ctx.signal.aborted) throw err;
@@ -31,14 +31,14 @@ async function runWithRetries(p: PlannedProvisioner, communicator: Communicator,
   }
 }
 
-async function runOnce(p: PlannedProvisioner, communicator: Communicator, ctx: RunContext): Promise<void> {
+async function runOnce(p: PlannedProvisioner, ctx: ProvisionContext): Promise<void> {
   ctx.log(`provisioner ${p.label} (${p.type}) starting`);
-  if (p.timeoutMs === undefined) return p.plugin.provision(p.config, { ...ctx, communicator });
+  if (p.timeoutMs === undefined) return p.plugin.provision(p.config, ctx);
   const timer = new AbortController();
   const handle = setTimeout(() => timer.abort(), p.timeoutMs);
   const signal = AbortSignal.any([ctx.signal, timer.signal]);
   try {
-    await p.plugin.provision(p.config, { ...ctx, signal, communicator });
+    await p.plugin.provision(p.config, { ...ctx, signal });
   } catch (err) {
     if (timer.signal.aborted && !ctx.signal.aborted) throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);
     throw err;

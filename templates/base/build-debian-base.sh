@@ -31,7 +31,7 @@ uuid=$(cat /proc/sys/kernel/random/uuid)
 echo "==> Bootstrapping Debian 12 (bookworm) from the configured mirror"
 # The host's sources file names the mirror, so no mirror is written here.
 mmdebstrap --variant=apt --mode=root \
-  --include=linux-image-amd64,systemd-sysv,udev,kmod,openssh-server,sudo,ca-certificates,iproute2,initramfs-tools \
+  --include=linux-image-amd64,systemd-sysv,dbus,udev,kmod,openssh-server,sudo,ca-certificates,iproute2,initramfs-tools \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook="echo boxwright-debian > \"\$1/etc/hostname\"" \
   --customize-hook="printf '127.0.0.1 localhost\n127.0.1.1 boxwright-debian\n' > \"\$1/etc/hosts\"" \

@@ -99,6 +99,8 @@ export function stepHttp(config: QemuConfig): Step<QemuState> {
       if (!config.httpDirectory && !config.httpContent) return;
       state.http = await startHttpServer({ directory: config.httpDirectory, content: config.httpContent, bind: config.httpBindAddress, portMin: config.httpPortRange[0], portMax: config.httpPortRange[1] });
       ctx.ui.say(`Serving ${config.httpDirectory ?? 'http_content'} on http://${config.httpBindAddress}:${state.http.port} (the guest sees it at 10.0.2.2:${state.http.port})`);
+      // Packer gives provisioners the address as the guest sees it.
+      state.generated = { ...state.generated, PACKER_HTTP_ADDR: `10.0.2.2:${state.http.port}`, PACKER_HTTP_IP: '10.0.2.2', PACKER_HTTP_PORT: String(state.http.port) };
     },
     async cleanup(state, ctx) {
       if (!state.http) return;

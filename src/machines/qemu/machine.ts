@@ -44,6 +44,8 @@ export function qemuArguments(spec: MachineSpec): string[] {
     '-nodefaults',
     '-no-user-config',
     '-display', 'none',
+    // A VGA console: installers draw on it and boot_command types into it.
+    '-vga', 'std',
     ...(spec.vncDisplay !== undefined ? ['-vnc', `127.0.0.1:${spec.vncDisplay}`] : []),
     '-qmp', `unix:${path.join(spec.workDir, 'qmp.sock')},server=on,wait=off`,
     '-serial', `file:${path.join(spec.workDir, 'serial.log')}`,

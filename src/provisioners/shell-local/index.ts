@@ -10,5 +10,5 @@ export const shellLocalProvisioner: Provisioner<ShellLocalConfig> = {
   schema: shellLocalSchema,
   lateFields: shellLocalLateFields,
   prepare: prepareShellLocal,
-  provision: (config, ctx) => runShellLocal(config, ctx),
+  provision: (config, ctx) => runShellLocal(config, ctx, ctx.generated),
 };

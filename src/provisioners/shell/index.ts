@@ -82,7 +82,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
     };
   },
   async provision(config, ctx) {
-    const vars: Record<string, string> = { PACKER_BUILD_NAME: ctx.buildName, PACKER_BUILDER_TYPE: ctx.buildType, ...Object.fromEntries(config.environmentVars) };
+    const vars: Record<string, string> = { PACKER_BUILD_NAME: ctx.buildName, PACKER_BUILDER_TYPE: ctx.buildType, ...ctx.generated, ...Object.fromEntries(config.environmentVars) };
     const flat = flattenVars(vars);
     const local = await mkdtemp(path.join(tmpdir(), 'boxwright-shell-'));
     try {

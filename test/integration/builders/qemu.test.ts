@@ -1,0 +1,142 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { debianBaseImage } from '../../support/base-image.js';
+import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { bootDisk, loginVagrant } from '../../support/vm.js';
+
+let base: string;
+beforeAll(async () => {
+  base = await debianBaseImage();
+}, 900_000);
+
+const qemu = (extra: Record<string, unknown>) => ({
+  type: 'qemu',
+  iso_url: base,
+  iso_checksum: 'none',
+  disk_image: true,
+  memory: 1024,
+  cpus: 2,
+  boot_wait: '0s',
+  ssh_username: 'vagrant',
+  ssh_password: 'vagrant',
+  ssh_timeout: '5m',
+  shutdown_command: 'sudo poweroff',
+  ...extra,
+});
+
+describe('qemu builder (real QEMU, TCG here)', () => {
+  it('builds qcow2 and raw from the base image with provisioners; the output boots with the files in it', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'app.conf'), 'setting=42\n');
+    const t = writeTemplate(dir, {
+      builders: [qemu({ name: 'qcow2', format: 'qcow2', output_directory: 'out-qcow2', vm_name: 'disk.qcow2' }), qemu({ name: 'raw', format: 'raw', output_directory: 'out-raw', vm_name: 'disk.raw' })],
+      provisioners: [
+        { type: 'shell', inline: ['echo "built by {{build_name}}" | sudo tee /etc/boxwright-marker', 'uname -r'] },
+        { type: 'file', source: 'app.conf', destination: '/tmp/app.conf' },
+        { type: 'shell', inline: ['sudo mv /tmp/app.conf /etc/app.conf', 'sync'] },
+      ],
+    });
+    const started = Date.now();
+    const run = await runCli(['build', t], { cwd: dir });
+    console.log(`qemu build of two disks took ${Date.now() - started} ms`);
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toMatch(/==> qcow2: Accelerator: (tcg|kvm) \(/);
+    expect(run.stdout).toMatch(/ {4}qcow2: \d+\.\d+\.\d+-\d+-amd64/);
+    expect(run.stdout).toContain('--> qcow2: VM files in directory: out-qcow2 (disk.qcow2, qcow2)');
+    const info = (file: string) => JSON.parse(execFileSync('qemu-img', ['info', '--output=json', file], { encoding: 'utf8' })) as { format: string };
+    expect(info(path.join(dir, 'out-qcow2/disk.qcow2')).format).toBe('qcow2');
+    expect(info(path.join(dir, 'out-raw/disk.raw')).format).toBe('raw');
+
+    const vm = await bootDisk(path.join(dir, 'out-qcow2/disk.qcow2'));
+    try {
+      const { comm, run: sh } = await loginVagrant(vm.port);
+      expect((await sh('cat /etc/boxwright-marker /etc/app.conf')).out).toEqual(['built by qcow2', 'setting=42']);
+      await comm.close();
+    } finally {
+      await vm.stop();
+    }
+  }, 600_000);
+
+  it('types boot_command into the guest and serves http_directory at {{ .HTTPIP }}:{{ .HTTPPort }}', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'http'));
+    writeFileSync(path.join(dir, 'http', 'hello.txt'), 'hello from http_directory\n');
+    const t = writeTemplate(dir, {
+      builders: [
+        qemu({
+          http_directory: 'http',
+          boot_wait: '40s',
+          // Log in on the console, then fetch a file from the build's HTTP server with bash alone.
+          boot_command: [
+            'vagrant<enter><wait3>vagrant<enter><wait5>',
+            'echo typed-at-the-console > /tmp/typed<enter><wait>',
+            `bash -c 'exec 3<>/dev/tcp/{{ .HTTPIP }}/{{ .HTTPPort }}; printf "GET /hello.txt HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3 > /tmp/fetched'<enter>`,
+          ],
+          boot_key_interval: '20ms',
+        }),
+      ],
+      provisioners: [{ type: 'shell', inline: ['cat /tmp/typed', 'tail -n 1 /tmp/fetched', 'echo "addr=$PACKER_HTTP_ADDR"'] }],
+    });
+    const run = await runCli(['build', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toContain('    qemu: typed-at-the-console');
+    expect(run.stdout).toContain('    qemu: hello from http_directory');
+    expect(run.stdout).toMatch(/ {4}qemu: addr=10\.0\.2\.2:\d+/);
+  }, 600_000);
+
+  it('refuses an existing output directory without -force, before starting anything', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'output-qemu'));
+    writeFileSync(path.join(dir, 'output-qemu', 'old'), 'x');
+    const t = writeTemplate(dir, { builders: [qemu({})] });
+    const run = await runCli(['build', t], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('output directory output-qemu already exists');
+    expect(run.stderr).toContain('build with -force');
+    expect(readFileSync(path.join(dir, 'output-qemu', 'old'), 'utf8')).toBe('x');
+  });
+
+  it('SIGINT half-way leaves no QEMU process, temp dir, port or half-written output', async () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'debug.log');
+    const t = writeTemplate(dir, { builders: [qemu({})] });
+    const child = spawn(process.execPath, [path.resolve(__dirname, '../../../bin/boxwright'), 'build', t], { cwd: dir, env: { ...process.env, BOXWRIGHT_LOG: '1', BOXWRIGHT_LOG_PATH: log }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const until = Date.now() + 120_000;
+    while (!/Waiting for SSH to become available on 127\.0\.0\.1:(\d+)/.test(output)) {
+      if (Date.now() > until) throw new Error(`the build did not get to waiting for SSH:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(output)![1]);
+    const logText = readFileSync(log, 'utf8');
+    const pid = Number(/qemu: pid (\d+)/.exec(logText)![1]);
+    const workDir = /serial log (\S+)\/serial\.log/.exec(logText)![1]!;
+    expect(existsSync(workDir)).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(output).toContain('Cleanly cancelled builds after being interrupted.');
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(false);
+    expect(existsSync(workDir)).toBe(false);
+    expect(existsSync(path.join(dir, 'output-qemu'))).toBe(false);
+    const listening = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    expect(listening).toBe(false);
+  }, 300_000);
+});
