@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeTemplate } from '../support/cli.js';
+import { stillAlive } from '../support/process.js';
 
 const BIN = path.resolve(__dirname, '../../bin/boxwright');
 
@@ -31,22 +32,6 @@ async function waitForFile(file: string, ms = 15_000): Promise<void> {
   }
 }
 
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** True if the process is still there after up to 3 s: orphans are reaped by init a moment after they die. */
-async function alive(pid: number): Promise<boolean> {
-  const until = Date.now() + 3000;
-  while (exists(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  return exists(pid);
-}
-
 describe('Ctrl-C', () => {
   it('first SIGINT cancels: the running command gets SIGTERM, temp files go, later steps do not run, exit 1', async () => {
     const dir = tempDir();
@@ -67,7 +52,7 @@ describe('Ctrl-C', () => {
     expect(output).toContain('Cleanly cancelled builds after being interrupted.');
     expect(readFileSync(path.join(dir, 'got-term'), 'utf8')).toBe('TERM\n');
     const sleepPid = Number(readFileSync(path.join(dir, 'sleep-pid'), 'utf8'));
-    expect(await alive(sleepPid)).toBe(false);
+    expect(await stillAlive(sleepPid)).toBe(false);
     const scriptPath = readFileSync(path.join(dir, 'script-path'), 'utf8').trim();
     expect(existsSync(path.dirname(scriptPath))).toBe(false);
     expect(existsSync(path.join(dir, 'must-not-run'))).toBe(false);
@@ -87,7 +72,7 @@ describe('Ctrl-C', () => {
     expect(Date.now() - before).toBeLessThan(3000);
     expect(code).toBe(130);
     expect(output).toContain('Stopped without cleaning up.');
-    expect(await alive(Number(readFileSync(path.join(dir, 'sleep-pid'), 'utf8')))).toBe(false);
+    expect(await stillAlive(Number(readFileSync(path.join(dir, 'sleep-pid'), 'utf8')))).toBe(false);
   });
 
   it('SIGTERM cancels like the first Ctrl-C', async () => {
@@ -99,6 +84,6 @@ describe('Ctrl-C', () => {
     const { code, output } = await run.exit;
     expect(code).toBe(1);
     expect(output).toContain('Cleanly cancelled builds after being interrupted.');
-    expect(await alive(Number(readFileSync(path.join(dir, 'shell-pid'), 'utf8')))).toBe(false);
+    expect(await stillAlive(Number(readFileSync(path.join(dir, 'shell-pid'), 'utf8')))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, writeTemplate } from '../support/cli.js';
+import { stillAlive } from '../support/process.js';
 import { startSshd, TEST_PASSWORD, TEST_USER, type Sshd } from '../support/sshd.js';
 
 let sshd: Sshd;
@@ -175,16 +176,6 @@ describe('Ctrl-C over SSH', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(1);
     expect(output).toContain('Cleanly cancelled builds after being interrupted.');
-    const gone = Date.now() + 5000;
-    const alive = () => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    while (alive() && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
-    expect(alive()).toBe(false);
+    expect(await stillAlive(pid)).toBe(false);
   }, 60_000);
 });

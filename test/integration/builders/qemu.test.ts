@@ -5,6 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { stillAlive } from '../../support/process.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
 
 let base: string;
@@ -121,15 +122,7 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(1);
     expect(output).toContain('Cleanly cancelled builds after being interrupted.');
-    const alive = () => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    expect(alive()).toBe(false);
+    expect(await stillAlive(pid)).toBe(false);
     expect(existsSync(workDir)).toBe(false);
     expect(existsSync(path.join(dir, 'output-qemu'))).toBe(false);
     const listening = await new Promise<boolean>((resolve) => {
