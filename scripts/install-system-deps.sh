@@ -14,6 +14,7 @@ have extlinux || need="$need extlinux"
 have /usr/lib/syslinux/mbr/mbr.bin || need="$need syslinux-common"
 have mkfs.ext4 || need="$need e2fsprogs"
 have sfdisk || need="$need fdisk"
+have vagrant || need="$need vagrant"
 
 [ -z "$need" ] && exit 0
 

@@ -15,6 +15,8 @@ export interface Artifact {
   description: string;
   /** Removes what the artifact holds; used when a post-processor does not keep its input. */
   destroy(): Promise<void>;
+  /** Facts later post-processors need (a disk's format, the accelerator it was built with). */
+  properties?: Readonly<Record<string, string>>;
 }
 
 /** The kinds of artifact each builder type produces, named for messages. */

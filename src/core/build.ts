@@ -47,6 +47,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     render: (template, fields) => render(template, { scope, fields }),
     templateDir: settings.templateDir,
     runUuid: settings.runUuid,
+    startedAt: settings.scope.initTime,
     redact: (value) => settings.output.redactor.redactValue(value),
   };
   const ctx: BuildContext = {

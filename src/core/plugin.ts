@@ -46,6 +46,8 @@ export interface RunContext {
   templateDir: string;
   /** One id per `boxwright build` run (Packer's packer_run_uuid). */
   runUuid: string;
+  /** When this `boxwright build` run started (file times in boxes, unless SOURCE_DATE_EPOCH). */
+  startedAt: Date;
   /** Hides sensitive values in anything a plugin writes out itself (files, manifests). */
   redact<T>(value: T): T;
 }

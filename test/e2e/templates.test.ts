@@ -28,10 +28,8 @@ describe('templates/hello (the README\'s main job)', () => {
 describe('templates/packer (real Packer templates for builders still to come)', () => {
   const files = readdirSync(path.join(TEMPLATES, 'packer')).filter((f) => f.endsWith('.json'));
 
-  it.each(files)('%s parses, and is refused only for plugins not supported yet', (file) => {
+  it.each(files)('%s validates, or is refused only for plugins not supported yet', (file) => {
     const { diagnostics } = loadFile(path.join(TEMPLATES, 'packer', file), { env: {} });
-    const errors = diagnostics.filter((d) => d.severity === 'error');
-    expect(errors.length).toBeGreaterThan(0);
-    for (const e of errors) expect(e.message).toMatch(/is not supported by boxwright yet$/);
+    for (const e of diagnostics.filter((d) => d.severity === 'error')) expect(e.message).toMatch(/is not supported by boxwright yet$/);
   });
 });

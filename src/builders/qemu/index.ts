@@ -37,6 +37,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
       files: [file],
       description: `VM files in directory: ${config.outputDirectory} (${path.basename(file)}, ${config.format})`,
       destroy: () => rm(path.resolve(config.outputDirectory), { recursive: true, force: true }),
+      properties: { format: config.format, accelerator: state.accelerator ?? 'tcg', vmName: config.vmName },
     };
     return artifact;
   },

@@ -14,4 +14,5 @@ export interface QemuState extends ConnectedState {
   sshPort?: number;
   releasePort?: () => void;
   machine?: RunningMachine;
+  accelerator?: string;
 }

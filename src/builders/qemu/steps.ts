@@ -134,6 +134,7 @@ export function stepRun(config: QemuConfig): Step<QemuState> {
     async run(state, ctx) {
       const choice = await chooseAccelerator(config.accelerator);
       ctx.ui.say(`Accelerator: ${choice.accelerator} (${choice.reason})`);
+      state.accelerator = choice.accelerator;
       state.workDir = await mkdtemp(path.join(tmpdir(), 'boxwright-qemu-'));
       ctx.ui.say('Starting the virtual machine...');
       state.machine = await RunningMachine.start(

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
 import { stillAlive } from '../../support/process.js';
+import { vagrant } from '../../support/vagrant.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
 
 let base: string;
@@ -39,6 +40,7 @@ describe('qemu builder (real QEMU, TCG here)', () => {
         { type: 'file', source: 'app.conf', destination: '/tmp/app.conf' },
         { type: 'shell', inline: ['sudo mv /tmp/app.conf /etc/app.conf', 'sync'] },
       ],
+      'post-processors': [{ type: 'vagrant', only: ['qcow2'], output: 'boxes/{{.BuildName}}-{{.Provider}}.box', compression_level: 1, keep_input_artifact: true }],
     });
     const started = Date.now();
     const run = await runCli(['build', t], { cwd: dir });
@@ -50,6 +52,11 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     const info = (file: string) => JSON.parse(execFileSync('qemu-img', ['info', '--output=json', file], { encoding: 'utf8' })) as { format: string };
     expect(info(path.join(dir, 'out-qcow2/disk.qcow2')).format).toBe('qcow2');
     expect(info(path.join(dir, 'out-raw/disk.raw')).format).toBe('raw');
+
+    // The libvirt box of the qcow2 build is one the real Vagrant adds.
+    expect(run.stdout).toContain("--> qcow2: 'libvirt' provider box: ");
+    const { home } = await vagrant(['box', 'add', '--name', 'boxwright/qemu-built', path.join(dir, 'boxes/qcow2-libvirt.box')]);
+    expect((await vagrant(['box', 'list'], home)).stdout).toMatch(/^boxwright\/qemu-built\s+\(libvirt, 0\)/m);
 
     const vm = await bootDisk(path.join(dir, 'out-qcow2/disk.qcow2'));
     try {

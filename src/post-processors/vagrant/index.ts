@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Artifact } from '../../core/artifact.js';
+import type { PostProcessor, RunContext } from '../../core/plugin.js';
+import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
+
+interface ProviderOptions {
+  output: string;
+  compressionLevel: number;
+  include: string[];
+  vagrantfileTemplate: string | undefined;
+}
+
+interface VagrantConfig extends ProviderOptions {
+  providerOverride: string | undefined;
+  architecture: string | undefined;
+  /** Per-provider replacements of the options above (Packer's "override"). */
+  override: Record<string, Partial<ProviderOptions>>;
+}
+
+/** What goes into a box for one provider, besides the Vagrantfile and includes. */
+interface ProviderContents {
+  entries: BoxEntry[];
+  metadata: Record<string, unknown>;
+  vagrantfile: string;
+}
+
+const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise<ProviderContents>> = {
+  async libvirt(artifact, ctx) {
+    const disk = artifact.files[0]!;
+    const { stdout } = await execa('qemu-img', ['info', '--output=json', disk], { cancelSignal: ctx.signal });
+    const info = JSON.parse(stdout) as { format: string; 'virtual-size': number };
+    if (info.format !== 'qcow2') throw new Error(`a libvirt box needs a qcow2 disk, but ${path.basename(disk)} is ${info.format}; set "format": "qcow2" in the qemu builder`);
+    // vagrant-libvirt wants whole GiB; round up so the guest never sees a smaller disk.
+    const virtualSize = Math.ceil(info['virtual-size'] / 1024 ** 3);
+    const driver = artifact.properties?.accelerator === 'kvm' ? 'kvm' : 'qemu';
+    return {
+      entries: [{ name: 'box.img', path: disk }],
+      metadata: { provider: 'libvirt', format: 'qcow2', virtual_size: virtualSize },
+      vagrantfile: `Vagrant.configure("2") do |config|\n  config.vm.provider :libvirt do |libvirt|\n    libvirt.driver = "${driver}"\n  end\nend\n`,
+    };
+  },
+};
+
+/** The provider each artifact kind becomes, as Packer maps builders to providers. */
+const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = { 'qemu-disk': 'libvirt' };
+
+const options = {
+  output: { type: 'string', minLength: 1 },
+  compression_level: { type: 'integer', minimum: 0, maximum: 9 },
+  include: { type: 'array', items: { type: 'string', minLength: 1 } },
+  vagrantfile_template: { type: 'string', minLength: 1 },
+};
+
+/** Packages a build's output as a Vagrant box (Packer's vagrant post-processor). */
+export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
+  kind: 'post-processor',
+  type: 'vagrant',
+  accepts: ['qemu-disk'],
+  produces: 'vagrant-box',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ...options,
+      output: { ...options.output, default: 'boxes/packer_{{.BuildName}}_{{.Provider}}.box' },
+      compression_level: { ...options.compression_level, default: 6 },
+      include: { ...options.include, default: [] },
+      vagrantfile_template_generated: { type: 'boolean' },
+      provider_override: { type: 'string', enum: ['libvirt', 'virtualbox', 'vmware_desktop', 'docker', 'aws'] },
+      architecture: { type: 'string', enum: ['amd64', 'arm64', 'i386'] },
+      override: { type: 'object', additionalProperties: { type: 'object', additionalProperties: false, properties: options } },
+    },
+  },
+  lateFields: { output: ['BuildName', 'Provider', 'ArtifactId'], override: ['BuildName', 'Provider', 'ArtifactId'] },
+  prepare(o, ctx) {
+    for (const [i, file] of ((o.include as string[]) ?? []).entries()) {
+      if (!existsSync(file)) ctx.problems.error(['include', i], `"${file}" does not exist`, 'paths are relative to the directory boxwright runs in');
+    }
+    if (typeof o.vagrantfile_template === 'string' && !existsSync(o.vagrantfile_template)) ctx.problems.error(['vagrantfile_template'], `"${o.vagrantfile_template}" does not exist`);
+    const override = Object.fromEntries(
+      Object.entries((o.override as Record<string, Record<string, unknown>>) ?? {}).map(([provider, v]) => [
+        provider,
+        { output: v.output as string | undefined, compressionLevel: v.compression_level as number | undefined, include: v.include as string[] | undefined, vagrantfileTemplate: v.vagrantfile_template as string | undefined },
+      ]),
+    );
+    return {
+      output: o.output as string,
+      compressionLevel: o.compression_level as number,
+      include: o.include as string[],
+      vagrantfileTemplate: o.vagrantfile_template as string | undefined,
+      providerOverride: o.provider_override as string | undefined,
+      architecture: o.architecture as string | undefined,
+      override,
+    };
+  },
+  async process(config, artifact, ctx) {
+    const provider = config.providerOverride ?? PROVIDER_OF[artifact.kind];
+    const make = provider ? PROVIDERS[provider] : undefined;
+    if (!provider || !make) throw new Error(`no Vagrant provider takes ${artifact.kind} artifacts yet`);
+    const chosen = { ...config, ...Object.fromEntries(Object.entries(config.override[provider] ?? {}).filter(([, v]) => v !== undefined)) } as VagrantConfig;
+    const contents = await make(artifact, ctx);
+    const metadata = { ...contents.metadata, ...(config.architecture ? { architecture: config.architecture } : {}) };
+    const vagrantfile = chosen.vagrantfileTemplate ? await readFile(chosen.vagrantfileTemplate, 'utf8') : contents.vagrantfile;
+    const output = path.resolve(ctx.render(chosen.output, { BuildName: ctx.buildName, Provider: provider, ArtifactId: artifact.id }));
+    await mkdir(path.dirname(output), { recursive: true });
+    const epoch = process.env.SOURCE_DATE_EPOCH;
+    const mtime = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date(Math.floor(ctx.startedAt.getTime() / 1000) * 1000);
+    ctx.ui.say(`Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output}`);
+    const box = await writeBox({
+      entries: [...contents.entries, { name: 'metadata.json', content: `${JSON.stringify(metadata)}\n` }, { name: 'Vagrantfile', content: vagrantfile }, ...chosen.include.map((f) => ({ name: path.basename(f), path: f }))],
+      output,
+      compressionLevel: chosen.compressionLevel,
+      mtime,
+      signal: ctx.signal,
+    });
+    ctx.ui.message(`Box ${path.basename(output)}: ${(box.size / 1024 ** 2).toFixed(1)} MiB, sha256 ${box.sha256}`);
+    return {
+      artifact: {
+        builderId: 'boxwright.post-processor.vagrant',
+        kind: 'vagrant-box',
+        id: provider,
+        files: [output],
+        description: `'${provider}' provider box: ${output}`,
+        destroy: () => rm(output, { force: true }),
+        properties: { provider, sha256: box.sha256 },
+      },
+      keepInput: false,
+    };
+  },
+};

@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Artifact } from '../../../src/core/artifact.js';
+import { vagrantPostProcessor } from '../../../src/post-processors/vagrant/index.js';
+import { tempDir } from '../../support/cli.js';
+import { recordingUi } from '../../support/ssh.js';
+import { vagrant } from '../../support/vagrant.js';
+
+function qemuDisk(dir: string, format: 'qcow2' | 'raw', accelerator = 'tcg'): Artifact {
+  const file = path.join(dir, `disk.${format}`);
+  execFileSync('qemu-img', ['create', '-q', '-f', format, file, '2560M']);
+  return { builderId: 'boxwright.qemu', kind: 'qemu-disk', id: 'disk', files: [file], description: '', destroy: async () => {}, properties: { format, accelerator } };
+}
+
+function context(dir: string) {
+  const ui = recordingUi();
+  return {
+    buildName: 'debian',
+    buildType: 'qemu',
+    ui,
+    signal: new AbortController().signal,
+    prompt: undefined as never,
+    debug: false,
+    log: () => {},
+    render: (t: string, f: Record<string, string>) => t.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => f[k] ?? ''),
+    templateDir: dir,
+    runUuid: 'uuid',
+    startedAt: new Date(Date.UTC(2024, 0, 1)),
+    redact: <T>(v: T) => v,
+  };
+}
+
+const config = (dir: string, extra: Record<string, unknown> = {}) => ({ output: path.join(dir, 'boxes/packer_{{.BuildName}}_{{.Provider}}.box'), compressionLevel: 6, include: [], vagrantfileTemplate: undefined, providerOverride: undefined, architecture: undefined, override: {}, ...extra });
+
+describe('vagrant post-processor, libvirt provider', () => {
+  it('packs a qcow2 disk into a box that the real `vagrant box add` accepts', async () => {
+    const dir = tempDir();
+    const result = await vagrantPostProcessor.process(config(dir), qemuDisk(dir, 'qcow2'), context(dir));
+    const box = path.join(dir, 'boxes/packer_debian_libvirt.box');
+    expect(result.artifact).toMatchObject({ kind: 'vagrant-box', id: 'libvirt', files: [box] });
+    expect(result.keepInput).toBe(false);
+    const listing = execFileSync('tar', ['-tzf', box], { encoding: 'utf8' }).trim().split('\n');
+    expect(listing).toEqual(['Vagrantfile', 'box.img', 'metadata.json']);
+    expect(JSON.parse(execFileSync('tar', ['-xzOf', box, 'metadata.json'], { encoding: 'utf8' }))).toEqual({ provider: 'libvirt', format: 'qcow2', virtual_size: 3 });
+    expect(execFileSync('tar', ['-xzOf', box, 'Vagrantfile'], { encoding: 'utf8' })).toContain('libvirt.driver = "qemu"');
+
+    const { home } = await vagrant(['box', 'add', '--name', 'boxwright/debian', box]);
+    const { stdout } = await vagrant(['box', 'list'], home);
+    expect(stdout).toMatch(/^boxwright\/debian\s+\(libvirt, 0\)/m);
+  }, 120_000);
+
+  it('refuses a raw disk with a clear fix', async () => {
+    const dir = tempDir();
+    await expect(vagrantPostProcessor.process(config(dir), qemuDisk(dir, 'raw'), context(dir))).rejects.toThrow('a libvirt box needs a qcow2 disk, but disk.raw is raw; set "format": "qcow2" in the qemu builder');
+  });
+
+  it('adds include files and a Vagrantfile template, and writes the architecture', async () => {
+    const dir = tempDir();
+    const readme = path.join(dir, 'README.box');
+    const template = path.join(dir, 'Vagrantfile.tpl');
+    execFileSync('sh', ['-c', `echo hello > ${readme}; echo '# custom' > ${template}`]);
+    await vagrantPostProcessor.process(config(dir, { include: [readme], vagrantfileTemplate: template, architecture: 'amd64' }), qemuDisk(dir, 'qcow2', 'kvm'), context(dir));
+    const box = path.join(dir, 'boxes/packer_debian_libvirt.box');
+    expect(execFileSync('tar', ['-tzf', box], { encoding: 'utf8' }).trim().split('\n')).toEqual(['README.box', 'Vagrantfile', 'box.img', 'metadata.json']);
+    expect(execFileSync('tar', ['-xzOf', box, 'Vagrantfile'], { encoding: 'utf8' })).toBe('# custom\n');
+    expect(JSON.parse(execFileSync('tar', ['-xzOf', box, 'metadata.json'], { encoding: 'utf8' })).architecture).toBe('amd64');
+  });
+
+  it('makes byte-identical boxes from the same disk (SOURCE_DATE_EPOCH or the build start)', async () => {
+    const dir = tempDir();
+    const disk = qemuDisk(dir, 'qcow2');
+    await vagrantPostProcessor.process(config(dir, { output: path.join(dir, 'a.box') }), disk, context(dir));
+    await vagrantPostProcessor.process(config(dir, { output: path.join(dir, 'b.box') }), disk, context(dir));
+    expect(readFileSync(path.join(dir, 'a.box')).equals(readFileSync(path.join(dir, 'b.box')))).toBe(true);
+  });
+});
