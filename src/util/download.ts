@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { sleep } from '../core/errors.js';
 import type { Ui } from '../core/ui.js';
+import { withFileLock } from './file-lock.js';
 
 /** The shared cache of downloads and base images: BOXWRIGHT_CACHE_DIR, else ~/.cache/boxwright. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -74,7 +74,7 @@ export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; s
       mkdirSync(dir, { recursive: true });
       const target = path.join(dir, `${key}${path.extname(name)}`);
       if (existsSync(target)) return target;
-      await withLock(`${target}.lock`, opts.signal, async () => {
+      await withFileLock(target, async () => {
         if (existsSync(target)) return;
         opts.ui.say(`Downloading ${url}...`);
         const response = await fetch(url, { signal: opts.signal });
@@ -87,7 +87,7 @@ export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; s
         } finally {
           await rm(partial, { force: true });
         }
-      });
+      }, { signal: opts.signal, staleMs: 30 * 60_000 });
       return target;
     } catch (err) {
       if (opts.signal.aborted) throw err;
@@ -95,22 +95,4 @@ export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; s
     }
   }
   throw new Error(`none of the iso_urls could be used:\n${errors.map((e) => `  ${e}`).join('\n')}`);
-}
-
-async function withLock(lock: string, signal: AbortSignal, task: () => Promise<void>): Promise<void> {
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 30 * 60_000) rmdirSync(lock);
-      await sleep(500, signal);
-    }
-  }
-  try {
-    await task();
-  } finally {
-    rmdirSync(lock);
-  }
 }

@@ -2,6 +2,7 @@ import { readFile, rename, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PostProcessor } from '../../core/plugin.js';
 import { UserError } from '../../core/errors.js';
+import { withFileLock } from '../../util/file-lock.js';
 
 interface ManifestConfig {
   output: string;
@@ -24,16 +25,6 @@ export interface ManifestBuild {
 interface Manifest {
   builds: ManifestBuild[];
   last_run_uuid: string;
-}
-
-// Builds in one run write the same manifest concurrently; writes to one file are queued.
-const queues = new Map<string, Promise<unknown>>();
-
-function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const next = previous.then(task, task);
-  queues.set(key, next.catch(() => undefined));
-  return next;
 }
 
 /** Records each build's artifact in a JSON manifest, appending to an existing one. */
@@ -67,7 +58,7 @@ export const manifestPostProcessor: PostProcessor<ManifestConfig> = {
       custom_data: config.customData,
     };
     const output = path.resolve(config.output);
-    await serialized(output, async () => {
+    await withFileLock(output, async () => {
       const manifest = await readManifest(output);
       manifest.builds.push(ctx.redact(entry));
       manifest.last_run_uuid = ctx.runUuid;

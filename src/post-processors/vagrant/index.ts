@@ -4,6 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Artifact } from '../../core/artifact.js';
 import type { PostProcessor, RunContext } from '../../core/plugin.js';
+import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
 
 interface ProviderOptions {
@@ -14,6 +15,13 @@ interface ProviderOptions {
 }
 
 interface VagrantConfig extends ProviderOptions {
+  /** The catalog's box name (default: the build name); boxes of every provider share it. */
+  boxName: string;
+  /** X.Y.Z; default: the build's start time, so newer builds sort higher. */
+  boxVersion: string | undefined;
+  boxDescription: string | undefined;
+  /** Record the box in OUTPUT_DIR/BOX_NAME.json for `vagrant box add` and `vagrant box update`. */
+  catalog: boolean;
   providerOverride: string | undefined;
   architecture: string | undefined;
   /** Per-provider replacements of the options above (Packer's "override"). */
@@ -69,6 +77,10 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
       compression_level: { ...options.compression_level, default: 6 },
       include: { ...options.include, default: [] },
       vagrantfile_template_generated: { type: 'boolean' },
+      box_name: { type: 'string', minLength: 1 },
+      box_version: { type: 'string', minLength: 1, description: '"1.2.0"' },
+      box_description: { type: 'string' },
+      catalog: { type: 'boolean', default: true },
       provider_override: { type: 'string', enum: ['libvirt', 'virtualbox', 'vmware_desktop', 'docker', 'aws'] },
       architecture: { type: 'string', enum: ['amd64', 'arm64', 'i386'] },
       override: { type: 'object', additionalProperties: { type: 'object', additionalProperties: false, properties: options } },
@@ -86,7 +98,12 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
         { output: v.output as string | undefined, compressionLevel: v.compression_level as number | undefined, include: v.include as string[] | undefined, vagrantfileTemplate: v.vagrantfile_template as string | undefined },
       ]),
     );
+    if (typeof o.box_version === 'string' && !isBoxVersion(o.box_version)) ctx.problems.error(['box_version'], `"${o.box_version}" is not a version Vagrant accepts`, 'write X.Y.Z with numbers, such as "1.2.0"');
     return {
+      boxName: (o.box_name as string | undefined) ?? ctx.buildName,
+      boxVersion: o.box_version as string | undefined,
+      boxDescription: o.box_description as string | undefined,
+      catalog: o.catalog as boolean,
       output: o.output as string,
       compressionLevel: o.compression_level as number,
       include: o.include as string[],
@@ -117,6 +134,12 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
       signal: ctx.signal,
     });
     ctx.ui.message(`Box ${path.basename(output)}: ${(box.size / 1024 ** 2).toFixed(1)} MiB, sha256 ${box.sha256}`);
+    if (config.catalog) {
+      const catalogFile = path.join(path.dirname(output), `${config.boxName.replaceAll('/', '-')}.json`);
+      const version = config.boxVersion ?? versionFromDate(ctx.startedAt);
+      await recordInCatalog(catalogFile, { name: config.boxName, description: config.boxDescription, version, provider, boxPath: output, sha256: box.sha256, architecture: config.architecture });
+      ctx.ui.message(`Recorded ${config.boxName} ${version} (${provider}) in ${path.relative(process.cwd(), catalogFile) || catalogFile}; add it with: vagrant box add ${catalogFile}`);
+    }
     return {
       artifact: {
         builderId: 'boxwright.post-processor.vagrant',

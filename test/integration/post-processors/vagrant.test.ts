@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/core/artifact.js';
@@ -32,7 +32,7 @@ function context(dir: string) {
   };
 }
 
-const config = (dir: string, extra: Record<string, unknown> = {}) => ({ output: path.join(dir, 'boxes/packer_{{.BuildName}}_{{.Provider}}.box'), compressionLevel: 6, include: [], vagrantfileTemplate: undefined, providerOverride: undefined, architecture: undefined, override: {}, ...extra });
+const config = (dir: string, extra: Record<string, unknown> = {}) => ({ boxName: 'boxwright/debian', boxVersion: undefined, boxDescription: undefined, catalog: false, output: path.join(dir, 'boxes/packer_{{.BuildName}}_{{.Provider}}.box'), compressionLevel: 6, include: [], vagrantfileTemplate: undefined, providerOverride: undefined, architecture: undefined, override: {}, ...extra });
 
 describe('vagrant post-processor, libvirt provider', () => {
   it('packs a qcow2 disk into a box that the real `vagrant box add` accepts', async () => {
@@ -75,4 +75,33 @@ describe('vagrant post-processor, libvirt provider', () => {
     await vagrantPostProcessor.process(config(dir, { output: path.join(dir, 'b.box') }), disk, context(dir));
     expect(readFileSync(path.join(dir, 'a.box')).equals(readFileSync(path.join(dir, 'b.box')))).toBe(true);
   });
+});
+
+describe('the local box catalog', () => {
+  it('records each version; `vagrant box add CATALOG.json` takes the newest and checks its sha256', async () => {
+    const dir = tempDir();
+    const disk = qemuDisk(dir, 'qcow2');
+    for (const version of ['1.0.0', '1.10.0', '1.2.0']) {
+      await vagrantPostProcessor.process(config(dir, { catalog: true, boxVersion: version, boxDescription: 'Debian 12 as in production', output: path.join(dir, `boxes/debian-${version}.box`) }), disk, context(dir));
+    }
+    const catalogFile = path.join(dir, 'boxes/boxwright-debian.json');
+    const catalog = JSON.parse(readFileSync(catalogFile, 'utf8'));
+    expect(catalog.name).toBe('boxwright/debian');
+    expect(catalog.description).toBe('Debian 12 as in production');
+    expect(catalog.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0', '1.2.0', '1.10.0']);
+    expect(catalog.versions[2].providers).toEqual([{ name: 'libvirt', url: `file://${path.join(dir, 'boxes/debian-1.10.0.box')}`, checksum_type: 'sha256', checksum: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+
+    const { home } = await vagrant(['box', 'add', catalogFile]);
+    expect((await vagrant(['box', 'list'], home)).stdout).toMatch(/^boxwright\/debian\s+\(libvirt, 1\.10\.0\)/m);
+  }, 120_000);
+
+  it('a box whose checksum does not match the catalog is refused by Vagrant', async () => {
+    const dir = tempDir();
+    await vagrantPostProcessor.process(config(dir, { catalog: true, boxVersion: '2.0.0', output: path.join(dir, 'boxes/debian.box') }), qemuDisk(dir, 'qcow2'), context(dir));
+    const catalogFile = path.join(dir, 'boxes/boxwright-debian.json');
+    const catalog = JSON.parse(readFileSync(catalogFile, 'utf8'));
+    catalog.versions[0].providers[0].checksum = '0'.repeat(64);
+    writeFileSync(catalogFile, JSON.stringify(catalog));
+    await expect(vagrant(['box', 'add', catalogFile])).rejects.toThrow(/checksum of the downloaded box did not match/i);
+  }, 120_000);
 });
