@@ -15,6 +15,7 @@ have /usr/lib/syslinux/mbr/mbr.bin || need="$need syslinux-common"
 have mkfs.ext4 || need="$need e2fsprogs"
 have sfdisk || need="$need fdisk"
 have vagrant || need="$need vagrant"
+have xorriso || need="$need xorriso"
 
 [ -z "$need" ] && exit 0
 

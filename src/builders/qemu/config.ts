@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { CommunicatorType } from '../../communicators/communicator.js';
 import { prepareSsh, sshSchemaProperties, type SshConfig } from '../../communicators/ssh/config.js';
 import { parseGoDuration } from '../../core/duration.js';
@@ -37,11 +38,14 @@ export interface QemuConfig {
   communicator: CommunicatorType;
   ssh: SshConfig | undefined;
   vnc: boolean;
+  cdFiles: string[];
+  cdContent: Record<string, string>;
+  cdLabel: string | undefined;
 }
 
 const NET_DEVICES: Record<string, string> = { 'virtio-net': 'virtio-net-pci', virtio: 'virtio-net-pci', e1000: 'e1000', e1000e: 'e1000e', vmxnet3: 'vmxnet3', rtl8139: 'rtl8139', 'i82551': 'i82551', ne2k_pci: 'ne2k_pci', 'virtio-net-pci': 'virtio-net-pci' };
 const DISK_INTERFACES = ['virtio', 'ide', 'sata', 'scsi', 'virtio-scsi', 'pvscsi', 'lsi', 'nvme'];
-const NOT_YET = ['cd_files', 'cd_content', 'cd_label', 'floppy_files', 'floppy_dirs', 'firmware', 'efi_boot', 'efi_firmware_code', 'efi_firmware_vars'];
+const NOT_YET = ['floppy_files', 'floppy_dirs', 'firmware', 'efi_boot', 'efi_firmware_code', 'efi_firmware_vars'];
 
 const { communicator: _c, ssh_host: _h, ...sshOptions } = sshSchemaProperties;
 const duration = (def: string) => ({ type: 'string', format: 'duration', default: def });
@@ -88,6 +92,9 @@ export const qemuSchema = {
     vnc_port_max: { type: 'integer' },
     vnc_bind_address: { type: 'string' },
     communicator: { type: 'string', enum: ['ssh', 'none'], default: 'ssh' },
+    cd_files: { type: 'array', items: { type: 'string', minLength: 1 } },
+    cd_content: { type: 'object', additionalProperties: { type: 'string' } },
+    cd_label: { type: 'string', minLength: 1, maxLength: 32 },
     ...sshOptions,
     ...Object.fromEntries(NOT_YET.map((k) => [k, {}])),
   },
@@ -129,6 +136,9 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     p.error(['boot_command'], (err as Error).message);
   }
   for (const w of warnings) p.warn(['boot_command'], w);
+  for (const [i, pattern] of ((o.cd_files as string[] | undefined) ?? []).entries()) {
+    if (!pattern.includes('*') && !existsSync(pattern)) p.error(['cd_files', i], `"${pattern}" does not exist`, 'paths are relative to the directory boxwright runs in');
+  }
   const communicator = o.communicator as CommunicatorType;
   const ssh = communicator === 'ssh' ? prepareSsh(o, p, { hostRequired: false }) : undefined;
   if (o.use_backing_file && !o.disk_image) p.error(['use_backing_file'], '"use_backing_file" needs "disk_image": true');
@@ -168,5 +178,8 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     communicator,
     ssh,
     vnc: o.headless === false,
+    cdFiles: (o.cd_files as string[] | undefined) ?? [],
+    cdContent: (o.cd_content as Record<string, string> | undefined) ?? {},
+    cdLabel: o.cd_label as string | undefined,
   };
 }

@@ -15,4 +15,7 @@ export interface QemuState extends ConnectedState {
   releasePort?: () => void;
   machine?: RunningMachine;
   accelerator?: string;
+  /** The ISO made from cd_files/cd_content, and the folder it was staged in. */
+  cdIso?: string;
+  cdDir?: string;
 }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -92,6 +92,50 @@ function formatBytes(n: number): string {
   return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
 }
 
+/** Makes an ISO of cd_files and cd_content (e.g. a cloud-init "cidata" seed) with xorriso. */
+export function stepCdFiles(config: QemuConfig): Step<QemuState> {
+  return {
+    name: 'cd-files',
+    async run(state, ctx) {
+      if (config.cdFiles.length === 0 && Object.keys(config.cdContent).length === 0) return;
+      state.cdDir = await mkdtemp(path.join(tmpdir(), 'boxwright-cd-'));
+      const stage = path.join(state.cdDir, 'root');
+      await mkdir(stage);
+      for (const pattern of config.cdFiles) {
+        const matches = expandPattern(pattern);
+        if (matches.length === 0) throw new Error(`cd_files: "${pattern}" matches no file`);
+        for (const file of matches) {
+          // "dir/" copies the folder's contents; "dir" and files keep their own name.
+          const target = pattern.endsWith('/') ? stage : path.join(stage, path.basename(file));
+          await cp(file, target, { recursive: true });
+        }
+      }
+      for (const [name, content] of Object.entries(config.cdContent)) {
+        await mkdir(path.dirname(path.join(stage, name)), { recursive: true });
+        await writeFile(path.join(stage, name), content);
+      }
+      state.cdIso = path.join(state.cdDir, 'cd.iso');
+      ctx.ui.say(`Creating a CD with ${config.cdLabel ? `label "${config.cdLabel}"` : 'no label'} from cd_files/cd_content...`);
+      const result = await execa('xorriso', ['-as', 'mkisofs', '-quiet', '-J', '-R', ...(config.cdLabel ? ['-V', config.cdLabel] : []), '-o', state.cdIso, stage], { cancelSignal: ctx.signal, reject: false });
+      if (result.failed) throw new Error(`xorriso could not make the CD (${String(result.stderr).trim().split('\n').pop() ?? result.shortMessage}); install the xorriso package`);
+    },
+    async cleanup(state) {
+      if (state.cdDir) await rm(state.cdDir, { recursive: true, force: true });
+      state.cdDir = undefined;
+    },
+    leftover: (state) => (state.cdDir ? `the CD staging folder ${state.cdDir}` : undefined),
+  };
+}
+
+/** A path, or a "*" pattern in its last part. */
+function expandPattern(pattern: string): string[] {
+  const clean = pattern.replace(/\/$/, '');
+  if (!clean.includes('*')) return existsSync(clean) ? [clean] : [];
+  const dir = path.dirname(clean);
+  const re = new RegExp(`^${path.basename(clean).replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f)) : [];
+}
+
 export function stepHttp(config: QemuConfig): Step<QemuState> {
   return {
     name: 'http-server',
@@ -145,7 +189,8 @@ export function stepRun(config: QemuConfig): Step<QemuState> {
           cpus: config.cpus,
           disks: [{ file: state.disk!, format: 'qcow2' }],
           diskInterface: config.diskInterface,
-          cdrom: config.diskImage ? undefined : state.source,
+          cdroms: [...(config.diskImage ? [] : [state.source!]), ...(state.cdIso ? [state.cdIso] : [])],
+          bootFromCdrom: !config.diskImage,
           netDevice: config.netDevice,
           sshForward: state.sshPort ? { hostPort: state.sshPort, guestPort: config.ssh?.port ?? 22 } : undefined,
           workDir: state.workDir,

@@ -22,7 +22,10 @@ export interface MachineSpec {
   cpus: number;
   disks: DiskSpec[];
   diskInterface: DiskInterface;
-  cdrom?: string;
+  /** CD-ROM images: an installer ISO and/or a cd_files ISO (IDE, after the disks). */
+  cdroms: string[];
+  /** Boot the first CD-ROM once (an installer). */
+  bootFromCdrom: boolean;
   netDevice: string;
   /** Host port on 127.0.0.1 forwarded to the guest's SSH port. */
   sshForward?: { hostPort: number; guestPort: number };
@@ -75,10 +78,11 @@ export function qemuArguments(spec: MachineSpec): string[] {
         args.push('-drive', `${drive},if=none,id=disk${i}`, '-device', `scsi-hd,bus=scsi0.0,scsi-id=${i},drive=disk${i}`);
     }
   });
-  if (spec.cdrom) args.push('-drive', `file=${spec.cdrom},media=cdrom,readonly=on,if=ide,index=2`);
+  spec.cdroms.forEach((iso, i) => args.push('-drive', `file=${iso},media=cdrom,readonly=on,if=ide,index=${2 + i}`));
   const forward = spec.sshForward ? `,hostfwd=tcp:127.0.0.1:${spec.sshForward.hostPort}-:${spec.sshForward.guestPort}` : '';
   args.push('-netdev', `user,id=net0${forward}`, '-device', `${spec.netDevice},netdev=net0`);
-  args.push('-boot', spec.cdrom ? 'once=d' : 'c');
+  // An installer ISO comes first and boots once; a seed ISO alone does not change the boot order.
+  args.push('-boot', spec.bootFromCdrom ? 'once=d' : 'c');
   for (const extra of spec.extraArgs) args.push(...extra);
   return args;
 }

@@ -68,10 +68,13 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     }
   }, 600_000);
 
-  it('types boot_command into the guest and serves http_directory at {{ .HTTPIP }}:{{ .HTTPPort }}', async () => {
+  it('types boot_command into the guest, serves http_directory at {{ .HTTPIP }}:{{ .HTTPPort }}, and attaches a cd_files CD', async () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'http'));
     writeFileSync(path.join(dir, 'http', 'hello.txt'), 'hello from http_directory\n');
+    mkdirSync(path.join(dir, 'seed'));
+    writeFileSync(path.join(dir, 'seed', 'user-data'), '#cloud-config\n');
+    writeFileSync(path.join(dir, 'seed', 'meta-data'), 'instance-id: boxwright\n');
     const t = writeTemplate(dir, {
       builders: [
         qemu({
@@ -84,15 +87,23 @@ describe('qemu builder (real QEMU, TCG here)', () => {
             `bash -c 'exec 3<>/dev/tcp/{{ .HTTPIP }}/{{ .HTTPPort }}; printf "GET /hello.txt HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3 > /tmp/fetched'<enter>`,
           ],
           boot_key_interval: '20ms',
+          cd_files: ['seed/*-data'],
+          cd_content: { 'extra/note.txt': 'from cd_content' },
+          cd_label: 'cidata',
         }),
       ],
-      provisioners: [{ type: 'shell', inline: ['cat /tmp/typed', 'tail -n 1 /tmp/fetched', 'echo "addr=$PACKER_HTTP_ADDR"'] }],
+      provisioners: [
+        { type: 'shell', inline: ['cat /tmp/typed', 'tail -n 1 /tmp/fetched', 'echo "addr=$PACKER_HTTP_ADDR"'] },
+        { type: 'shell', inline: ['sudo mount -o ro LABEL=cidata /mnt', 'cat /mnt/meta-data /mnt/extra/note.txt; echo', 'ls /mnt | tr "\\n" " "; echo', 'sudo umount /mnt'] },
+      ],
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
     expect(run.stdout).toContain('    qemu: typed-at-the-console');
     expect(run.stdout).toContain('    qemu: hello from http_directory');
     expect(run.stdout).toMatch(/ {4}qemu: addr=10\.0\.2\.2:\d+/);
+    expect(run.stdout).toContain('    qemu: instance-id: boxwright\n    qemu: from cd_content');
+    expect(run.stdout).toContain('    qemu: extra meta-data user-data');
   }, 600_000);
 
   it('refuses an existing output directory without -force, before starting anything', async () => {
