@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { CancelledError } from '../core/errors.js';
 import { readLines } from './lines.js';
+import { RecentLines } from './recent-lines.js';
 
 /** Process groups started by this process, killed at once if boxwright must exit hard. */
 const liveGroups = new Set<number>();
@@ -40,11 +41,7 @@ export interface LocalRunResult {
  */
 export async function runLocalCommand(command: string[], options: LocalRunOptions): Promise<LocalRunResult> {
   const [file, ...args] = command;
-  const tail: string[] = [];
-  const remember = (line: string) => {
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-  };
+  const tail = new RecentLines(20);
   const child = execa(file!, args, {
     env: options.env,
     extendEnv: false,
@@ -66,7 +63,7 @@ export async function runLocalCommand(command: string[], options: LocalRunOption
   const lines = (stream: NodeJS.ReadableStream | null, sink: (l: string) => void) =>
     stream
       ? readLines(stream, (l) => {
-          remember(l);
+          tail.push(l);
           sink(l);
         })
       : Promise.resolve();
@@ -74,7 +71,7 @@ export async function runLocalCommand(command: string[], options: LocalRunOption
     const [result] = await Promise.all([child, lines(child.stdout, options.onStdout), lines(child.stderr, options.onStderr)]);
     if (options.signal.aborted) throw new CancelledError('Build was cancelled.');
     if (result.failed && result.exitCode === undefined && !result.signal) throw new Error(`could not start ${file}: ${result.shortMessage ?? result.message}`);
-    return { exitCode: result.exitCode, signal: result.signal, tail };
+    return { exitCode: result.exitCode, signal: result.signal, tail: tail.lines };
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     if (killTimer) clearTimeout(killTimer);

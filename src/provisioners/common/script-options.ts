@@ -2,6 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import type { ConfigProblems } from '../../core/plugin.js';
 import { shellQuote } from '../../util/shell-quote.js';
 
+/** The script that inline commands become: the shebang, then one command per line. */
+export function inlineScript(shebang: string, commands: string[]): string {
+  return `#!${shebang}\n${commands.join('\n')}\n`;
+}
+
 /** Packer's {{.Vars}}: KEY='value' pairs, sorted by name, ready for a shell command line. */
 export function flattenVars(vars: Record<string, string>): string {
   return Object.keys(vars)

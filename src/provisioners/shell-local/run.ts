@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunContext } from '../../core/plugin.js';
 import { runLocalCommand } from '../../util/process-group.js';
-import { flattenVars } from '../common/script-options.js';
+import { lastOutputSection } from '../../util/recent-lines.js';
+import { flattenVars, inlineScript } from '../common/script-options.js';
 import type { ShellLocalConfig } from './config.js';
 
 const GO_OS: Partial<Record<NodeJS.Platform, string>> = { linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris' };
@@ -30,7 +31,7 @@ export async function runShellLocal(config: ShellLocalConfig, ctx: RunContext, e
     const scripts = config.scripts.map((file) => ({ file, label: file }));
     if (config.inline) {
       const inlinePath = path.join(tempDir, `inline${config.tempfileExtension}`);
-      await writeFile(inlinePath, `#!${config.inlineShebang}\n${config.inline.join('\n')}\n`);
+      await writeFile(inlinePath, inlineScript(config.inlineShebang, config.inline));
       await chmod(inlinePath, 0o700);
       scripts.unshift({ file: inlinePath, label: `inline commands (${config.inline.length})` });
     }
@@ -47,8 +48,7 @@ export async function runShellLocal(config: ShellLocalConfig, ctx: RunContext, e
       });
       if (result.exitCode === undefined || !config.validExitCodes.includes(result.exitCode)) {
         const how = result.exitCode === undefined ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
-        const tail = result.tail.length ? `\nLast output:\n${result.tail.slice(-10).map((l) => `  ${l}`).join('\n')}` : '';
-        throw new Error(`local script ${label} ${how} (allowed exit codes: ${config.validExitCodes.join(', ')})${tail}`);
+        throw new Error(`local script ${label} ${how} (allowed exit codes: ${config.validExitCodes.join(', ')})${lastOutputSection(result.tail.slice(-10))}`);
       }
     }
   } finally {

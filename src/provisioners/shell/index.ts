@@ -4,7 +4,8 @@ import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { DisconnectedError } from '../../communicators/communicator.js';
 import { shellQuote } from '../../util/shell-quote.js';
-import { environment, flattenVars, scriptSources } from '../common/script-options.js';
+import { lastOutputSection, RecentLines } from '../../util/recent-lines.js';
+import { environment, flattenVars, inlineScript, scriptSources } from '../common/script-options.js';
 import { parseGoDuration, formatElapsed } from '../../core/duration.js';
 import { CancelledError, messageOf, sleep } from '../../core/errors.js';
 import type { ProvisionContext, Provisioner } from '../../core/plugin.js';
@@ -89,7 +90,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
       const scripts = config.scripts.map((file) => ({ file, label: file }));
       if (config.inline) {
         const file = path.join(local, 'inline.sh');
-        await writeFile(file, `#!${config.inlineShebang}\n${config.inline.join('\n')}\n`);
+        await writeFile(file, inlineScript(config.inlineShebang, config.inline));
         scripts.unshift({ file, label: `inline commands (${config.inline.length})` });
       }
       for (const { file, label } of scripts) {
@@ -122,10 +123,9 @@ async function runScript(config: ShellConfig, ctx: ProvisionContext, file: strin
   });
   const command = ctx.render(config.executeCommand, { Vars: flat, Path: remotePath, EnvVarFile: envVarFile });
   ctx.log(`shell: running ${command}`);
-  const tail: string[] = [];
+  const tail = new RecentLines(10);
   const show = (line: string) => {
     tail.push(line);
-    if (tail.length > 10) tail.shift();
     ctx.ui.message(line);
   };
   let result;
@@ -140,8 +140,7 @@ async function runScript(config: ShellConfig, ctx: ProvisionContext, file: strin
   }
   if (result.exitCode === null || !config.validExitCodes.includes(result.exitCode)) {
     const how = result.exitCode === null ? `was killed by signal ${result.signal ?? 'unknown'}` : `exited with code ${result.exitCode}`;
-    const last = tail.length ? `\nLast output:\n${tail.map((l) => `  ${l}`).join('\n')}` : '';
-    throw new Error(`script ${label} ${how} on the machine (allowed exit codes: ${config.validExitCodes.join(', ')})${last}`);
+    throw new Error(`script ${label} ${how} on the machine (allowed exit codes: ${config.validExitCodes.join(', ')})${lastOutputSection(tail.lines)}`);
   }
   if (!config.skipClean) {
     const targets = [remotePath, envVarFile].filter(Boolean).map(shellQuote).join(' ');
