@@ -31,8 +31,3 @@ export const KIND_NAMES: Record<ArtifactKind, string> = {
   'amazon-ami': 'Amazon AMIs',
   'vagrant-box': 'a Vagrant box',
 };
-
-/** True when the artifact holds files that file-based post-processors can read. */
-export function hasFiles(kind: ArtifactKind): boolean {
-  return kind !== 'none' && kind !== 'docker-image' && kind !== 'amazon-ami';
-}

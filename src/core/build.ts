@@ -17,7 +17,6 @@ export interface RunSettings {
   debug: boolean;
   force: boolean;
   runUuid: string;
-  templateDir: string;
   /** The scope late-bound fields are rendered in (functions still work there). */
   scope: Omit<FunctionScope, 'buildName' | 'buildType'>;
   output: Output;
@@ -45,7 +44,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     debug: settings.debug,
     log: (line) => settings.log.write(`[${build.name}] ${line}`),
     render: (template, fields) => render(template, { scope, fields }),
-    templateDir: settings.templateDir,
+    templateDir: settings.scope.templateDir,
     runUuid: settings.runUuid,
     startedAt: settings.scope.initTime,
     redact: (value) => settings.output.redactor.redactValue(value),

@@ -17,11 +17,6 @@ export class CancelledError extends Error {
   }
 }
 
-/** Throws CancelledError when the signal has fired. */
-export function throwIfCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new CancelledError('Build was cancelled.');
-}
-
 /** Waits `ms`, or rejects with CancelledError as soon as the signal fires. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -12,10 +12,6 @@ export class Redactor {
     this.secrets.sort((a, b) => b.length - a.length);
   }
 
-  get size(): number {
-    return this.secrets.length;
-  }
-
   redact(text: string): string {
     let out = text;
     for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(SENSITIVE);

@@ -48,17 +48,17 @@ export class Output {
 
   /** Top-level `==> message`. */
   say(message: string): void {
-    this.emit('say', '', prefixLines('==> ', message), (s) => (this.options.color ? pc.bold(s) : s));
+    this.emit('say', prefixLines('==> ', message), (s) => (this.options.color ? pc.bold(s) : s));
   }
 
   /** Top-level plain message (artifact lines `--> name: ...`). */
   message(message: string): void {
-    this.emit('message', '', message, (s) => s);
+    this.emit('message', message, (s) => s);
   }
 
   /** Top-level error, red. */
   error(message: string): void {
-    this.emit('error', '', message, (s) => (this.options.color ? pc.red(s) : s));
+    this.emit('error', message, (s) => (this.options.color ? pc.red(s) : s));
   }
 
   /** A machine-readable record; printed only with -machine-readable (and always logged). */
@@ -77,9 +77,9 @@ export class Output {
     const paint = BUILD_COLORS[this.builds.size % BUILD_COLORS.length]!;
     const color = this.options.color;
     const ui: Ui = {
-      say: (m) => this.emit('say', name, prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(paint(s)) : s)),
-      message: (m) => this.emit('message', name, prefixLines(`    ${name}: `, m), (s) => (color ? paint(s) : s)),
-      error: (m) => this.emit('error', name, prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(pc.red(s)) : s)),
+      say: (m) => this.emit('say', prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(paint(s)) : s)),
+      message: (m) => this.emit('message', prefixLines(`    ${name}: `, m), (s) => (color ? paint(s) : s)),
+      error: (m) => this.emit('error', prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(pc.red(s)) : s)),
     };
     this.builds.set(name, ui);
     return ui;
@@ -96,7 +96,7 @@ export class Output {
     this.streams[stream].write(`${clean}\n`);
   }
 
-  private emit(kind: 'say' | 'message' | 'error', _target: string, text: string, paint: Paint): void {
+  private emit(kind: 'say' | 'message' | 'error', text: string, paint: Paint): void {
     const clean = this.redactor.redact(text);
     this.log.write(`ui${kind === 'error' ? ' error' : ''}: ${clean}`);
     if (this.options.machineReadable) {

@@ -3,6 +3,7 @@ import type { Redactor } from '../core/redact.js';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { Planner, type PlanEnvironment, type PlannedBuild, type Selection } from './plan.js';
 import { rootSchema } from './root-schema.js';
+import { isObject } from '../util/is-object.js';
 import { checkSchema } from './schema.js';
 import { formatPath, JsonSource } from './source.js';
 import { resolveVariables, sensitiveValues, type VariableInputs, type Variables } from './variables.js';
@@ -30,14 +31,14 @@ export function parseTemplate(templatePath: string, bag: DiagnosticBag): ParsedT
   const source = JsonSource.read(templatePath, bag);
   if (!source || bag.errors.length) return undefined;
   const root = source.value();
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+  if (!isObject(root)) {
     bag.add({ ...source.locate([]), message: 'a template must be a JSON object', hint: 'start with {"builders": [...]}' });
     return undefined;
   }
   for (const problem of checkSchema(rootSchema, root)) {
     bag.add({ ...source.locate(problem.path, problem.at), path: formatPath(problem.path), message: problem.message, hint: topLevelHint(problem.path, problem.message) ?? problem.hint });
   }
-  return { source, root: root as Record<string, unknown> };
+  return { source, root };
 }
 
 /** Parses, validates, resolves variables and plans the selected builds, reporting every problem at once. */

@@ -9,6 +9,7 @@ import { TemplateError } from './interpolate/parse.js';
 import { render } from './interpolate/render.js';
 import type { PluginRegistry } from './registry.js';
 import { BUILDER_COMMON_KEYS, POST_PROCESSOR_COMMON_KEYS, postProcessorBlockSchema, PROVISIONER_COMMON_KEYS } from './root-schema.js';
+import { isObject } from '../util/is-object.js';
 import { checkSchema } from './schema.js';
 import { formatPath, type JsonPath, type JsonSource } from './source.js';
 import type { Variables } from './variables.js';
@@ -372,8 +373,4 @@ export function appliesTo(block: Record<string, unknown>, build: string): boolea
 export function globMatch(pattern: string, name: string): boolean {
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
   return re.test(name);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,3 +1,4 @@
+import { isObject } from '../util/is-object.js';
 import type { DiagnosticBag } from './diagnostics.js';
 import { suggestion } from './diagnostics.js';
 import type { FunctionScope } from './interpolate/functions.js';
@@ -119,8 +120,4 @@ export function resolveVariables(source: JsonSource, root: Record<string, unknow
 /** The values to hide in every output. */
 export function sensitiveValues(vars: Variables): string[] {
   return [...vars.sensitive].map((n) => vars.values.get(n)).filter((v): v is string => Boolean(v));
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

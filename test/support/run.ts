@@ -82,7 +82,6 @@ export function testSettings(options: { onError?: OnErrorPolicy; debug?: boolean
     debug: options.debug ?? false,
     force: false,
     runUuid: 'run-uuid',
-    templateDir: '/tmp',
     scope: { section: 'template', userVariable: () => undefined, variableNames: () => [], env: () => '', initTime: new Date(0), templateDir: '/tmp', pwd: '/tmp' },
     output,
     prompt: new Prompt(input),

@@ -57,7 +57,6 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
       debug: Boolean(flags.debug),
       force: Boolean(flags.force),
       runUuid: newRunUuid(),
-      templateDir,
       scope: {
         section: 'template',
         userVariable: (n) => loaded.variables.values.get(n),

@@ -45,7 +45,7 @@ describe('temporary key pairs', () => {
     const dir = tempDir();
     const seen: TemporaryKeyState[] = [];
     const t = testSettings({ debug: true, stdin: '\n\n\n\n' });
-    t.settings.templateDir = dir;
+    t.settings.scope = { ...t.settings.scope, templateDir: dir };
     await runBuild({ name: 'k', type: 'key-test', builder: keyBuilder('ed25519', seen), config: {}, communicator: 'none', provisioners: [], errorCleanupProvisioner: undefined, chains: [] }, t.settings);
     const copy = path.join(dir, 'k.pem');
     expect(statSync(copy).mode & 0o777).toBe(0o600);
