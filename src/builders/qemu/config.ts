@@ -116,6 +116,7 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
   const isoUrls = o.iso_urls !== undefined ? (o.iso_urls as string[]) : o.iso_url !== undefined ? [o.iso_url as string] : [];
   if (isoUrls.length === 0) p.error([], 'missing required option "iso_url"', 'the installer ISO, or with "disk_image": true a disk image to start from');
   if (o.iso_url !== undefined && o.iso_urls !== undefined) p.error(['iso_urls'], '"iso_url" and "iso_urls" cannot be used together');
+  if (o.iso_target_path !== undefined) p.warn(['iso_target_path'], '"iso_target_path" is ignored: downloads go to the shared cache', 'set BOXWRIGHT_CACHE_DIR to choose where downloads are kept');
   const checksum = o.iso_checksum as string | undefined;
   if (checksum === undefined) p.error([], 'missing required option "iso_checksum"', 'write "sha256:<hex>", "file:<url of a SHA256SUMS file>", or "none" to skip the check');
   else if (checksum !== 'none' && !/^(md5|sha1|sha256|sha512):[0-9a-fA-F]+$/.test(checksum) && !checksum.startsWith('file:') && !/^[0-9a-fA-F]{32,128}$/.test(checksum)) {

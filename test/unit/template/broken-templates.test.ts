@@ -133,6 +133,12 @@ describe('validation reports', () => {
     expect(diagnostics.find((d) => d.severity === 'warning')?.message).toContain('min_packer_version "1.5.0" is accepted and ignored');
   });
 
+  it('says an accepted option it does not use is ignored, rather than dropping it silently', () => {
+    const { loaded, diagnostics } = loadText('{"builders": [{"type": "qemu", "iso_url": "x.iso", "iso_checksum": "none", "iso_target_path": "/isos/x.iso", "ssh_username": "u", "ssh_password": "p"}]}');
+    expect(loaded).toBeDefined();
+    expect(diagnostics).toContainEqual(expect.objectContaining({ severity: 'warning', path: 'builders[0].iso_target_path', message: '"iso_target_path" is ignored: downloads go to the shared cache' }));
+  });
+
   it('accepts keys that start with an underscore as comments', () => {
     const { loaded } = loadText('{"_comment": "x", "builders": [{"type": "null", "_note": "y"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "_why": "z"}]}');
     expect(loaded?.builds).toHaveLength(1);
