@@ -16,6 +16,9 @@ have mkfs.ext4 || need="$need e2fsprogs"
 have sfdisk || need="$need fdisk"
 have vagrant || need="$need vagrant"
 have xorriso || need="$need xorriso"
+have dockerd || need="$need docker.io"
+have docker-registry || need="$need docker-registry"
+have /bin/busybox || need="$need busybox-static"
 
 [ -z "$need" ] && exit 0
 

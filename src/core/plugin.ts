@@ -27,6 +27,8 @@ interface PluginBase<Config> {
   readonly schema: Record<string, unknown>;
   /** Late-bound fields ({{ .Vars }}) each top-level option accepts; everywhere else they are errors. */
   readonly lateFields?: Readonly<Record<string, readonly string[]>>;
+  /** Options whose values are secrets (passwords): hidden in every output, as sensitive variables are. */
+  readonly secretOptions?: readonly string[];
   /** Turns schema-checked options into typed config, reporting every further problem. */
   prepare(options: Record<string, unknown>, ctx: PrepareContext): Config;
 }
@@ -76,8 +78,8 @@ export interface ProvisionContext extends RunContext {
 
 export interface Builder<Config = unknown> extends PluginBase<Config> {
   readonly kind: 'builder';
-  /** The kind of artifact this builder makes, for checking post-processor chains. */
-  readonly produces: ArtifactKind;
+  /** The kind of artifact this builder makes, for checking post-processor chains; it may depend on the config. */
+  readonly produces: ArtifactKind | ((config: Config) => ArtifactKind);
   /** How provisioners reach the machine, from the prepared config. */
   communicator(config: Config): CommunicatorType;
   run(config: Config, ctx: BuildContext): Promise<Artifact>;

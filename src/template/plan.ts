@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CommunicatorType } from '../communicators/communicator.js';
 import { KIND_NAMES, type ArtifactKind } from '../core/artifact.js';
 import { parseGoDuration } from '../core/duration.js';
+import type { Redactor } from '../core/redact.js';
 import type { Builder, ConfigPath, PluginKind, PostProcessor, Provisioner } from '../core/plugin.js';
 import { DiagnosticBag, suggestion } from './diagnostics.js';
 import type { FunctionScope } from './interpolate/functions.js';
@@ -57,6 +58,8 @@ export interface PlanEnvironment {
   initTime: Date;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Receives the values of plugins' secret options (passwords) so no output shows them. */
+  redactor?: Redactor;
 }
 
 interface BuilderDecl {
@@ -151,7 +154,7 @@ export class Planner {
     const planned: PlannedPostProcessor[][] = [];
     for (const chain of chains) {
       const steps: PlannedPostProcessor[] = [];
-      let kind: ArtifactKind | undefined = builder?.produces;
+      let kind: ArtifactKind | undefined = !builder ? undefined : typeof builder.produces === 'function' ? (config === undefined ? undefined : builder.produces(config)) : builder.produces;
       for (const pp of chain) {
         if (!appliesTo(pp.raw, decl.name) || selection.except.some((pattern) => globMatch(pattern, pp.name))) continue;
         const plugin = this.lookup('post-processor', pp.type, [...pp.path, 'type']) as PostProcessor | undefined;
@@ -232,6 +235,8 @@ export class Planner {
       const deferred = new Set(plugin.lateFields?.[key] ?? []);
       options[key] = this.renderValue(value, [key], sourcePath, scope, deferred);
     }
+    // A password written straight into the template is as secret as a sensitive variable.
+    for (const key of plugin.secretOptions ?? []) if (typeof options[key] === 'string') this.env.redactor?.add(options[key]);
     for (const problem of checkSchema(plugin.schema, options)) {
       this.report(sourcePath(problem.path), { message: problem.message, hint: problem.hint, where: problem.at });
     }

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { noneCommunicator } from '../../communicators/none.js';
+import { SSH_SECRET_OPTIONS } from '../../communicators/ssh/config.js';
 import { stepConnectSsh } from '../../communicators/ssh/step-connect.js';
 import type { Artifact } from '../../core/artifact.js';
 import { stepProvision } from '../../core/common-steps.js';
@@ -16,6 +17,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
   type: 'qemu',
   produces: 'qemu-disk',
   schema: qemuSchema,
+  secretOptions: SSH_SECRET_OPTIONS,
   lateFields: { boot_command: ['HTTPIP', 'HTTPPort', 'Name'] },
   prepare: prepareQemu,
   communicator: (config) => config.communicator,

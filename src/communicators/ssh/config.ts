@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { parseGoDuration } from '../../core/duration.js';
 import type { ConfigProblems } from '../../core/plugin.js';
 
+/** SSH options that hold passwords, for a builder's `secretOptions`. */
+export const SSH_SECRET_OPTIONS = ['ssh_password', 'ssh_bastion_password'] as const;
+
 /** A host to hop through on the way to the machine. */
 export interface BastionConfig {
   host: string;

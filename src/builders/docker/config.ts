@@ -1,0 +1,141 @@
+import type { PrepareContext } from '../../core/plugin.js';
+import type { RegistryAuth } from '../../machines/docker/engine.js';
+import { registryOf, splitReference } from '../../machines/docker/engine.js';
+import { DEFAULT_RUN_COMMAND, emptyRunSpec, parseRunCommand, type RunSpec } from './run-command.js';
+
+/** What the build leaves: an image in the engine, a tar of the container's files, or nothing. */
+export type DockerOutput = { kind: 'commit' } | { kind: 'export'; path: string } | { kind: 'discard' };
+
+export interface DockerConfig {
+  image: string;
+  pull: boolean;
+  output: DockerOutput;
+  changes: string[];
+  author: string | undefined;
+  message: string | undefined;
+  /** run_command as written; `{{.Image}}` is rendered at run time. */
+  runCommand: string[];
+  /** What the builder's own options add to the container (volumes, devices, capabilities...). */
+  base: RunSpec;
+  containerDir: string;
+  execUser: string | undefined;
+  fixUploadOwner: boolean;
+  login: RegistryAuth | undefined;
+  communicator: 'docker' | 'none';
+}
+
+/** The instructions `docker commit --change` understands. */
+export const CHANGE_INSTRUCTIONS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR'];
+
+const NOT_YET: Record<string, string> = {
+  ecr_login: 'log in with "login_username"/"login_password" (aws ecr get-login-password prints the password)',
+  aws_access_key: 'log in with "login_username"/"login_password"',
+  aws_secret_key: 'log in with "login_username"/"login_password"',
+  aws_token: 'log in with "login_username"/"login_password"',
+  aws_profile: 'log in with "login_username"/"login_password"',
+  windows_container: 'boxwright builds Linux containers only',
+  build: 'build the image with "docker build" first and name it in "image"',
+};
+
+const strings = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] };
+
+export const dockerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    image: { type: 'string', minLength: 1, description: '"debian:bookworm"' },
+    pull: { type: 'boolean', default: true },
+    commit: { type: 'boolean', default: false },
+    discard: { type: 'boolean', default: false },
+    export_path: { type: 'string', minLength: 1 },
+    changes: strings,
+    author: { type: 'string' },
+    message: { type: 'string' },
+    run_command: { type: 'array', minItems: 1, items: { type: 'string' } },
+    volumes: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, default: {} },
+    privileged: { type: 'boolean', default: false },
+    cap_add: strings,
+    cap_drop: strings,
+    device: strings,
+    tmpfs: strings,
+    platform: { type: 'string', minLength: 1 },
+    runtime: { type: 'string', minLength: 1 },
+    container_dir: { type: 'string', default: '/packer-files' },
+    exec_user: { type: 'string', minLength: 1 },
+    fix_upload_owner: { type: 'boolean', default: true },
+    login: { type: 'boolean', default: false },
+    login_username: { type: 'string' },
+    login_password: { type: 'string' },
+    login_server: { type: 'string' },
+    communicator: { type: 'string', enum: ['docker', 'none'], default: 'docker' },
+    ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, {}])),
+  },
+};
+
+export function prepareDocker(o: Record<string, unknown>, ctx: PrepareContext): DockerConfig {
+  const p = ctx.problems;
+  for (const [key, instead] of Object.entries(NOT_YET)) if (o[key] !== undefined) p.error([key], `"${key}" is not supported by boxwright's docker builder yet`, instead);
+  const image = (o.image as string | undefined) ?? '';
+  if (!image) p.error([], 'missing required option "image"', 'name the image to start from, for example "image": "debian:bookworm"');
+
+  const chosen = (['commit', 'discard', 'export_path'] as const).filter((k) => (k === 'export_path' ? o[k] !== undefined : o[k] === true));
+  if (chosen.length !== 1) {
+    p.error(chosen.length ? [chosen[1]!] : [], chosen.length ? `"${chosen.join('" and "')}" cannot be used together` : 'say what to keep: set one of "commit": true, "discard": true or "export_path"', 'commit makes an image, export_path writes the container\'s files to a tar, discard keeps nothing');
+  }
+  const output: DockerOutput = o.export_path !== undefined ? { kind: 'export', path: o.export_path as string } : o.discard === true ? { kind: 'discard' } : { kind: 'commit' };
+
+  const changes = o.changes as string[];
+  changes.forEach((change, i) => {
+    const word = change.trim().split(/\s+/)[0]!.toUpperCase();
+    if (!CHANGE_INSTRUCTIONS.includes(word)) p.error(['changes', i], `"${change}" is not a change docker commit can apply`, `start it with one of ${CHANGE_INSTRUCTIONS.join(', ')}`);
+    else if (output.kind !== 'commit') p.warn(['changes', i], `"changes" only applies when the container is committed; this build ${output.kind === 'export' ? 'exports a tar' : 'discards it'}`, output.kind === 'export' ? 'give the changes to the docker-import post-processor instead' : 'remove it');
+  });
+
+  const base = emptyRunSpec();
+  for (const [host, container] of Object.entries(o.volumes as Record<string, string>)) base.binds.push(`${host}:${container}`);
+  base.privileged = o.privileged as boolean;
+  base.capAdd = o.cap_add as string[];
+  base.capDrop = o.cap_drop as string[];
+  for (const device of o.device as string[]) {
+    const [host, container, perms] = device.split(':');
+    base.devices.push({ PathOnHost: host!, PathInContainer: container || host!, CgroupPermissions: perms || 'rwm' });
+  }
+  for (const mount of o.tmpfs as string[]) {
+    const colon = mount.indexOf(':');
+    base.tmpfs[colon < 0 ? mount : mount.slice(0, colon)] = colon < 0 ? '' : mount.slice(colon + 1);
+  }
+  base.platform = o.platform as string | undefined;
+  base.runtime = o.runtime as string | undefined;
+
+  const runCommand = (o.run_command as string[] | undefined) ?? DEFAULT_RUN_COMMAND;
+  // {{.Image}} is still a template here; the flags around it are what can be wrong.
+  const parsed = parseRunCommand(runCommand);
+  if ('error' in parsed) p.error(['run_command', parsed.error.index], parsed.error.message, parsed.error.hint);
+
+  let login: RegistryAuth | undefined;
+  if (o.login === true) {
+    const username = o.login_username as string | undefined;
+    const password = o.login_password as string | undefined;
+    if (!username) p.error(['login'], '"login": true needs "login_username"', 'or remove "login" to pull without credentials');
+    if (password === undefined) p.error(['login'], '"login": true needs "login_password"', 'pass it as a sensitive variable: "login_password": "{{user `registry_password`}}"');
+    login = { username: username ?? '', password: password ?? '', serveraddress: (o.login_server as string | undefined) || registryOf(splitReference(image).repository) };
+  } else if (o.login_username !== undefined || o.login_password !== undefined) {
+    p.warn(['login'], 'login_username/login_password are ignored unless "login": true', 'add "login": true');
+  }
+
+  return {
+    image,
+    pull: o.pull as boolean,
+    output,
+    changes,
+    author: o.author as string | undefined,
+    message: o.message as string | undefined,
+    runCommand,
+    base,
+    containerDir: o.container_dir as string,
+    execUser: o.exec_user as string | undefined,
+    fixUploadOwner: o.fix_upload_owner as boolean,
+    login,
+    communicator: o.communicator as 'docker' | 'none',
+  };
+}

@@ -1,0 +1,58 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Artifact } from '../../core/artifact.js';
+import { stepProvision } from '../../core/common-steps.js';
+import type { Builder } from '../../core/plugin.js';
+import { connectDocker, engineFailure, isNotFound } from '../../machines/docker/engine.js';
+import { dockerSchema, prepareDocker, type DockerConfig } from './config.js';
+import { stepConnect, stepEngine, stepOutput, stepPull, stepRun, type DockerState } from './steps.js';
+
+export const DOCKER_BUILDER_ID = 'boxwright.docker';
+
+/** Packer's docker builder, on the Engine API (dockerode) instead of the docker CLI. */
+export const dockerBuilder: Builder<DockerConfig> = {
+  kind: 'builder',
+  type: 'docker',
+  produces: (config) => (config.output.kind === 'commit' ? 'docker-image' : config.output.kind === 'export' ? 'docker-tar' : 'none'),
+  schema: dockerSchema,
+  secretOptions: ['login_password'],
+  lateFields: { run_command: ['Image'] },
+  prepare: prepareDocker,
+  communicator: (config) => config.communicator,
+  async run(config, ctx) {
+    const state: DockerState = {};
+    await ctx.runSteps([stepEngine(), stepPull(config), stepRun(config), stepConnect(config), stepProvision<DockerState>(ctx), stepOutput(config)], state);
+    const output = config.output;
+    if (output.kind === 'commit') return imageArtifact(state.imageId!, `Imported Docker image: ${state.imageId}`);
+    if (output.kind === 'export') {
+      return {
+        builderId: DOCKER_BUILDER_ID,
+        kind: 'docker-tar',
+        id: output.path,
+        files: [output.path],
+        description: `Exported Docker file: ${output.path}`,
+        destroy: () => rm(path.resolve(output.path), { force: true }),
+      };
+    }
+    return { builderId: DOCKER_BUILDER_ID, kind: 'none', id: '', files: [], description: 'The container was discarded; nothing was kept.', destroy: async () => {} };
+  },
+};
+
+/** An image in the engine; destroying it removes the image (Packer's docker artifact). */
+export function imageArtifact(imageId: string, description: string, builderId = DOCKER_BUILDER_ID, properties?: Record<string, string>): Artifact {
+  return {
+    builderId,
+    kind: 'docker-image',
+    id: imageId,
+    files: [],
+    description,
+    properties,
+    async destroy() {
+      try {
+        await connectDocker().getImage(imageId).remove();
+      } catch (err) {
+        if (!isNotFound(err)) throw engineFailure(`could not remove image ${imageId}`, err);
+      }
+    },
+  };
+}

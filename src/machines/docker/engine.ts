@@ -1,0 +1,118 @@
+import Docker from 'dockerode';
+import { CancelledError, UserError } from '../../core/errors.js';
+
+/**
+ * A client for the Docker daemon the docker CLI would use: DOCKER_HOST (unix://, tcp://
+ * with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, ssh://), else /var/run/docker.sock.
+ */
+export function connectDocker(): Docker {
+  return new Docker();
+}
+
+/** Where the daemon is, for messages ("unix:///var/run/docker.sock"). */
+export function dockerHost(): string {
+  return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+/** Credentials for a registry, as the Engine API's X-Registry-Auth header takes them. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+interface EngineError {
+  statusCode?: number;
+  json?: { message?: string } | null;
+  reason?: string;
+  message?: string;
+  code?: string;
+}
+
+/** The daemon's own words for a failed API call ("No such image: x"), without dockerode's prefix. */
+export function engineMessage(err: unknown): string {
+  const e = err as EngineError;
+  if (e?.json && typeof e.json.message === 'string') return e.json.message;
+  if (e?.code === 'ENOENT' || e?.code === 'ECONNREFUSED' || e?.code === 'EACCES') {
+    return `cannot reach the Docker daemon at ${dockerHost()} (${e.code})`;
+  }
+  const text = e?.message ?? String(err);
+  return text.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+}
+
+/** True when the failure is the daemon saying the object does not exist. */
+export function isNotFound(err: unknown): boolean {
+  return (err as EngineError)?.statusCode === 404;
+}
+
+/** Turns a failed API call into a UserError that says what was being done. */
+export function engineFailure(doing: string, err: unknown, hint?: string): Error {
+  if (err instanceof CancelledError || (err as Error)?.name === 'AbortError') return new CancelledError('Build was cancelled.');
+  const code = (err as EngineError)?.code;
+  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+    return new UserError(`${doing}: ${engineMessage(err)}`, hint ?? 'start the Docker daemon (dockerd), or point DOCKER_HOST at one, e.g. DOCKER_HOST=unix:///run/user/1000/docker.sock');
+  }
+  return new UserError(`${doing}: ${engineMessage(err)}`, hint);
+}
+
+/** Checks that the daemon answers, with a message that says how to fix it when it does not. */
+export async function pingDocker(docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw engineFailure('cannot use Docker', err);
+  }
+}
+
+export interface ProgressMessage {
+  status?: string;
+  id?: string;
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string; Digest?: string; Tag?: string };
+}
+
+/**
+ * Reads a streamed JSON progress response (pull, push, import, load) to its end.
+ * Those calls answer 200 and report failure inside the stream, so the stream must be read.
+ */
+export function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onMessage?: (m: ProgressMessage) => void, signal?: AbortSignal): Promise<ProgressMessage[]> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      reject(new CancelledError('Build was cancelled.'));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: ProgressMessage[]) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (signal?.aborted) return;
+        if (err) return reject(err);
+        const failed = output.find((m) => m.error || m.errorDetail?.message);
+        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+        resolve(output);
+      },
+      (m: ProgressMessage) => onMessage?.(m),
+    );
+  });
+}
+
+/** Splits "registry:5000/team/app:1.2" into repository and tag; a digest reference keeps its digest. */
+export function splitReference(reference: string): { repository: string; tag: string | undefined } {
+  const at = reference.indexOf('@');
+  if (at >= 0) return { repository: reference.slice(0, at), tag: undefined };
+  const slash = reference.lastIndexOf('/');
+  const colon = reference.lastIndexOf(':');
+  if (colon > slash) return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+  return { repository: reference, tag: undefined };
+}
+
+/** The registry a repository lives in, as docker decides it: a first part with a dot, a colon or "localhost". */
+export function registryOf(repository: string): string {
+  const first = repository.split('/')[0]!;
+  if (repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return first;
+  return 'docker.io';
+}
