@@ -1,6 +1,6 @@
 import type { PrepareContext } from '../../core/plugin.js';
 import type { RegistryAuth } from '../../machines/docker/engine.js';
-import { registryOf, splitReference } from '../../machines/docker/engine.js';
+import { loginSchemaProperties, prepareLogin, registryOf, splitReference } from '../../machines/docker/engine.js';
 import { DEFAULT_RUN_COMMAND, emptyRunSpec, parseRunCommand, type RunSpec } from './run-command.js';
 
 /** What the build leaves: an image in the engine, a tar of the container's files, or nothing. */
@@ -63,10 +63,7 @@ export const dockerSchema = {
     container_dir: { type: 'string', default: '/packer-files' },
     exec_user: { type: 'string', minLength: 1 },
     fix_upload_owner: { type: 'boolean', default: true },
-    login: { type: 'boolean', default: false },
-    login_username: { type: 'string' },
-    login_password: { type: 'string' },
-    login_server: { type: 'string' },
+    ...loginSchemaProperties,
     communicator: { type: 'string', enum: ['docker', 'none'], default: 'docker' },
     ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, {}])),
   },
@@ -112,16 +109,7 @@ export function prepareDocker(o: Record<string, unknown>, ctx: PrepareContext): 
   const parsed = parseRunCommand(runCommand);
   if ('error' in parsed) p.error(['run_command', parsed.error.index], parsed.error.message, parsed.error.hint);
 
-  let login: RegistryAuth | undefined;
-  if (o.login === true) {
-    const username = o.login_username as string | undefined;
-    const password = o.login_password as string | undefined;
-    if (!username) p.error(['login'], '"login": true needs "login_username"', 'or remove "login" to pull without credentials');
-    if (password === undefined) p.error(['login'], '"login": true needs "login_password"', 'pass it as a sensitive variable: "login_password": "{{user `registry_password`}}"');
-    login = { username: username ?? '', password: password ?? '', serveraddress: (o.login_server as string | undefined) || registryOf(splitReference(image).repository) };
-  } else if (o.login_username !== undefined || o.login_password !== undefined) {
-    p.warn(['login'], 'login_username/login_password are ignored unless "login": true', 'add "login": true');
-  }
+  const login = prepareLogin(o, p, () => registryOf(splitReference(image).repository));
 
   return {
     image,

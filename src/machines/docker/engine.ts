@@ -1,5 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { CancelledError, UserError } from '../../core/errors.js';
+import type { ConfigProblems } from '../../core/plugin.js';
 
 /**
  * A client for the Docker daemon the docker CLI would use: DOCKER_HOST (unix://, tcp://
@@ -115,4 +119,48 @@ export function registryOf(repository: string): string {
   const first = repository.split('/')[0]!;
   if (repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) return first;
   return 'docker.io';
+}
+
+/**
+ * Credentials the docker CLI stored for a registry (`docker login` writes them to
+ * $DOCKER_CONFIG/config.json). Credential helpers (credsStore) are not consulted.
+ */
+export async function storedAuth(server: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryAuth | undefined> {
+  const dir = env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
+  let config: { auths?: Record<string, { auth?: string }> };
+  try {
+    config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const keys = server === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [server, `https://${server}`, `http://${server}`];
+  for (const key of keys) {
+    const encoded = config.auths?.[key]?.auth;
+    if (!encoded) continue;
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress: server };
+  }
+  return undefined;
+}
+
+/** Registry login options shared by the docker builder and docker-push (Packer's names). */
+export const loginSchemaProperties = {
+  login: { type: 'boolean', default: false },
+  login_username: { type: 'string' },
+  login_password: { type: 'string' },
+  login_server: { type: 'string' },
+};
+
+/** Reads the login options; `defaultServer` is the registry of the image concerned. */
+export function prepareLogin(o: Record<string, unknown>, problems: ConfigProblems, defaultServer: () => string): RegistryAuth | undefined {
+  if (o.login !== true) {
+    if (o.login_username !== undefined || o.login_password !== undefined) problems.warn(['login'], 'login_username/login_password are ignored unless "login": true', 'add "login": true');
+    return undefined;
+  }
+  const username = o.login_username as string | undefined;
+  const password = o.login_password as string | undefined;
+  if (!username) problems.error(['login'], '"login": true needs "login_username"', 'or remove "login" to go without credentials');
+  if (password === undefined) problems.error(['login'], '"login": true needs "login_password"', 'pass it as a sensitive variable: "login_password": "{{user `registry_password`}}"');
+  return { username: username ?? '', password: password ?? '', serveraddress: (o.login_server as string | undefined) || defaultServer() };
 }

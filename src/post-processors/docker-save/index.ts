@@ -1,0 +1,54 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Artifact } from '../../core/artifact.js';
+import { CancelledError } from '../../core/errors.js';
+import type { PostProcessor } from '../../core/plugin.js';
+import { connectDocker, engineFailure } from '../../machines/docker/engine.js';
+
+interface DockerSaveConfig {
+  path: string;
+}
+
+/** Writes an image to a tar that `docker load` reads (Packer's docker-save). */
+export const dockerSavePostProcessor: PostProcessor<DockerSaveConfig> = {
+  kind: 'post-processor',
+  type: 'docker-save',
+  accepts: ['docker-image'],
+  produces: 'file',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path'],
+    properties: { path: { type: 'string', minLength: 1, description: '"app.tar"' } },
+  },
+  prepare: (o) => ({ path: o.path as string }),
+  async process(config, input, ctx) {
+    const docker = connectDocker();
+    // A tagged reference puts its tag in the tar, so `docker load` names the image again.
+    const reference = input.properties?.tags?.split(',')[0] ?? input.id;
+    ctx.ui.message(`Saving image ${reference} to ${config.path}`);
+    await mkdir(path.dirname(path.resolve(config.path)), { recursive: true });
+    const partial = `${config.path}.part`;
+    try {
+      const stream = (await docker.getImage(reference).get()) as unknown as Readable;
+      await pipeline(stream, createWriteStream(partial), { signal: ctx.signal });
+      await rename(partial, config.path);
+    } catch (err) {
+      await rm(partial, { force: true });
+      if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+      throw engineFailure(`could not save ${reference} to ${config.path}`, err);
+    }
+    const artifact: Artifact = {
+      builderId: 'boxwright.post-processor.docker-save',
+      kind: 'file',
+      id: config.path,
+      files: [config.path],
+      description: `Saved Docker image ${reference} to ${config.path} (load it with: docker load -i ${config.path})`,
+      destroy: () => rm(path.resolve(config.path), { force: true }),
+    };
+    return { artifact, keepInput: true };
+  },
+};
