@@ -1,28 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeTemplate } from '../support/cli.js';
-import { stillAlive } from '../support/process.js';
-
-const BIN = path.resolve(__dirname, '../../bin/boxwright');
-
-interface Running {
-  exit: Promise<{ code: number | null; output: string }>;
-  signal(sig: NodeJS.Signals): void;
-}
-
-/** Starts the compiled CLI as a real child process, as a user's shell would. */
-function start(args: string[], cwd: string): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  return {
-    exit: new Promise((resolve) => child.on('close', (code) => resolve({ code, output }))),
-    signal: (sig) => child.kill(sig),
-  };
-}
+import { startCli, stillAlive } from '../support/process.js';
 
 async function waitForFile(file: string, ms = 15_000): Promise<void> {
   const until = Date.now() + ms;
@@ -43,7 +23,7 @@ describe('Ctrl-C', () => {
         { type: 'shell-local', inline: ['touch must-not-run'] },
       ],
     });
-    const run = start(['build', t], dir);
+    const run = startCli(['build', t], dir);
     await waitForFile(path.join(dir, 'shell-pid'));
     run.signal('SIGINT');
     const { code, output } = await run.exit;
@@ -62,7 +42,7 @@ describe('Ctrl-C', () => {
     const dir = tempDir();
     // Ignoring TERM makes the graceful cancel wait for its SIGKILL grace period.
     const t = writeTemplate(dir, { builders: [{ type: 'null' }], provisioners: [{ type: 'shell-local', inline: ["trap '' TERM", 'sleep 60 & echo $! > sleep-pid', 'wait'] }] });
-    const run = start(['build', t], dir);
+    const run = startCli(['build', t], dir);
     await waitForFile(path.join(dir, 'sleep-pid'));
     run.signal('SIGINT');
     await new Promise((r) => setTimeout(r, 300));
@@ -78,7 +58,7 @@ describe('Ctrl-C', () => {
   it('SIGTERM cancels like the first Ctrl-C', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, { builders: [{ type: 'null' }], provisioners: [{ type: 'shell-local', inline: ['echo $$ > shell-pid', 'sleep 30'] }] });
-    const run = start(['build', t], dir);
+    const run = startCli(['build', t], dir);
     await waitForFile(path.join(dir, 'shell-pid'));
     run.signal('SIGTERM');
     const { code, output } = await run.exit;

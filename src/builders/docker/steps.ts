@@ -166,7 +166,7 @@ export function stepConnect(config: DockerConfig): Step<DockerState> {
         uploadOwner: config.fixUploadOwner && !ROOT_USERS.has(ownerUser) ? owner : undefined,
       });
       if (config.containerDir) {
-        const r = await communicator.exec(`mkdir -p ${shellQuote(config.containerDir)}`, { signal: ctx.signal });
+        const r = await communicator.execAsRoot(`mkdir -p ${shellQuote(config.containerDir)}`, { signal: ctx.signal });
         if (r.exitCode !== 0) throw new UserError(`could not create container_dir ${config.containerDir} in the container (exit code ${r.exitCode})`, 'the image needs /bin/sh and mkdir; set "container_dir" to a writable path');
       }
       state.communicator = communicator;
@@ -181,8 +181,8 @@ export function stepOutput(config: DockerConfig): Step<DockerState> {
     async run(state, ctx) {
       const docker = state.docker!;
       const container = docker.getContainer(state.containerId!);
-      if (config.containerDir && state.communicator?.type === 'docker') {
-        await state.communicator.exec(`rm -rf ${shellQuote(config.containerDir)}`, { signal: ctx.signal });
+      if (config.containerDir && state.communicator instanceof DockerCommunicator) {
+        await state.communicator.execAsRoot(`rm -rf ${shellQuote(config.containerDir)}`, { signal: ctx.signal });
       }
       if (config.output.kind === 'discard') {
         ctx.ui.say('Discarding the container.');

@@ -40,6 +40,11 @@ export class DockerCommunicator implements Communicator {
     return this.run(['/bin/sh', '-c', command], options, this.options.execUser);
   }
 
+  /** Runs a command as root whatever exec_user says, for the builder's own housekeeping. */
+  async execAsRoot(command: string, options: ExecOptions): Promise<ExecResult> {
+    return this.run(['/bin/sh', '-c', command], options, 'root');
+  }
+
   private async run(cmd: string[], options: ExecOptions, user: string | undefined): Promise<ExecResult> {
     if (options.signal.aborted) throw new CancelledError('Build was cancelled.');
     let exec: Docker.Exec;
@@ -82,7 +87,7 @@ export class DockerCommunicator implements Communicator {
   /** Runs a helper command as root and fails with its output when it fails. */
   private async must(command: string, signal: AbortSignal, what: string): Promise<void> {
     const output: string[] = [];
-    const r = await this.run(['/bin/sh', '-c', command], { signal, onStdout: (l) => output.push(l), onStderr: (l) => output.push(l) }, 'root');
+    const r = await this.execAsRoot(command, { signal, onStdout: (l) => output.push(l), onStderr: (l) => output.push(l) });
     if (r.exitCode !== 0) throw new Error(`${what} (exit code ${r.exitCode}): ${output.slice(-5).join('\n') || 'no output'}`);
   }
 
@@ -122,7 +127,7 @@ export class DockerCommunicator implements Communicator {
     for await (const entry of extract) {
       if (!found && entry.header.type === 'file') {
         found = true;
-        await pipeline(entry, createWriteStream(localPath, { mode: entry.header.mode }));
+        await pipeline(entry, createWriteStream(localPath, { mode: (entry.header.mode ?? 0o644) & 0o7777 }));
       } else entry.resume();
     }
     if (!found) throw new Error(`${remotePath} in the container is not a file`);
@@ -140,10 +145,10 @@ export class DockerCommunicator implements Communicator {
         entry.resume();
         continue;
       }
-      if (entry.header.type === 'directory') await mkdir(target, { recursive: true, mode: entry.header.mode });
+      if (entry.header.type === 'directory') await mkdir(target, { recursive: true, mode: (entry.header.mode ?? 0o755) & 0o7777 });
       else if (entry.header.type === 'file') {
         await mkdir(path.dirname(target), { recursive: true });
-        await pipeline(entry, createWriteStream(target, { mode: entry.header.mode }));
+        await pipeline(entry, createWriteStream(target, { mode: (entry.header.mode ?? 0o644) & 0o7777 }));
         if (entry.header.mtime) await utimes(target, entry.header.mtime, entry.header.mtime);
         continue;
       }

@@ -1,0 +1,294 @@
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import * as tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { containerIds, importBusyboxImage, startRegistry, startTestDocker, type TestDocker, type TestRegistry } from '../../support/docker.js';
+import { startCli } from '../../support/process.js';
+
+let engine: TestDocker;
+let docker: Docker;
+const BASE = 'bw-test/busybox:1';
+/** An image with its own entrypoint and command, which a committed image must keep. */
+const ENTRY = 'bw-test/entry:1';
+
+beforeAll(async () => {
+  engine = await startTestDocker();
+  docker = engine.docker;
+  await importBusyboxImage(docker, BASE);
+  await importBusyboxImage(docker, ENTRY, ['ENTRYPOINT ["/bin/echo", "entry:"]', 'CMD ["from-base"]']);
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+/** Runs a container from `image` to completion and returns what it printed. */
+async function runImage(image: string, cmd?: string[], user?: string): Promise<string> {
+  const container = await docker.createContainer({ Image: image, Cmd: cmd, User: user, Tty: true });
+  try {
+    await container.start();
+    await container.wait();
+    const logs = await container.logs({ stdout: true, stderr: true });
+    return logs.toString().replace(/\r/g, '');
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+/** The files of a tar: name -> { mode, content }. */
+async function readTar(file: string): Promise<Map<string, { mode: number; content: string; type: string }>> {
+  const files = new Map<string, { mode: number; content: string; type: string }>();
+  const extract = tar.extract();
+  createReadStream(file).pipe(extract);
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const c of entry) chunks.push(c as Buffer);
+    files.set(entry.header.name.replace(/^\.\//, ''), { mode: (entry.header.mode ?? 0) & 0o7777, content: Buffer.concat(chunks).toString(), type: entry.header.type ?? 'file' });
+  }
+  return files;
+}
+
+async function imageIds(): Promise<string[]> {
+  return (await docker.listImages({ all: true })).map((i) => i.Id).sort();
+}
+
+describe('docker builder', () => {
+  it('provisions with shell (inline and script) and file, commits with changes, and keeps the base entrypoint and command', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'setup.sh'), '#!/bin/sh\nset -e\necho "script ran as $(id -un) with GREETING=$GREETING"\nmkdir -p /srv/app\necho v1 > /srv/app/version\n');
+    mkdirSync(path.join(dir, 'conf'));
+    writeFileSync(path.join(dir, 'conf', 'app.conf'), 'port=8080\n');
+    writeFileSync(path.join(dir, 'run.sh'), '#!/bin/sh\necho run\n', { mode: 0o750 });
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: ENTRY, pull: false, commit: true, author: 'Ops <ops@example.com>', message: 'built by boxwright', changes: ['ENV APP_ENV=production', 'LABEL org.example.team=web', 'EXPOSE 8080', 'WORKDIR /srv/app'] }],
+      provisioners: [
+        { type: 'shell', inline: ['echo "inline ran in $(pwd) as $(whoami)"', 'test -d /packer-files && echo container_dir exists'] },
+        { type: 'shell', script: 'setup.sh', environment_vars: ['GREETING=hello'] },
+        { type: 'file', source: 'conf', destination: '/etc/' },
+        { type: 'file', source: 'run.sh', destination: '/usr/bin/run-app' },
+      ],
+    });
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toContain('inline ran in / as root');
+    expect(run.stdout).toContain('container_dir exists');
+    expect(run.stdout).toContain('script ran as root with GREETING=hello');
+    const imageId = /Imported Docker image: (sha256:[0-9a-f]{64})/.exec(run.stdout)?.[1];
+    expect(imageId, run.stdout).toBeDefined();
+
+    const info = await docker.getImage(imageId!).inspect();
+    expect(info.Config.Entrypoint).toEqual(['/bin/echo', 'entry:']);
+    expect(info.Config.Cmd).toEqual(['from-base']);
+    expect(info.Config.Env).toContain('APP_ENV=production');
+    expect(info.Config.Labels).toEqual({ 'org.example.team': 'web' });
+    expect(Object.keys(info.Config.ExposedPorts ?? {})).toEqual(['8080/tcp']);
+    expect(info.Config.WorkingDir).toBe('/srv/app');
+    expect(info.Config.Tty).toBe(false);
+    expect(info.Author).toBe('Ops <ops@example.com>');
+    expect(info.Comment).toBe('built by boxwright');
+    // Running the image the plain way uses the base image's entrypoint and command.
+    expect((await runImage(imageId!)).trim()).toBe('entry: from-base');
+    // The entrypoint is /bin/echo, so look at the files through a shell entrypoint.
+    const shell = await docker.createContainer({ Image: imageId!, Entrypoint: ['/bin/sh', '-c'], Cmd: ['cat /srv/app/version /etc/conf/app.conf; stat -c %a /usr/bin/run-app; ls /packer-files 2>/dev/null || echo no-container-dir'], Tty: true });
+    await shell.start();
+    await shell.wait();
+    const out = (await shell.logs({ stdout: true, stderr: true })).toString().replace(/\r/g, '');
+    await shell.remove({ force: true });
+    expect(out).toBe('v1\nport=8080\n750\nno-container-dir\n');
+    expect(await containerIds(docker)).toEqual([]);
+  });
+
+  it('export_path writes a tar of the container files with their modes; docker-import makes an image from it with changes', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, export_path: 'out/rootfs.tar' }],
+      provisioners: [{ type: 'shell', inline: ['mkdir -p /opt/tool', 'echo exported > /opt/tool/marker', 'chmod 640 /opt/tool/marker'] }],
+      'post-processors': [[{ type: 'docker-import', repository: 'bw-test/imported', tag: '2.0', changes: ['CMD ["/bin/cat", "/opt/tool/marker"]'], keep_input_artifact: true }]],
+    });
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    const files = await readTar(path.join(dir, 'out/rootfs.tar'));
+    expect(files.get('opt/tool/marker')).toMatchObject({ content: 'exported\n', mode: 0o640 });
+    expect(files.get('bin/busybox')?.mode).toBe(0o755);
+    expect(existsSync(path.join(dir, 'out/rootfs.tar.part'))).toBe(false);
+    expect(run.stdout).toContain('Imported Docker image: bw-test/imported:2.0');
+    expect((await runImage('bw-test/imported:2.0')).trim()).toBe('exported');
+    expect(await containerIds(docker)).toEqual([]);
+  });
+
+  it('discard keeps nothing: no image, no container', async () => {
+    const dir = tempDir();
+    const before = await imageIds();
+    const t = writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, pull: false, discard: true }], provisioners: [{ type: 'shell', inline: ['touch /x'] }] });
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toContain('Discarding the container.');
+    expect(await imageIds()).toEqual(before);
+    expect(await containerIds(docker)).toEqual([]);
+  });
+
+  it('exec_user runs commands as that user and fix_upload_owner gives uploads to them', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'note.txt'), 'mine\n');
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, discard: true, exec_user: 'app' }],
+      provisioners: [
+        { type: 'file', source: 'note.txt', destination: '/tmp/note.txt' },
+        { type: 'shell', inline: ['echo "user=$(id -un) owner=$(stat -c %U /tmp/note.txt)"'] },
+      ],
+    });
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toContain('user=app owner=app');
+  });
+
+  it('docker-tag names the image, docker-save writes a tar docker load reads, docker-push sends it to a registry it can be pulled back from', async () => {
+    let registry: TestRegistry | undefined;
+    try {
+      registry = await startRegistry();
+      const dir = tempDir();
+      const repository = `${registry.address}/team/app`;
+      const t = writeTemplate(dir, {
+        variables: { registry_password: 'hunter2-registry' },
+        'sensitive-variables': ['registry_password'],
+        builders: [{ type: 'docker', image: BASE, pull: false, commit: true }],
+        provisioners: [{ type: 'shell', inline: ['echo pushed > /pushed'] }],
+        'post-processors': [
+          [
+            { type: 'docker-tag', repository, tags: ['1.0', 'latest'] },
+            // The registry asks for no credentials; the login still goes to it, and the password must not be shown.
+            { type: 'docker-push', login: true, login_username: 'ci', login_password: '{{user `registry_password`}}' },
+            { type: 'docker-save', path: 'out/app.tar' },
+          ],
+        ],
+      });
+      const run = await runCli(['build', '-color=false', t], { cwd: dir });
+      expect(run.code, run.all).toBe(0);
+      expect(run.all).not.toContain('hunter2-registry');
+      expect(run.stdout).toContain(`Pushed ${repository}:1.0`);
+      expect(run.stdout).toContain(`Pushed ${repository}:latest`);
+      const tags = (await (await fetch(`http://${registry.address}/v2/team/app/tags/list`)).json()) as { tags: string[] };
+      expect(tags.tags.sort()).toEqual(['1.0', 'latest']);
+
+      const saved = await readTar(path.join(dir, 'out/app.tar'));
+      const manifest = JSON.parse(saved.get('manifest.json')!.content) as { RepoTags: string[] }[];
+      expect(manifest[0]!.RepoTags).toContain(`${repository}:1.0`);
+
+      // Pull it back: remove the local tags, pull from the registry, and run it.
+      const id = (await docker.getImage(`${repository}:1.0`).inspect()).Id;
+      await docker.getImage(`${repository}:1.0`).remove();
+      await docker.getImage(`${repository}:latest`).remove();
+      const stream = await docker.pull(`${repository}:1.0`);
+      await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined))));
+      expect((await docker.getImage(`${repository}:1.0`).inspect()).Id).toBe(id);
+      expect((await runImage(`${repository}:1.0`, ['cat', '/pushed'])).trim()).toBe('pushed');
+    } finally {
+      await registry?.stop();
+    }
+  });
+
+  it('pull: an unreachable registry with a local copy goes on with a warning; without one it fails clearly', async () => {
+    const dir = tempDir();
+    // Port 1 on loopback refuses at once: the pull fails like an offline laptop's.
+    await docker.getImage(BASE).tag({ repo: '127.0.0.1:1/offline/busybox', tag: '1' });
+    const ok = await runCli(['build', '-color=false', writeTemplate(dir, { builders: [{ type: 'docker', image: '127.0.0.1:1/offline/busybox:1', discard: true }], provisioners: [{ type: 'shell', inline: ['echo offline-ok'] }] })], { cwd: dir });
+    expect(ok.code, ok.all).toBe(0);
+    expect(ok.all).toMatch(/Warning: could not pull 127\.0\.0\.1:1\/offline\/busybox:1 \(.+\); using the local copy\./);
+    expect(ok.stdout).toContain('offline-ok');
+
+    const missing = await runCli(['build', '-color=false', writeTemplate(dir, { builders: [{ type: 'docker', image: '127.0.0.1:1/offline/absent:1', discard: true }] }, 'missing.json')], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('could not pull 127.0.0.1:1/offline/absent:1, and there is no local copy');
+    expect(missing.stderr).toContain('set "pull": false');
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a failing provisioner leaves no container and no image behind', async () => {
+    const dir = tempDir();
+    const before = await imageIds();
+    const t = writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, pull: false, commit: true }], provisioners: [{ type: 'shell', inline: ['echo about to fail', 'exit 7'] }] });
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('exited with code 7');
+    expect(run.stdout).toContain('Removing the container');
+    expect(await containerIds(docker)).toEqual([]);
+    expect(await imageIds()).toEqual(before);
+  });
+
+  it('Ctrl-C during provisioning removes the container', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, pull: false, commit: true }], provisioners: [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 60'] }] });
+    const before = await imageIds();
+    const run = startCli(['build', '-color=false', t], dir, { DOCKER_HOST: engine.host });
+    const until = Date.now() + 30_000;
+    while ((await docker.listContainers()).length === 0) {
+      if (Date.now() > until) throw new Error('the build did not start a container');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Let the provisioner start, then interrupt as a user would.
+    await new Promise((r) => setTimeout(r, 1000));
+    run.signal('SIGINT');
+    const { code, output } = await run.exit;
+    expect(code, output).toBe(1);
+    expect(output).toContain('Removing the container');
+    expect(await containerIds(docker)).toEqual([]);
+    expect(await imageIds()).toEqual(before);
+  });
+
+  it('runs two docker builds of one template in parallel (each waits for the other through a shared volume)', async () => {
+    const dir = tempDir();
+    const shared = path.join(dir, 'shared');
+    mkdirSync(shared);
+    const waitFor = (mine: string, theirs: string) => [`touch /shared/${mine}`, `timeout 30 sh -c 'until [ -f /shared/${theirs} ]; do sleep 0.1; done'`, `echo ${mine} saw ${theirs}`];
+    const t = writeTemplate(dir, {
+      builders: [
+        { type: 'docker', name: 'one', image: BASE, pull: false, discard: true, volumes: { [shared]: '/shared' } },
+        { type: 'docker', name: 'two', image: BASE, pull: false, discard: true, volumes: { [shared]: '/shared' } },
+      ],
+      provisioners: [
+        { type: 'shell', inline: waitFor('one', 'two'), only: ['one'] },
+        { type: 'shell', inline: waitFor('two', 'one'), only: ['two'] },
+      ],
+    });
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toContain('one saw two');
+    expect(run.stdout).toContain('two saw one');
+    expect(await containerIds(docker)).toEqual([]);
+  });
+
+  it('says how to fix an unreachable daemon', async () => {
+    const dir = tempDir();
+    const previous = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = `unix://${dir}/no-such.sock`;
+    try {
+      const run = await runCli(['build', '-color=false', writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, discard: true }] })], { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`cannot reach the Docker daemon at unix://${dir}/no-such.sock`);
+      expect(run.stderr).toContain('DOCKER_HOST');
+    } finally {
+      process.env.DOCKER_HOST = previous;
+    }
+  });
+});
+
+describe('docker communicator downloads', () => {
+  it('the file provisioner downloads a file and a directory from the container', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, discard: true }],
+      provisioners: [
+        { type: 'shell', inline: ['mkdir -p /data/sub', 'echo a > /data/a.txt', 'echo b > /data/sub/b.txt', 'chmod 600 /data/a.txt'] },
+        { type: 'file', direction: 'download', source: '/data/a.txt', destination: 'got/a.txt' },
+        { type: 'file', direction: 'download', source: '/data/', destination: 'tree' },
+      ],
+    });
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(readFileSync(path.join(dir, 'got/a.txt'), 'utf8')).toBe('a\n');
+    expect(statSync(path.join(dir, 'got/a.txt')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(dir, 'tree/sub/b.txt'), 'utf8')).toBe('b\n');
+  });
+});
