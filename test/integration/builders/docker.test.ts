@@ -153,8 +153,9 @@ describe('docker builder', () => {
       const t = writeTemplate(dir, {
         variables: { registry_password: 'hunter2-registry' },
         'sensitive-variables': ['registry_password'],
-        builders: [{ type: 'docker', image: BASE, pull: false, commit: true }],
-        provisioners: [{ type: 'shell', inline: ['echo pushed > /pushed'] }],
+        // A password written straight into the template is hidden like a sensitive variable.
+        builders: [{ type: 'docker', image: BASE, pull: false, commit: true, login: true, login_username: 'ci', login_password: 'literal-builder-pw', login_server: registry.address }],
+        provisioners: [{ type: 'shell', inline: ['echo pushed > /pushed', 'echo "the password is literal-builder-pw"'] }],
         'post-processors': [
           [
             { type: 'docker-tag', repository, tags: ['1.0', 'latest'] },
@@ -167,6 +168,9 @@ describe('docker builder', () => {
       const run = await runCli(['build', '-color=false', t], { cwd: dir });
       expect(run.code, run.all).toBe(0);
       expect(run.all).not.toContain('hunter2-registry');
+      expect(run.all).not.toContain('literal-builder-pw');
+      expect(run.stdout).toContain('the password is <sensitive>');
+      expect(run.stdout).toContain(`Logging in to ${registry.address} as ci`);
       expect(run.stdout).toContain(`Pushed ${repository}:1.0`);
       expect(run.stdout).toContain(`Pushed ${repository}:latest`);
       const tags = (await (await fetch(`http://${registry.address}/v2/team/app/tags/list`)).json()) as { tags: string[] };
