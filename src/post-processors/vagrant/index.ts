@@ -50,10 +50,22 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
       vagrantfile: `Vagrant.configure("2") do |config|\n  config.vm.provider :libvirt do |libvirt|\n    libvirt.driver = "${driver}"\n  end\nend\n`,
     };
   },
+  async docker(artifact) {
+    // A tag survives a rebuild that replaces the image id; the id is used when there is no tag.
+    const image = artifact.properties?.tags?.split(',')[0] || artifact.id;
+    return {
+      entries: [],
+      metadata: { provider: 'docker' },
+      vagrantfile: `Vagrant.configure("2") do |config|\n  config.vm.provider :docker do |docker|\n    docker.image = ${JSON.stringify(image)}\n  end\nend\n`,
+    };
+  },
 };
 
 /** The provider each artifact kind becomes, as Packer maps builders to providers. */
-const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = { 'qemu-disk': 'libvirt' };
+const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = { 'qemu-disk': 'libvirt', 'docker-image': 'docker' };
+
+/** Providers whose box only points at the input (an image in the engine), so the input must stay. */
+const REFERENCING_PROVIDERS = new Set(['docker']);
 
 const options = {
   output: { type: 'string', minLength: 1 },
@@ -66,7 +78,7 @@ const options = {
 export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
   kind: 'post-processor',
   type: 'vagrant',
-  accepts: ['qemu-disk'],
+  accepts: ['qemu-disk', 'docker-image'],
   produces: 'vagrant-box',
   schema: {
     type: 'object',
@@ -151,6 +163,8 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
         properties: { provider, sha256: box.sha256 },
       },
       keepInput: false,
+      // Packer 1.6.6 deletes the image a docker box points to unless keep_input_artifact is set; the box would be useless.
+      forceKeep: REFERENCING_PROVIDERS.has(provider),
     };
   },
 };

@@ -1,11 +1,13 @@
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createGunzip } from 'node:zlib';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
 import { containerIds, importBusyboxImage, startRegistry, startTestDocker, type TestDocker, type TestRegistry } from '../../support/docker.js';
 import { startCli } from '../../support/process.js';
+import { vagrant } from '../../support/vagrant.js';
 
 let engine: TestDocker;
 let docker: Docker;
@@ -41,7 +43,8 @@ async function runImage(image: string, cmd?: string[], user?: string): Promise<s
 async function readTar(file: string): Promise<Map<string, { mode: number; content: string; type: string }>> {
   const files = new Map<string, { mode: number; content: string; type: string }>();
   const extract = tar.extract();
-  createReadStream(file).pipe(extract);
+  const input = createReadStream(file);
+  (file.endsWith('.box') ? input.pipe(createGunzip()) : input).pipe(extract);
   for await (const entry of extract) {
     const chunks: Buffer[] = [];
     for await (const c of entry) chunks.push(c as Buffer);
@@ -275,6 +278,28 @@ describe('docker builder', () => {
     } finally {
       process.env.DOCKER_HOST = previous;
     }
+  });
+});
+
+describe('vagrant post-processor, docker provider', () => {
+  it('makes a box that points at the tagged image, keeps the image, and the real `vagrant box add` takes it', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', name: 'app', image: BASE, pull: false, commit: true }],
+      provisioners: [{ type: 'shell', inline: ['echo boxed > /boxed'] }],
+      'post-processors': [[{ type: 'docker-tag', repository: 'bw-test/vagrant-app', tags: ['3.1'] }, { type: 'vagrant', box_name: 'bw/app', box_version: '3.1.0' }]],
+    });
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    const box = path.join(dir, 'boxes/packer_app_docker.box');
+    const files = await readTar(box);
+    expect(JSON.parse(files.get('metadata.json')!.content)).toEqual({ provider: 'docker' });
+    expect(files.get('Vagrantfile')!.content).toContain('docker.image = "bw-test/vagrant-app:3.1"');
+    // The box is only a pointer: the image it names must still be there after the build.
+    expect((await runImage('bw-test/vagrant-app:3.1', ['cat', '/boxed'])).trim()).toBe('boxed');
+    const { home } = await vagrant(['box', 'add', path.join(dir, 'boxes/bw-app.json')]);
+    const { stdout } = await vagrant(['box', 'list'], home);
+    expect(stdout).toMatch(/bw\/app\s+\(docker, 3\.1\.0/);
   });
 });
 
