@@ -92,7 +92,7 @@ export async function importBusyboxImage(docker: Docker, reference: string, chan
   for (const d of ['bin', 'etc', 'root', 'home', 'home/app', 'proc', 'sys', 'dev', 'var', 'usr', 'usr/bin']) dir(d);
   dir('tmp', 0o1777);
   pack.entry({ name: 'bin/busybox', mode: 0o755 }, readFileSync('/bin/busybox'));
-  for (const applet of ['sh', 'ls', 'cat', 'echo', 'mkdir', 'chmod', 'chown', 'id', 'stat', 'sleep', 'env', 'rm', 'touch', 'test', '[', 'printf', 'whoami', 'timeout', 'tar', 'true', 'false', 'grep', 'wc', 'date']) {
+  for (const applet of ['sh', 'ls', 'cat', 'echo', 'mkdir', 'chmod', 'chown', 'id', 'stat', 'sleep', 'env', 'rm', 'touch', 'test', '[', 'printf', 'whoami', 'timeout', 'tar', 'true', 'false', 'grep', 'wc', 'date', 'sha256sum', 'head']) {
     pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox' });
   }
   pack.entry({ name: 'etc/passwd', mode: 0o644 }, 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n');

@@ -1,4 +1,6 @@
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type Docker from 'dockerode';
@@ -264,6 +266,47 @@ describe('docker builder', () => {
     expect(run.stdout).toContain('one saw two');
     expect(run.stdout).toContain('two saw one');
     expect(await containerIds(docker)).toEqual([]);
+  });
+
+  it('streams a large upload through the archive endpoint intact, and honours DOCKER_HOST=tcp://', async () => {
+    const dir = tempDir();
+    const big = path.join(dir, 'big.bin');
+    // 48 MiB of varied bytes: enough that holding it whole would show, and a checksum proves it arrived.
+    const out = openSync(big, 'w');
+    const hash = createHash('sha256');
+    for (let i = 0; i < 48; i++) {
+      const block = randomBytes(1024 * 1024);
+      writeSync(out, block);
+      hash.update(block);
+    }
+    closeSync(out);
+    const sum = hash.digest('hex');
+    // A TCP endpoint on loopback that forwards to the daemon's socket, as a remote daemon would be reached.
+    const socketPath = engine.host.slice('unix://'.length);
+    const proxy = createServer((client) => {
+      const upstream = connect(socketPath);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const previous = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = `tcp://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const t = writeTemplate(dir, {
+        builders: [{ type: 'docker', image: BASE, pull: false, discard: true }],
+        provisioners: [
+          { type: 'file', source: 'big.bin', destination: '/tmp/big.bin' },
+          { type: 'shell', inline: ['sha256sum /tmp/big.bin'] },
+        ],
+      });
+      const run = await runCli(['build', '-color=false', t], { cwd: dir });
+      expect(run.code, run.all).toBe(0);
+      expect(run.stdout).toContain(`${sum}  /tmp/big.bin`);
+    } finally {
+      process.env.DOCKER_HOST = previous;
+      proxy.close();
+    }
   });
 
   it('says how to fix an unreachable daemon', async () => {
