@@ -1,7 +1,7 @@
-import type { PrepareContext } from '../../core/plugin.js';
+import type { ConfigProblems, PrepareContext } from '../../core/plugin.js';
 import type { RegistryAuth } from '../../machines/docker/engine.js';
 import { loginSchemaProperties, prepareLogin, registryOf, splitReference } from '../../machines/docker/engine.js';
-import { DEFAULT_RUN_COMMAND, emptyRunSpec, parseRunCommand, type RunSpec } from './run-command.js';
+import { applyRunFlag, DEFAULT_RUN_COMMAND, emptyRunSpec, parseRunCommand, type RunSpec } from './run-command.js';
 
 /** What the build leaves: an image in the engine, a tar of the container's files, or nothing. */
 export type DockerOutput = { kind: 'commit' } | { kind: 'export'; path: string } | { kind: 'discard' };
@@ -26,6 +26,14 @@ export interface DockerConfig {
 
 /** The instructions `docker commit --change` understands. */
 export const CHANGE_INSTRUCTIONS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR'];
+
+/** Reports each entry of `changes` that is not an instruction `docker commit`/`docker import` can apply. */
+export function checkChanges(changes: string[], problems: ConfigProblems, command: string): void {
+  changes.forEach((change, i) => {
+    const word = change.trim().split(/\s+/)[0]!.toUpperCase();
+    if (!CHANGE_INSTRUCTIONS.includes(word)) problems.error(['changes', i], `"${change}" is not a change ${command} can apply`, `start it with one of ${CHANGE_INSTRUCTIONS.join(', ')}`);
+  });
+}
 
 const NOT_YET: Record<string, string> = {
   ecr_login: 'log in with "login_username"/"login_password" (aws ecr get-login-password prints the password)',
@@ -82,27 +90,27 @@ export function prepareDocker(o: Record<string, unknown>, ctx: PrepareContext): 
   const output: DockerOutput = o.export_path !== undefined ? { kind: 'export', path: o.export_path as string } : o.discard === true ? { kind: 'discard' } : { kind: 'commit' };
 
   const changes = o.changes as string[];
-  changes.forEach((change, i) => {
-    const word = change.trim().split(/\s+/)[0]!.toUpperCase();
-    if (!CHANGE_INSTRUCTIONS.includes(word)) p.error(['changes', i], `"${change}" is not a change docker commit can apply`, `start it with one of ${CHANGE_INSTRUCTIONS.join(', ')}`);
-    else if (output.kind !== 'commit') p.warn(['changes', i], `"changes" only applies when the container is committed; this build ${output.kind === 'export' ? 'exports a tar' : 'discards it'}`, output.kind === 'export' ? 'give the changes to the docker-import post-processor instead' : 'remove it');
-  });
+  checkChanges(changes, p, 'docker commit');
+  if (changes.length && output.kind !== 'commit') p.warn(['changes'], `"changes" only applies when the container is committed; this build ${output.kind === 'export' ? 'exports a tar' : 'discards it'}`, output.kind === 'export' ? 'give the changes to the docker-import post-processor instead' : 'remove it');
 
+  // The builder's own options are what Packer puts before run_command as docker run flags; they are read the same way.
   const base = emptyRunSpec();
-  for (const [host, container] of Object.entries(o.volumes as Record<string, string>)) base.binds.push(`${host}:${container}`);
   base.privileged = o.privileged as boolean;
-  base.capAdd = o.cap_add as string[];
-  base.capDrop = o.cap_drop as string[];
-  for (const device of o.device as string[]) {
-    const [host, container, perms] = device.split(':');
-    base.devices.push({ PathOnHost: host!, PathInContainer: container || host!, CgroupPermissions: perms || 'rwm' });
+  const flags: [flag: string, values: string[], path: string][] = [
+    ['volume', Object.entries(o.volumes as Record<string, string>).map(([host, container]) => `${host}:${container}`), 'volumes'],
+    ['cap-add', o.cap_add as string[], 'cap_add'],
+    ['cap-drop', o.cap_drop as string[], 'cap_drop'],
+    ['device', o.device as string[], 'device'],
+    ['tmpfs', o.tmpfs as string[], 'tmpfs'],
+    ['platform', o.platform === undefined ? [] : [o.platform as string], 'platform'],
+    ['runtime', o.runtime === undefined ? [] : [o.runtime as string], 'runtime'],
+  ];
+  for (const [flag, values, key] of flags) {
+    for (const value of values) {
+      const problem = applyRunFlag(base, flag, value);
+      if (problem) p.error([key], problem);
+    }
   }
-  for (const mount of o.tmpfs as string[]) {
-    const colon = mount.indexOf(':');
-    base.tmpfs[colon < 0 ? mount : mount.slice(0, colon)] = colon < 0 ? '' : mount.slice(colon + 1);
-  }
-  base.platform = o.platform as string | undefined;
-  base.runtime = o.runtime as string | undefined;
 
   const runCommand = (o.run_command as string[] | undefined) ?? DEFAULT_RUN_COMMAND;
   // {{.Image}} is still a template here; the flags around it are what can be wrong.

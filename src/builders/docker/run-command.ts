@@ -106,6 +106,13 @@ const ALIASES: Record<string, string> = { d: 'detach', i: 'interactive', t: 'tty
 
 const SUPPORTED = [...Object.keys(BOOLEAN_FLAGS), ...Object.keys(VALUE_FLAGS)].map((f) => `--${f}`).join(', ');
 
+/** Applies one valued `docker run` flag (by its long name) to a spec; returns a problem, if any. */
+export function applyRunFlag(spec: RunSpec, flag: string, value: string): string | undefined {
+  const apply = VALUE_FLAGS[flag];
+  if (!apply) throw new Error(`internal: no docker run flag --${flag}`);
+  return apply(spec, value);
+}
+
 /** Docker's size syntax: a number with an optional b, k, m or g (powers of 1024). */
 export function parseByteSize(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i.exec(text.trim());

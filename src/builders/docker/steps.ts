@@ -1,8 +1,3 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { DockerCommunicator } from '../../communicators/docker/communicator.js';
 import { noneCommunicator } from '../../communicators/none.js';
@@ -12,6 +7,7 @@ import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { connectDocker, dockerHost, engineFailure, followProgress, isNotFound, pingDocker } from '../../machines/docker/engine.js';
 import { shellQuote } from '../../util/shell-quote.js';
+import { streamToFile } from '../../util/stream-to-file.js';
 import type { DockerConfig } from './config.js';
 import { parseRunCommand, type RunSpec } from './run-command.js';
 
@@ -205,18 +201,12 @@ export function stepOutput(config: DockerConfig): Step<DockerState> {
   };
 }
 
-/** Streams the container's files into the tar at `file`; a partial tar never keeps the final name. */
+/** Streams the container's files into the tar at `file`. */
 async function exportContainer(container: Docker.Container, file: string, ctx: RunContext): Promise<void> {
   ctx.ui.say(`Exporting the container to ${file}`);
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const partial = `${file}.part`;
   try {
-    const stream = (await container.export({ abortSignal: ctx.signal } as object)) as unknown as Readable;
-    await pipeline(stream, createWriteStream(partial), { signal: ctx.signal });
-    await rename(partial, file);
+    await streamToFile(await container.export({ abortSignal: ctx.signal } as object), file, ctx.signal);
   } catch (err) {
-    await rm(partial, { force: true });
-    if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
     throw engineFailure(`could not export the container to ${file}`, err);
   }
 }

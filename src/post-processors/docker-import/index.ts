@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { PostProcessor } from '../../core/plugin.js';
 import { imageArtifact } from '../../builders/docker/index.js';
-import { CHANGE_INSTRUCTIONS } from '../../builders/docker/config.js';
+import { checkChanges } from '../../builders/docker/config.js';
 import { connectDocker, engineFailure, followProgress } from '../../machines/docker/engine.js';
 
 interface DockerImportConfig {
@@ -31,10 +31,7 @@ export const dockerImportPostProcessor: PostProcessor<DockerImportConfig> = {
     },
   },
   prepare(o, ctx) {
-    (o.changes as string[]).forEach((change, i) => {
-      const word = change.trim().split(/\s+/)[0]!.toUpperCase();
-      if (!CHANGE_INSTRUCTIONS.includes(word)) ctx.problems.error(['changes', i], `"${change}" is not a change docker import can apply`, `start it with one of ${CHANGE_INSTRUCTIONS.join(', ')}`);
-    });
+    checkChanges(o.changes as string[], ctx.problems, 'docker import');
     return { repository: o.repository as string, tag: o.tag as string, changes: o.changes as string[], message: o.message as string | undefined, platform: o.platform as string | undefined };
   },
   async process(config, input, ctx) {

@@ -1,12 +1,9 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Artifact } from '../../core/artifact.js';
-import { CancelledError } from '../../core/errors.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { connectDocker, engineFailure } from '../../machines/docker/engine.js';
+import { streamToFile } from '../../util/stream-to-file.js';
 
 interface DockerSaveConfig {
   path: string;
@@ -30,15 +27,9 @@ export const dockerSavePostProcessor: PostProcessor<DockerSaveConfig> = {
     // A tagged reference puts its tag in the tar, so `docker load` names the image again.
     const reference = input.properties?.tags?.split(',')[0] ?? input.id;
     ctx.ui.message(`Saving image ${reference} to ${config.path}`);
-    await mkdir(path.dirname(path.resolve(config.path)), { recursive: true });
-    const partial = `${config.path}.part`;
     try {
-      const stream = (await docker.getImage(reference).get()) as unknown as Readable;
-      await pipeline(stream, createWriteStream(partial), { signal: ctx.signal });
-      await rename(partial, config.path);
+      await streamToFile(await docker.getImage(reference).get(), config.path, ctx.signal);
     } catch (err) {
-      await rm(partial, { force: true });
-      if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
       throw engineFailure(`could not save ${reference} to ${config.path}`, err);
     }
     const artifact: Artifact = {
