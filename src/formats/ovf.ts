@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { XMLParser } from 'fast-xml-parser';
 import * as tar from 'tar-stream';
+import { streamToFile } from '../util/stream-to-file.js';
 
 /**
  * OVF 1.0 envelopes, manifests and OVA archives as VirtualBox writes and reads them
@@ -169,10 +170,9 @@ export async function manifestText(files: string[]): Promise<string> {
  * Packs an OVA: the .ovf first, the .mf next, then the disks in References order, bare
  * names and regular files only, so VirtualBox's forward-only reader finds every disk.
  */
-export async function writeOva(output: string, ovfFile: string, mfFile: string, disks: string[], signal?: AbortSignal): Promise<void> {
-  const partial = `${output}.part`;
+export async function writeOva(output: string, ovfFile: string, mfFile: string, disks: string[], signal: AbortSignal = new AbortController().signal): Promise<void> {
   const pack = tar.pack();
-  const writing = pipeline(pack, createWriteStream(partial), { signal });
+  const writing = streamToFile(pack as unknown as NodeJS.ReadableStream, output, signal);
   try {
     for (const file of [ovfFile, mfFile, ...disks]) {
       const { size } = await stat(file);
@@ -182,12 +182,9 @@ export async function writeOva(output: string, ovfFile: string, mfFile: string, 
       });
     }
     pack.finalize();
-    await writing;
-    await rename(partial, output);
   } catch (err) {
-    pack.destroy();
-    await writing.catch(() => {});
-    await rm(partial, { force: true });
-    throw err;
+    // Ending the archive with an error makes streamToFile remove the partial file.
+    pack.destroy(err as Error);
   }
+  await writing;
 }

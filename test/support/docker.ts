@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
+import { followProgress } from '../../src/machines/docker/engine.js';
 import { freePort } from './sshd.js';
 
 export interface TestDocker {
@@ -100,9 +101,7 @@ export async function importBusyboxImage(docker: Docker, reference: string, chan
   pack.finalize();
   const [repo, tag] = reference.split(/:(?=[^/:]+$)/);
   const stream = await docker.importImage(pack as unknown as string, { repo, tag: tag ?? 'latest', changes } as object);
-  const messages: { status?: string; error?: string }[] = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, out: { status?: string }[]) => (err ? reject(err) : resolve(out))));
-  const failed = messages.find((m) => m.error);
-  if (failed) throw new Error(failed.error);
+  await followProgress(docker, stream);
   return reference;
 }
 

@@ -2,10 +2,10 @@ import type Docker from 'dockerode';
 import { DockerCommunicator } from '../../communicators/docker/communicator.js';
 import { noneCommunicator } from '../../communicators/none.js';
 import type { ConnectedState } from '../../core/common-steps.js';
-import { CancelledError, UserError, messageOf } from '../../core/errors.js';
+import { CancelledError, UserError } from '../../core/errors.js';
 import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
-import { connectDocker, dockerHost, engineFailure, followProgress, isNotFound, pingDocker } from '../../machines/docker/engine.js';
+import { connectDocker, dockerHost, engineFailure, engineMessage, followProgress, isNotFound, pingDocker } from '../../machines/docker/engine.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { streamToFile } from '../../util/stream-to-file.js';
 import type { DockerConfig } from './config.js';
@@ -55,7 +55,7 @@ export function stepPull(config: DockerConfig): Step<DockerState> {
           if (err instanceof CancelledError || ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
           const local = await docker.getImage(config.image).inspect().catch(() => undefined);
           if (!local) throw engineFailure(`could not pull ${config.image}, and there is no local copy`, err, 'check the image name and your network; offline, make the image locally (docker import or docker load) and set "pull": false');
-          ctx.ui.error(`Warning: could not pull ${config.image} (${messageOf(engineFailure('', err)).replace(/^: /, '')}); using the local copy.`);
+          ctx.ui.error(`Warning: could not pull ${config.image} (${engineMessage(err)}); using the local copy.`);
         }
       }
       try {

@@ -37,11 +37,15 @@ interface EngineError {
 export function engineMessage(err: unknown): string {
   const e = err as EngineError;
   if (e?.json && typeof e.json.message === 'string') return e.json.message;
-  if (e?.code === 'ENOENT' || e?.code === 'ECONNREFUSED' || e?.code === 'EACCES') {
-    return `cannot reach the Docker daemon at ${dockerHost()} (${e.code})`;
-  }
+  if (isUnreachable(err)) return `cannot reach the Docker daemon at ${dockerHost()} (${e.code})`;
   const text = e?.message ?? String(err);
   return text.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+}
+
+/** True when the daemon's socket or port could not be reached at all. */
+function isUnreachable(err: unknown): boolean {
+  const code = (err as EngineError)?.code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES';
 }
 
 /** True when the failure is the daemon saying the object does not exist. */
@@ -52,8 +56,7 @@ export function isNotFound(err: unknown): boolean {
 /** Turns a failed API call into a UserError that says what was being done. */
 export function engineFailure(doing: string, err: unknown, hint?: string): Error {
   if (err instanceof CancelledError || (err as Error)?.name === 'AbortError') return new CancelledError('Build was cancelled.');
-  const code = (err as EngineError)?.code;
-  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+  if (isUnreachable(err)) {
     return new UserError(`${doing}: ${engineMessage(err)}`, hint ?? 'start the Docker daemon (dockerd), or point DOCKER_HOST at one, e.g. DOCKER_HOST=unix:///run/user/1000/docker.sock');
   }
   return new UserError(`${doing}: ${engineMessage(err)}`, hint);
