@@ -2,6 +2,7 @@ import { dockerBuilder } from './builders/docker/index.js';
 import { fileBuilder } from './builders/file/index.js';
 import { nullBuilder } from './builders/null/index.js';
 import { qemuBuilder } from './builders/qemu/index.js';
+import { virtualBoxIsoBuilder, virtualBoxOvfBuilder } from './builders/virtualbox/index.js';
 import type { Builder, PluginKind, PostProcessor, Provisioner } from './core/plugin.js';
 import { dockerImportPostProcessor } from './post-processors/docker-import/index.js';
 import { dockerPushPostProcessor } from './post-processors/docker-push/index.js';
@@ -18,13 +19,13 @@ import { shellLocalProvisioner } from './provisioners/shell-local/index.js';
 import type { PluginRegistry } from './template/registry.js';
 
 // Adding a plugin is adding its folder and one line here.
-const builders: Builder[] = [nullBuilder as Builder, fileBuilder as Builder, qemuBuilder as Builder, dockerBuilder as Builder];
+const builders: Builder[] = [nullBuilder as Builder, fileBuilder as Builder, qemuBuilder as Builder, dockerBuilder as Builder, virtualBoxIsoBuilder as Builder, virtualBoxOvfBuilder as Builder];
 const provisioners: Provisioner[] = [shellLocalProvisioner as Provisioner, shellProvisioner as Provisioner, fileProvisioner as Provisioner, breakpointProvisioner as Provisioner];
 const postProcessors: PostProcessor[] = [manifestPostProcessor as PostProcessor, shellLocalPostProcessor as PostProcessor, checksumPostProcessor as PostProcessor, vagrantPostProcessor as PostProcessor, dockerTagPostProcessor as PostProcessor, dockerImportPostProcessor as PostProcessor, dockerSavePostProcessor as PostProcessor, dockerPushPostProcessor as PostProcessor];
 
 // Packer types users' templates name that boxwright will grow into; named so the error says "not yet", not "unknown".
 const PLANNED: Record<PluginKind, string[]> = {
-  builder: ['virtualbox-iso', 'virtualbox-ovf', 'vmware-iso', 'vmware-vmx', 'amazon-ebs', 'amazon-instance', 'amazon-chroot', 'amazon-ebssurrogate', 'amazon-ebsvolume', 'googlecompute', 'azure-arm', 'hyperv-iso', 'hyperv-vmcx', 'parallels-iso', 'lxd', 'lxc', 'vagrant', 'digitalocean', 'openstack', 'vsphere-iso'],
+  builder: ['vmware-iso', 'vmware-vmx', 'amazon-ebs', 'amazon-instance', 'amazon-chroot', 'amazon-ebssurrogate', 'amazon-ebsvolume', 'googlecompute', 'azure-arm', 'hyperv-iso', 'hyperv-vmcx', 'parallels-iso', 'lxd', 'lxc', 'vagrant', 'digitalocean', 'openstack', 'vsphere-iso'],
   provisioner: ['ansible', 'ansible-local', 'chef-solo', 'chef-client', 'puppet-masterless', 'puppet-server', 'salt-masterless', 'powershell', 'windows-shell', 'windows-restart', 'inspec', 'converge'],
   'post-processor': ['vagrant-cloud', 'compress', 'artifice', 'amazon-import', 'vsphere', 'vsphere-template', 'googlecompute-export', 'digitalocean-import'],
 };

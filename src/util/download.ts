@@ -56,7 +56,7 @@ async function verify(file: string, expected: Expected | undefined, signal: Abor
  * Local paths and file:// URLs are used in place; http(s) downloads go to the shared cache,
  * keyed by checksum, written under a temporary name and locked against parallel builds.
  */
-export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; signal: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<string> {
+export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; signal: AbortSignal; env?: NodeJS.ProcessEnv; option?: string }): Promise<string> {
   const errors: string[] = [];
   for (const url of urls) {
     try {
@@ -94,5 +94,5 @@ export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; s
       errors.push(`${url}: ${(err as Error).message}`);
     }
   }
-  throw new Error(`none of the iso_urls could be used:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+  throw new Error(`${urls.length === 1 ? `${opts.option ?? 'iso_url'} could not be used` : `none of the ${opts.option ?? 'iso_urls'} could be used`}:\n${errors.map((e) => `  ${e}`).join('\n')}`);
 }

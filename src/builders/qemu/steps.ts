@@ -23,7 +23,7 @@ async function qemuImg(args: string[], signal: AbortSignal): Promise<void> {
 }
 
 /** The output directory: refused if it exists (unless -force); removed again unless the build finished. */
-export function stepOutputDir(config: QemuConfig, build: BuildContext): Step<QemuState> {
+export function stepOutputDir(config: Pick<QemuConfig, 'outputDirectory'>, build: BuildContext): Step<QemuState> {
   return {
     name: 'output-directory',
     async run(state) {
@@ -44,7 +44,7 @@ export function stepOutputDir(config: QemuConfig, build: BuildContext): Step<Qem
   };
 }
 
-export function stepSource(config: QemuConfig): Step<QemuState> {
+export function stepSource(config: Pick<QemuConfig, 'isoUrls' | 'isoChecksum'>): Step<QemuState> {
   return {
     name: 'source-image',
     async run(state, ctx) {
@@ -136,7 +136,7 @@ function expandPattern(pattern: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f)) : [];
 }
 
-export function stepHttp(config: QemuConfig): Step<QemuState> {
+export function stepHttp(config: Pick<QemuConfig, 'httpDirectory' | 'httpContent' | 'httpBindAddress' | 'httpPortRange'>): Step<QemuState> {
   return {
     name: 'http-server',
     async run(state, ctx) {
@@ -156,7 +156,7 @@ export function stepHttp(config: QemuConfig): Step<QemuState> {
   };
 }
 
-export function stepPort(config: QemuConfig): Step<QemuState> {
+export function stepPort(config: Pick<QemuConfig, 'communicator' | 'hostPortRange'>): Step<QemuState> {
   return {
     name: 'ssh-port',
     async run(state) {

@@ -1,0 +1,54 @@
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { manifestText, renderOvf, writeOva, type DiskController, type NicType, type OvfMachine } from '../../formats/ovf.js';
+import { writeStreamOptimizedVmdk } from '../../formats/vmdk-stream.js';
+
+/** What the exported appliance describes. */
+export interface ExportSpec {
+  vmName: string;
+  osType: string;
+  cpus: number;
+  memoryMb: number;
+  controller: DiskController;
+  nic: NicType;
+  format: 'ovf' | 'ova';
+}
+
+/**
+ * Writes the appliance as VirtualBox exports it: NAME.ovf, NAME-disk001.vmdk
+ * (streamOptimized, from our own writer) and NAME.mf with SHA256 lines; or one NAME.ova
+ * holding them. Files appear under their final names only when complete.
+ */
+export async function exportAppliance(disk: string, outputDir: string, spec: ExportSpec, signal: AbortSignal): Promise<{ files: string[]; machine: OvfMachine }> {
+  // An OVA is packed from a staging folder; an OVF is written straight into the output.
+  const stage = spec.format === 'ova' ? await mkdtemp(path.join(outputDir, '.export-')) : outputDir;
+  try {
+    const vmdkName = `${spec.vmName}-disk001.vmdk`;
+    const vmdk = path.join(stage, vmdkName);
+    const written = await writeStreamOptimizedVmdk({ source: disk, output: vmdk, adapterType: spec.controller === 'ide' ? 'ide' : 'lsilogic', signal });
+    const machine: OvfMachine = {
+      name: spec.vmName,
+      osType: spec.osType,
+      cpus: spec.cpus,
+      memoryMb: spec.memoryMb,
+      controller: spec.controller,
+      nic: spec.nic,
+      disks: [{ file: vmdkName, capacityBytes: written.capacityBytes, fileBytes: written.fileBytes }],
+    };
+    const ovf = path.join(stage, `${spec.vmName}.ovf`);
+    const mf = path.join(stage, `${spec.vmName}.mf`);
+    await writeAtomically(ovf, renderOvf(machine));
+    await writeAtomically(mf, await manifestText([ovf, vmdk]));
+    if (spec.format === 'ovf') return { files: [ovf, vmdk, mf], machine };
+    const ova = path.join(outputDir, `${spec.vmName}.ova`);
+    await writeOva(ova, ovf, mf, [vmdk], signal);
+    return { files: [ova], machine };
+  } finally {
+    if (stage !== outputDir) await rm(stage, { recursive: true, force: true });
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.part`, text);
+  await rename(`${file}.part`, file);
+}
