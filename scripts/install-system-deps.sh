@@ -19,6 +19,7 @@ have xorriso || need="$need xorriso"
 have dockerd || need="$need docker.io"
 have docker-registry || need="$need docker-registry"
 have /bin/busybox || need="$need busybox-static"
+have /usr/lib/ISOLINUX/isolinux.bin || need="$need isolinux"
 
 [ -z "$need" ] && exit 0
 

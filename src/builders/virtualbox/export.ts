@@ -1,5 +1,6 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { manifestText, renderOvf, writeOva, type DiskController, type NicType, type OvfMachine } from '../../formats/ovf.js';
 import { writeStreamOptimizedVmdk } from '../../formats/vmdk-stream.js';
 
@@ -26,6 +27,7 @@ export async function exportAppliance(disk: string, outputDir: string, spec: Exp
     const vmdkName = `${spec.vmName}-disk001.vmdk`;
     const vmdk = path.join(stage, vmdkName);
     const written = await writeStreamOptimizedVmdk({ source: disk, output: vmdk, adapterType: spec.controller === 'ide' ? 'ide' : 'lsilogic', signal });
+    await sameContent(disk, vmdk, signal);
     const machine: OvfMachine = {
       name: spec.vmName,
       osType: spec.osType,
@@ -46,6 +48,12 @@ export async function exportAppliance(disk: string, outputDir: string, spec: Exp
   } finally {
     if (stage !== outputDir) await rm(stage, { recursive: true, force: true });
   }
+}
+
+/** Proves the VMDK holds exactly the guest's disk (qemu-img compare reads both), before the disk is gone. */
+async function sameContent(disk: string, vmdk: string, signal: AbortSignal): Promise<void> {
+  const result = await execa('qemu-img', ['compare', '-q', disk, vmdk], { cancelSignal: signal, reject: false });
+  if (result.exitCode !== 0) throw new Error(`the exported ${path.basename(vmdk)} does not hold the same data as the guest disk (qemu-img compare: ${String(result.stdout || result.stderr).trim() || `exit ${result.exitCode}`})`);
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {

