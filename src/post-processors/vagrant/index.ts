@@ -3,9 +3,10 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Artifact } from '../../core/artifact.js';
-import type { PostProcessor, RunContext } from '../../core/plugin.js';
+import type { PostProcessor, PostProcessResult, RunContext } from '../../core/plugin.js';
 import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
+import { openAppliance } from '../../builders/virtualbox/appliance.js';
 
 interface ProviderOptions {
   output: string;
@@ -33,6 +34,8 @@ interface ProviderContents {
   entries: BoxEntry[];
   metadata: Record<string, unknown>;
   vagrantfile: string;
+  /** Removes what the provider unpacked for the box (an OVA's files), once the box is written. */
+  cleanup?: () => Promise<void>;
 }
 
 const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise<ProviderContents>> = {
@@ -50,6 +53,23 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
       vagrantfile: `Vagrant.configure("2") do |config|\n  config.vm.provider :libvirt do |libvirt|\n    libvirt.driver = "${driver}"\n  end\nend\n`,
     };
   },
+  async virtualbox(artifact, ctx) {
+    // A box holds the appliance unpacked, with its OVF named box.ovf, as `vagrant package` writes it.
+    const source = artifact.files.find((f) => /\.(ovf|ova)$/i.test(f));
+    if (!source) throw new Error(`a virtualbox box needs an .ovf or .ova, and the build made ${artifact.files.map((f) => path.basename(f)).join(', ') || 'no files'}`);
+    const appliance = await openAppliance(source, ctx.signal);
+    const ovfText = await readFile(appliance.ovfFile, 'utf8');
+    // VirtualBox's own exports carry the NIC's MAC; Vagrant sets it again on `vagrant up`.
+    const mac = /MACAddress="([0-9A-Fa-f]{12})"/.exec(ovfText)?.[1];
+    return {
+      entries: [{ name: 'box.ovf', content: ovfText }, ...appliance.machine.disks.map((d) => ({ name: d.file, path: path.join(appliance.dir, d.file) }))],
+      metadata: { provider: 'virtualbox' },
+      vagrantfile: `Vagrant.configure("2") do |config|\n${mac ? `  config.vm.base_mac = "${mac}"\n` : ''}end\n`,
+      cleanup: async () => {
+        if (appliance.unpacked) await rm(appliance.unpacked, { recursive: true, force: true });
+      },
+    };
+  },
   async docker(artifact) {
     // A tag survives a rebuild that replaces the image id; the id is used when there is no tag.
     const image = artifact.properties?.tags?.split(',')[0] || artifact.id;
@@ -62,7 +82,7 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
 };
 
 /** The provider each artifact kind becomes, as Packer maps builders to providers. */
-const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = { 'qemu-disk': 'libvirt', 'docker-image': 'docker' };
+const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = { 'qemu-disk': 'libvirt', 'docker-image': 'docker', 'virtualbox-ovf': 'virtualbox' };
 
 /** Providers whose box only points at the input (an image in the engine), so the input must stay. */
 const REFERENCING_PROVIDERS = new Set(['docker']);
@@ -78,7 +98,7 @@ const options = {
 export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
   kind: 'post-processor',
   type: 'vagrant',
-  accepts: ['qemu-disk', 'docker-image'],
+  accepts: ['qemu-disk', 'docker-image', 'virtualbox-ovf'],
   produces: 'vagrant-box',
   schema: {
     type: 'object',
@@ -131,40 +151,49 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
     if (!provider || !make) throw new Error(`no Vagrant provider takes ${artifact.kind} artifacts yet`);
     const chosen = { ...config, ...Object.fromEntries(Object.entries(config.override[provider] ?? {}).filter(([, v]) => v !== undefined)) } as VagrantConfig;
     const contents = await make(artifact, ctx);
-    const metadata = { ...contents.metadata, ...(config.architecture ? { architecture: config.architecture } : {}) };
-    const vagrantfile = chosen.vagrantfileTemplate ? await readFile(chosen.vagrantfileTemplate, 'utf8') : contents.vagrantfile;
-    const output = path.resolve(ctx.render(chosen.output, { BuildName: ctx.buildName, Provider: provider, ArtifactId: artifact.id }));
-    await mkdir(path.dirname(output), { recursive: true });
-    const epoch = process.env.SOURCE_DATE_EPOCH;
-    const mtime = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date(Math.floor(ctx.startedAt.getTime() / 1000) * 1000);
-    ctx.ui.say(`Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output}`);
-    const box = await writeBox({
-      entries: [...contents.entries, { name: 'metadata.json', content: `${JSON.stringify(metadata)}\n` }, { name: 'Vagrantfile', content: vagrantfile }, ...chosen.include.map((f) => ({ name: path.basename(f), path: f }))],
-      output,
-      compressionLevel: chosen.compressionLevel,
-      mtime,
-      signal: ctx.signal,
-    });
-    ctx.ui.message(`Box ${path.basename(output)}: ${(box.size / 1024 ** 2).toFixed(1)} MiB, sha256 ${box.sha256}`);
-    if (config.catalog) {
-      const catalogFile = path.join(path.dirname(output), `${config.boxName.replaceAll('/', '-')}.json`);
-      const version = config.boxVersion ?? versionFromDate(ctx.startedAt);
-      await recordInCatalog(catalogFile, { name: config.boxName, description: config.boxDescription, version, provider, boxPath: output, sha256: box.sha256, architecture: config.architecture });
-      ctx.ui.message(`Recorded ${config.boxName} ${version} (${provider}) in ${path.relative(process.cwd(), catalogFile) || catalogFile}; add it with: vagrant box add ${catalogFile}`);
+    try {
+      return await packageBox(config, chosen, provider, contents, artifact, ctx);
+    } finally {
+      await contents.cleanup?.();
     }
-    return {
-      artifact: {
-        builderId: 'boxwright.post-processor.vagrant',
-        kind: 'vagrant-box',
-        id: provider,
-        files: [output],
-        description: `'${provider}' provider box: ${output}`,
-        destroy: () => rm(output, { force: true }),
-        properties: { provider, sha256: box.sha256 },
-      },
-      keepInput: false,
-      // Packer 1.6.6 deletes the image a docker box points to unless keep_input_artifact is set; the box would be useless.
-      forceKeep: REFERENCING_PROVIDERS.has(provider),
-    };
   },
 };
+
+/** Writes the box and records it in the catalog. */
+async function packageBox(config: VagrantConfig, chosen: VagrantConfig, provider: string, contents: ProviderContents, artifact: Artifact, ctx: RunContext): Promise<PostProcessResult> {
+  const metadata = { ...contents.metadata, ...(config.architecture ? { architecture: config.architecture } : {}) };
+  const vagrantfile = chosen.vagrantfileTemplate ? await readFile(chosen.vagrantfileTemplate, 'utf8') : contents.vagrantfile;
+  const output = path.resolve(ctx.render(chosen.output, { BuildName: ctx.buildName, Provider: provider, ArtifactId: artifact.id }));
+  await mkdir(path.dirname(output), { recursive: true });
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  const mtime = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date(Math.floor(ctx.startedAt.getTime() / 1000) * 1000);
+  ctx.ui.say(`Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output}`);
+  const box = await writeBox({
+    entries: [...contents.entries, { name: 'metadata.json', content: `${JSON.stringify(metadata)}\n` }, { name: 'Vagrantfile', content: vagrantfile }, ...chosen.include.map((f) => ({ name: path.basename(f), path: f }))],
+    output,
+    compressionLevel: chosen.compressionLevel,
+    mtime,
+    signal: ctx.signal,
+  });
+  ctx.ui.message(`Box ${path.basename(output)}: ${(box.size / 1024 ** 2).toFixed(1)} MiB, sha256 ${box.sha256}`);
+  if (config.catalog) {
+    const catalogFile = path.join(path.dirname(output), `${config.boxName.replaceAll('/', '-')}.json`);
+    const version = config.boxVersion ?? versionFromDate(ctx.startedAt);
+    await recordInCatalog(catalogFile, { name: config.boxName, description: config.boxDescription, version, provider, boxPath: output, sha256: box.sha256, architecture: config.architecture });
+    ctx.ui.message(`Recorded ${config.boxName} ${version} (${provider}) in ${path.relative(process.cwd(), catalogFile) || catalogFile}; add it with: vagrant box add ${catalogFile}`);
+  }
+  return {
+    artifact: {
+      builderId: 'boxwright.post-processor.vagrant',
+      kind: 'vagrant-box',
+      id: provider,
+      files: [output],
+      description: `'${provider}' provider box: ${output}`,
+      destroy: () => rm(output, { force: true }),
+      properties: { provider, sha256: box.sha256 },
+    },
+    keepInput: false,
+    // Packer 1.6.6 deletes the image a docker box points to unless keep_input_artifact is set; the box would be useless.
+    forceKeep: REFERENCING_PROVIDERS.has(provider),
+  };
+}

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exportAppliance } from '../../../src/builders/virtualbox/export.js';
 import type { Artifact } from '../../../src/core/artifact.js';
+import { parseOvf } from '../../../src/formats/ovf.js';
 import { vagrantPostProcessor } from '../../../src/post-processors/vagrant/index.js';
 import { tempDir } from '../../support/cli.js';
 import { recordingUi } from '../../support/ssh.js';
@@ -103,5 +105,46 @@ describe('the local box catalog', () => {
     catalog.versions[0].providers[0].checksum = '0'.repeat(64);
     writeFileSync(catalogFile, JSON.stringify(catalog));
     await expect(vagrant(['box', 'add', catalogFile])).rejects.toThrow(/checksum of the downloaded box did not match/i);
+  }, 120_000);
+});
+
+describe('vagrant post-processor, virtualbox provider', () => {
+  async function appliance(dir: string, format: 'ovf' | 'ova'): Promise<Artifact> {
+    const disk = path.join(dir, 'guest.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '64M']);
+    const out = path.join(dir, 'output');
+    execFileSync('mkdir', ['-p', out]);
+    const { files } = await exportAppliance(disk, out, { vmName: 'devbox', osType: 'Debian_64', cpus: 2, memoryMb: 1024, controller: 'sata', nic: 'E1000', format }, new AbortController().signal);
+    return { builderId: 'mitchellh.virtualbox', kind: 'virtualbox-ovf', id: 'devbox', files, description: '', destroy: async () => {}, properties: { format } };
+  }
+
+  it('packs an OVF export as box.ovf + its VMDK, and the real `vagrant box add` accepts it', async () => {
+    const dir = tempDir();
+    const result = await vagrantPostProcessor.process(config(dir), await appliance(dir, 'ovf'), context(dir));
+    const box = path.join(dir, 'boxes/packer_debian_virtualbox.box');
+    expect(result.artifact).toMatchObject({ kind: 'vagrant-box', id: 'virtualbox', files: [box] });
+    expect(execFileSync('tar', ['-tzf', box], { encoding: 'utf8' }).trim().split('\n')).toEqual(['Vagrantfile', 'box.ovf', 'devbox-disk001.vmdk', 'metadata.json']);
+    expect(JSON.parse(execFileSync('tar', ['-xzOf', box, 'metadata.json'], { encoding: 'utf8' }))).toEqual({ provider: 'virtualbox' });
+    // box.ovf still names the VMDK it travels with, so VirtualBox imports the box as is.
+    expect(parseOvf(execFileSync('tar', ['-xzOf', box, 'box.ovf'], { encoding: 'utf8' })).disks[0]!.file).toBe('devbox-disk001.vmdk');
+
+    const { home } = await vagrant(['box', 'add', '--name', 'boxwright/devbox', box]);
+    expect((await vagrant(['box', 'list'], home)).stdout).toMatch(/^boxwright\/devbox\s+\(virtualbox, 0\)/m);
+  }, 120_000);
+
+  it('unpacks an OVA into the box and sets base_mac when the OVF carries VirtualBox\'s MAC', async () => {
+    const dir = tempDir();
+    const input = await appliance(dir, 'ovf');
+    const ovf = input.files.find((f) => f.endsWith('.ovf'))!;
+    // VirtualBox's own exports add a vbox:Machine section with the adapter's MAC.
+    writeFileSync(ovf, readFileSync(ovf, 'utf8').replace('  </VirtualSystem>', '    <vbox:Machine ovf:required="false" version="1.19-linux" uuid="{3f0d5a8e-6c1b-4d8e-9a7f-2b5c8e1d4f60}" name="devbox"><Hardware><Network><Adapter slot="0" enabled="true" MACAddress="080027C4A1B2" type="82540EM"><NAT/></Adapter></Network></Hardware></vbox:Machine>\n  </VirtualSystem>'));
+    rmSync(ovf.replace(/\.ovf$/, '.mf'));
+    const withMac = await vagrantPostProcessor.process(config(dir, { output: path.join(dir, 'mac.box') }), { ...input, files: input.files.filter((f) => !f.endsWith('.mf')) }, context(dir));
+    expect(execFileSync('tar', ['-xzOf', withMac.artifact.files[0]!, 'Vagrantfile'], { encoding: 'utf8' })).toContain('config.vm.base_mac = "080027C4A1B2"');
+
+    const ova = await appliance(tempDir(), 'ova');
+    const fromOva = await vagrantPostProcessor.process(config(dir, { output: path.join(dir, 'ova.box') }), ova, context(dir));
+    expect(execFileSync('tar', ['-tzf', fromOva.artifact.files[0]!], { encoding: 'utf8' }).trim().split('\n')).toEqual(['Vagrantfile', 'box.ovf', 'devbox-disk001.vmdk', 'metadata.json']);
+    expect(execFileSync('tar', ['-xzOf', fromOva.artifact.files[0]!, 'Vagrantfile'], { encoding: 'utf8' })).not.toContain('base_mac');
   }, 120_000);
 });
