@@ -25,7 +25,7 @@ describe('templates/hello (the README\'s main job)', () => {
   });
 });
 
-describe('templates/packer (real Packer templates for builders still to come)', () => {
+describe('templates/packer (real Packer templates, some for builders still to come)', () => {
   const files = readdirSync(path.join(TEMPLATES, 'packer')).filter((f) => f.endsWith('.json'));
 
   it.each(files)('%s validates, or is refused only for plugins not supported yet', (file) => {
