@@ -8,7 +8,7 @@ import { messageOf, sleep, UserError } from '../../core/errors.js';
 import type { BuildContext, RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { chooseAccelerator } from '../../machines/qemu/accelerator.js';
-import { parseBootCommand } from '../../machines/qemu/boot-command.js';
+import { parseBootCommand, type BootAction } from '../../machines/qemu/boot-command.js';
 import { RunningMachine } from '../../machines/qemu/machine.js';
 import { obtain } from '../../util/download.js';
 import { startHttpServer } from '../../util/http-server.js';
@@ -215,19 +215,29 @@ export function stepRun(config: QemuConfig): Step<QemuState> {
   };
 }
 
+/**
+ * Waits boot_wait, then returns the boot command's keys with {{ .HTTPIP }}, {{ .HTTPPort }}
+ * and {{ .Name }} filled in (undefined when there is nothing to type). Both the QEMU
+ * engine and VirtualBox's keyboardputscancode type what this returns.
+ */
+export async function bootCommandKeys(config: Pick<QemuConfig, 'bootWaitMs' | 'bootCommand' | 'vmName'>, state: QemuState, ctx: RunContext): Promise<BootAction[] | undefined> {
+  if (config.bootWaitMs > 0) {
+    ctx.ui.say(`Waiting ${formatElapsed(config.bootWaitMs)} for boot...`);
+    await sleep(config.bootWaitMs, ctx.signal);
+  }
+  if (!config.bootCommand) return undefined;
+  const text = ctx.render(config.bootCommand, { HTTPIP: '10.0.2.2', HTTPPort: String(state.http?.port ?? ''), Name: config.vmName });
+  ctx.ui.say('Typing the boot command...');
+  ctx.log(`boot command: ${text}`);
+  return parseBootCommand(text);
+}
+
 export function stepBootCommand(config: QemuConfig): Step<QemuState> {
   return {
     name: 'boot-command',
     async run(state, ctx) {
-      if (config.bootWaitMs > 0) {
-        ctx.ui.say(`Waiting ${formatElapsed(config.bootWaitMs)} for boot...`);
-        await sleep(config.bootWaitMs, ctx.signal);
-      }
-      if (!config.bootCommand) return;
-      const text = ctx.render(config.bootCommand, { HTTPIP: '10.0.2.2', HTTPPort: String(state.http?.port ?? ''), Name: config.vmName });
-      ctx.ui.say('Typing the boot command...');
-      ctx.log(`boot command: ${text}`);
-      await state.machine!.type(parseBootCommand(text), config.bootKeyIntervalMs, ctx.signal);
+      const keys = await bootCommandKeys(config, state, ctx);
+      if (keys) await state.machine!.type(keys, config.bootKeyIntervalMs, ctx.signal);
     },
   };
 }

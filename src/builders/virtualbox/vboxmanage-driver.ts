@@ -7,10 +7,9 @@ import { formatElapsed } from '../../core/duration.js';
 import { messageOf, sleep, UserError } from '../../core/errors.js';
 import type { BuildContext, RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
-import { parseBootCommand } from '../../machines/qemu/boot-command.js';
 import { toScancodes } from '../../machines/vboxmanage/scancodes.js';
 import { parseHostOnlyInterfaces, parseMachineReadable, type VBoxManage } from '../../machines/vboxmanage/vboxmanage.js';
-import { stepHttp, stepOutputDir, stepPort, stepSource } from '../qemu/steps.js';
+import { bootCommandKeys, stepHttp, stepOutputDir, stepPort, stepSource } from '../qemu/steps.js';
 import type { HardDriveInterface, VirtualBoxConfig } from './config.js';
 import { stepGuestAdditionsIso, stepUploadGuestFiles } from './guest-files.js';
 import type { VirtualBoxState } from './state.js';
@@ -164,14 +163,9 @@ function stepTypeBootCommand(config: VirtualBoxConfig): Step<VirtualBoxState> {
   return {
     name: 'boot-command',
     async run(state, ctx) {
-      if (config.bootWaitMs > 0) {
-        ctx.ui.say(`Waiting ${formatElapsed(config.bootWaitMs)} for boot...`);
-        await sleep(config.bootWaitMs, ctx.signal);
-      }
-      if (!config.bootCommand) return;
-      const text = ctx.render(config.bootCommand, { HTTPIP: '10.0.2.2', HTTPPort: String(state.http?.port ?? ''), Name: config.vmName });
-      ctx.ui.say('Typing the boot command...');
-      for (const batch of toScancodes(parseBootCommand(text))) {
+      const keys = await bootCommandKeys(config, state, ctx);
+      if (!keys) return;
+      for (const batch of toScancodes(keys)) {
         if (batch.kind === 'wait') await sleep(batch.ms, ctx.signal);
         else {
           await state.vbox!.run(['controlvm', config.vmName, 'keyboardputscancode', ...batch.codes], ctx.signal);
