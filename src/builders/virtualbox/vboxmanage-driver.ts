@@ -94,6 +94,7 @@ function stepAttachAdditions(config: VirtualBoxConfig): Step<VirtualBoxState> {
     async run(state, ctx) {
       if (config.guestAdditions.mode !== 'attach' || !state.guestAdditionsIso) return;
       const slot = { controller: CONTROLLERS.ide.name, port: 1, device: 0 };
+      // An imported appliance may lack an IDE controller, or already have one (then VirtualBox refuses a second: fine).
       if (config.source.kind === 'ovf') await state.vbox!.run(['storagectl', config.vmName, '--name', slot.controller, ...CONTROLLERS.ide.args], ctx.signal).catch(() => undefined);
       await state.vbox!.run(['storageattach', config.vmName, '--storagectl', slot.controller, '--port', String(slot.port), '--device', String(slot.device), '--type', 'dvddrive', '--medium', state.guestAdditionsIso], ctx.signal);
       state.buildDevices = [...(state.buildDevices ?? []), slot];
