@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { CommunicatorType } from '../../communicators/communicator.js';
 import { prepareSsh, sshSchemaProperties, type SshConfig } from '../../communicators/ssh/config.js';
 import { parseGoDuration } from '../../core/duration.js';
-import type { PrepareContext } from '../../core/plugin.js';
+import type { ConfigProblems, PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import { parseBootCommand } from '../../machines/qemu/boot-command.js';
 import type { DiskInterface } from '../../machines/qemu/machine.js';
@@ -110,6 +110,25 @@ export function parseDiskSize(value: string | number): number | undefined {
   return Number(m[1]) * 1024 ** power;
 }
 
+/** Joins boot_command and checks that every key can be typed, as both the QEMU engine and VirtualBox type it. */
+export function prepareBootCommand(o: Record<string, unknown>, p: ConfigProblems): string {
+  const bootCommand = (o.boot_command as string[]).join('');
+  const warnings: string[] = [];
+  try {
+    // Late fields ({{ .HTTPIP }}) are still in the text; their braces type fine, so this checks the rest.
+    parseBootCommand(bootCommand, warnings);
+  } catch (err) {
+    p.error(['boot_command'], (err as Error).message);
+  }
+  for (const w of warnings) p.warn(['boot_command'], w);
+  return bootCommand;
+}
+
+/** The built-in HTTP server serves one of http_directory and http_content. */
+export function checkHttpSource(o: Record<string, unknown>, p: ConfigProblems): void {
+  if (o.http_directory !== undefined && o.http_content !== undefined) p.error(['http_content'], '"http_directory" and "http_content" cannot be used together');
+}
+
 export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): QemuConfig {
   const p = ctx.problems;
   for (const key of NOT_YET) if (o[key] !== undefined) p.error([key], `"${key}" is not supported by boxwright's qemu builder yet`, 'remove it; build the seed ISO or floppy yourself and pass it with qemuargs');
@@ -128,15 +147,7 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     if (diskSizeBytes === undefined) p.error(['disk_size'], `"${o.disk_size}" is not a disk size`, 'write megabytes as a number (40960) or a size such as "8G"');
   }
   if (!o.disk_image && diskSizeBytes === undefined) diskSizeBytes = 40960 * 1024 * 1024;
-  const bootCommand = (o.boot_command as string[]).join('');
-  const warnings: string[] = [];
-  try {
-    // Late fields ({{ .HTTPIP }}) are still in the text; their braces type fine, so this checks the rest.
-    parseBootCommand(bootCommand, warnings);
-  } catch (err) {
-    p.error(['boot_command'], (err as Error).message);
-  }
-  for (const w of warnings) p.warn(['boot_command'], w);
+  const bootCommand = prepareBootCommand(o, p);
   for (const [i, pattern] of ((o.cd_files as string[] | undefined) ?? []).entries()) {
     if (!pattern.includes('*') && !existsSync(pattern)) p.error(['cd_files', i], `"${pattern}" does not exist`, 'paths are relative to the directory boxwright runs in');
   }
@@ -144,7 +155,7 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
   const ssh = communicator === 'ssh' ? prepareSsh(o, p, { hostRequired: false }) : undefined;
   if (o.use_backing_file && !o.disk_image) p.error(['use_backing_file'], '"use_backing_file" needs "disk_image": true');
   if (o.use_backing_file && o.format === 'raw') p.error(['use_backing_file'], 'a backing file needs "format": "qcow2"');
-  if (o.http_directory !== undefined && o.http_content !== undefined) p.error(['http_content'], '"http_directory" and "http_content" cannot be used together');
+  checkHttpSource(o, p);
   const hostMin = (o.ssh_host_port_min ?? o.host_port_min) as number;
   const hostMax = (o.ssh_host_port_max ?? o.host_port_max) as number;
   if (hostMin > hostMax) p.error(['host_port_min'], `host_port_min (${hostMin}) is above host_port_max (${hostMax})`);

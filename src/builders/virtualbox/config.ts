@@ -3,8 +3,7 @@ import { prepareSsh, sshSchemaProperties, type SshConfig } from '../../communica
 import { parseGoDuration } from '../../core/duration.js';
 import type { PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
-import { parseBootCommand } from '../../machines/qemu/boot-command.js';
-import { parseDiskSize } from '../qemu/config.js';
+import { checkHttpSource, parseDiskSize, prepareBootCommand } from '../qemu/config.js';
 
 export type DriverSetting = 'auto' | 'vboxmanage' | 'qemu';
 export type HardDriveInterface = 'ide' | 'sata' | 'scsi' | 'pcie' | 'virtio';
@@ -189,14 +188,7 @@ function modifyvmFlags(o: Record<string, unknown>): string[] {
 function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Omit<VirtualBoxConfig, 'builderType' | 'source' | 'hardware'> {
   if (o.driver === 'qemu' && o.firmware === 'efi') ctx.problems.error(['firmware'], '"firmware": "efi" is not supported by the qemu driver yet', 'use "firmware": "bios", or build where VirtualBox is installed ("driver": "vboxmanage")');
   const p = ctx.problems;
-  const bootCommand = (o.boot_command as string[]).join('');
-  const warnings: string[] = [];
-  try {
-    parseBootCommand(bootCommand, warnings);
-  } catch (err) {
-    p.error(['boot_command'], (err as Error).message);
-  }
-  for (const w of warnings) p.warn(['boot_command'], w);
+  const bootCommand = prepareBootCommand(o, p);
   for (const key of ['vboxmanage', 'vboxmanage_post'] as const) {
     (o[key] as string[][]).forEach((command, i) => {
       if (command.length === 0) p.error([key, i], 'an empty VBoxManage command', 'write the command as a list, for example ["modifyvm", "{{.Name}}", "--memory", "1024"]');
@@ -204,7 +196,7 @@ function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Omit<Vi
   }
   const communicator = o.communicator as CommunicatorType;
   const ssh = communicator === 'ssh' ? prepareSsh(o, p, { hostRequired: false }) : undefined;
-  if (o.http_directory !== undefined && o.http_content !== undefined) p.error(['http_content'], '"http_directory" and "http_content" cannot be used together');
+  checkHttpSource(o, p);
   const hostMin = o.ssh_host_port_min as number;
   const hostMax = o.ssh_host_port_max as number;
   if (hostMin > hostMax) p.error(['ssh_host_port_min'], `ssh_host_port_min (${hostMin}) is above ssh_host_port_max (${hostMax})`);

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sleep } from '../../core/errors.js';
 import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { obtain } from '../../util/download.js';
@@ -70,4 +71,14 @@ async function uploadText(comm: NonNullable<VirtualBoxState['communicator']>, te
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Waits post_shutdown_delay after the guest is off, before anything touches its disk (both drivers). */
+export function stepPostShutdownDelay(config: VirtualBoxConfig): Step<VirtualBoxState> {
+  return {
+    name: 'post-shutdown-delay',
+    async run(_state, ctx) {
+      if (config.postShutdownDelayMs > 0) await sleep(config.postShutdownDelayMs, ctx.signal);
+    },
+  };
 }

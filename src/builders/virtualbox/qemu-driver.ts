@@ -3,7 +3,7 @@ import path from 'node:path';
 import { noneCommunicator } from '../../communicators/none.js';
 import { stepConnectSsh } from '../../communicators/ssh/step-connect.js';
 import { stepProvision } from '../../core/common-steps.js';
-import { sleep, UserError } from '../../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { BuildContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import type { DiskController, NicType } from '../../formats/ovf.js';
@@ -13,7 +13,7 @@ import { stepBootCommand, stepDisk, stepHttp, stepOutputDir, stepPort, stepRun, 
 import { openAppliance } from './appliance.js';
 import type { VirtualBoxConfig } from './config.js';
 import { exportAppliance } from './export.js';
-import { stepGuestAdditionsIso, stepUploadGuestFiles } from './guest-files.js';
+import { stepGuestAdditionsIso, stepPostShutdownDelay, stepUploadGuestFiles } from './guest-files.js';
 import type { VirtualBoxState } from './state.js';
 
 const NIC_OF_TYPE: Record<string, NicType> = { '82540EM': 'E1000', '82543GC': 'E1000', '82545EM': 'E1000', Am79C970A: 'PCNet32', Am79C973: 'PCNet32', virtio: 'virtio' };
@@ -103,15 +103,6 @@ function stepReadAppliance(plan: QemuPlan): Step<VirtualBoxState> {
       state.unpackDir = undefined;
     },
     leftover: (state) => (state.unpackDir ? `the unpacked appliance in ${state.unpackDir}` : undefined),
-  };
-}
-
-function stepPostShutdownDelay(config: VirtualBoxConfig): Step<VirtualBoxState> {
-  return {
-    name: 'post-shutdown-delay',
-    async run(_state, ctx) {
-      if (config.postShutdownDelayMs > 0) await sleep(config.postShutdownDelayMs, ctx.signal);
-    },
   };
 }
 

@@ -11,7 +11,7 @@ import { toScancodes } from '../../machines/vboxmanage/scancodes.js';
 import { parseHostOnlyInterfaces, parseMachineReadable, type VBoxManage } from '../../machines/vboxmanage/vboxmanage.js';
 import { bootCommandKeys, stepHttp, stepOutputDir, stepPort, stepSource } from '../qemu/steps.js';
 import type { HardDriveInterface, VirtualBoxConfig } from './config.js';
-import { stepGuestAdditionsIso, stepUploadGuestFiles } from './guest-files.js';
+import { stepGuestAdditionsIso, stepPostShutdownDelay, stepUploadGuestFiles } from './guest-files.js';
 import type { VirtualBoxState } from './state.js';
 
 /** VirtualBox's storage controllers, named as Packer names them. */
@@ -196,7 +196,6 @@ function stepShutdownVm(config: VirtualBoxConfig): Step<VirtualBoxState> {
         await vbox.run(['controlvm', config.vmName, 'poweroff'], ctx.signal);
       }
       ctx.ui.say('The guest powered off.');
-      if (config.postShutdownDelayMs > 0) await sleep(config.postShutdownDelayMs, ctx.signal);
     },
   };
 }
@@ -269,6 +268,7 @@ export function vboxmanageDriverSteps(config: VirtualBoxConfig, build: BuildCont
     stepUploadGuestFiles(config),
     stepProvision<VirtualBoxState>(build),
     stepShutdownVm(config),
+    stepPostShutdownDelay(config),
     stepRemoveBuildDevices(config),
     stepCustomCommands(config, 'vboxmanage_post'),
     stepExportVm(config),
