@@ -37,10 +37,18 @@ export interface QemuConfig {
   shutdownTimeoutMs: number;
   communicator: CommunicatorType;
   ssh: SshConfig | undefined;
-  vnc: boolean;
+  /** A VNC console; off unless headless is false or a vnc_* option asks for it. */
+  vnc: VncConfig | undefined;
   cdFiles: string[];
   cdContent: Record<string, string>;
   cdLabel: string | undefined;
+}
+
+export interface VncConfig {
+  bindAddress: string;
+  portRange: [number, number];
+  /** A random password, set through QMP and written to a file only the user can read. */
+  usePassword: boolean;
 }
 
 const NET_DEVICES: Record<string, string> = { 'virtio-net': 'virtio-net-pci', virtio: 'virtio-net-pci', e1000: 'e1000', e1000e: 'e1000e', vmxnet3: 'vmxnet3', rtl8139: 'rtl8139', 'i82551': 'i82551', ne2k_pci: 'ne2k_pci', 'virtio-net-pci': 'virtio-net-pci' };
@@ -88,9 +96,7 @@ export const qemuSchema = {
     ssh_host_port_max: { type: 'integer', minimum: 1, maximum: 65535 },
     shutdown_command: { type: 'string', default: '' },
     shutdown_timeout: duration('5m'),
-    vnc_port_min: { type: 'integer' },
-    vnc_port_max: { type: 'integer' },
-    vnc_bind_address: { type: 'string' },
+    ...vncSchemaProperties(),
     communicator: { type: 'string', enum: ['ssh', 'none'], default: 'ssh' },
     cd_files: { type: 'array', items: { type: 'string', minLength: 1 } },
     cd_content: { type: 'object', additionalProperties: { type: 'string' } },
@@ -99,6 +105,26 @@ export const qemuSchema = {
     ...Object.fromEntries(NOT_YET.map((k) => [k, {}])),
   },
 };
+
+/** Packer's VNC options; QEMU numbers VNC displays from port 5900. */
+export function vncSchemaProperties() {
+  return {
+    vnc_bind_address: { type: 'string', minLength: 1 },
+    vnc_port_min: { type: 'integer', minimum: 5900, maximum: 65535 },
+    vnc_port_max: { type: 'integer', minimum: 5900, maximum: 65535 },
+    vnc_use_password: { type: 'boolean' },
+  };
+}
+
+/** The VNC console: asked for by `headless: false` or by any vnc_* option. */
+export function prepareVnc(o: Record<string, unknown>, headless: boolean, p: ConfigProblems): VncConfig | undefined {
+  const asked = !headless || o.vnc_bind_address !== undefined || o.vnc_port_min !== undefined || o.vnc_port_max !== undefined || o.vnc_use_password === true;
+  if (!asked) return undefined;
+  const min = (o.vnc_port_min as number | undefined) ?? 5900;
+  const max = (o.vnc_port_max as number | undefined) ?? 6000;
+  if (min > max) p.error(['vnc_port_min'], `vnc_port_min (${min}) is above vnc_port_max (${max})`);
+  return { bindAddress: (o.vnc_bind_address as string | undefined) ?? '127.0.0.1', portRange: [min, max], usePassword: o.vnc_use_password === true };
+}
 
 /** Parses "3G", "512M", "40960" (MiB, Packer's unit) into bytes. */
 export function parseDiskSize(value: string | number): number | undefined {
@@ -189,7 +215,7 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     shutdownTimeoutMs: parseGoDuration(o.shutdown_timeout as string) ?? 300_000,
     communicator,
     ssh,
-    vnc: o.headless === false,
+    vnc: prepareVnc(o, o.headless as boolean, p),
     cdFiles: (o.cd_files as string[] | undefined) ?? [],
     cdContent: (o.cd_content as Record<string, string> | undefined) ?? {},
     cdLabel: o.cd_label as string | undefined,

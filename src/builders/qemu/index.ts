@@ -26,7 +26,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
       config.communicator === 'ssh'
         ? stepConnectSsh<QemuState>(config.ssh!, (state) => ({ host: '127.0.0.1', port: state.sshPort! }))
         : { name: 'connect-none', run: async (state) => void (state.communicator = noneCommunicator) };
-    const state: QemuState = {};
+    const state: QemuState = { releasePorts: [] };
     await ctx.runSteps(
       [stepOutputDir(config, ctx), stepSource(config), stepDisk(config), stepCdFiles(config), stepHttp(config), stepPort(config), stepRun(config), stepBootCommand(config), connect, stepProvision<QemuState>(ctx), stepShutdown(config), stepConvert(config)],
       state,

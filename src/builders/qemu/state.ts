@@ -12,7 +12,9 @@ export interface QemuState extends ConnectedState {
   workDir?: string;
   http?: RunningHttpServer;
   sshPort?: number;
-  releasePort?: () => void;
+  vncPort?: number;
+  /** Releases the host ports this build holds (SSH, VNC). */
+  releasePorts: Array<() => void>;
   machine?: RunningMachine;
   accelerator?: string;
   /** The ISO made from cd_files/cd_content, and the folder it was staged in. */

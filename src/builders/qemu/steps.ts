@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { RunningMachine } from '../../machines/qemu/machine.js';
 import { obtain } from '../../util/download.js';
 import { startHttpServer } from '../../util/http-server.js';
 import { reservePort } from '../../util/ports.js';
-import type { QemuConfig } from './config.js';
+import type { QemuConfig, VncConfig } from './config.js';
 import type { QemuState } from './state.js';
 
 /** qemu-img, with its stderr in the error when it fails. */
@@ -156,20 +157,39 @@ export function stepHttp(config: Pick<QemuConfig, 'httpDirectory' | 'httpContent
   };
 }
 
-export function stepPort(config: Pick<QemuConfig, 'communicator' | 'hostPortRange'>): Step<QemuState> {
+export function stepPort(config: Pick<QemuConfig, 'communicator' | 'hostPortRange' | 'vnc'>): Step<QemuState> {
   return {
-    name: 'ssh-port',
+    name: 'host-ports',
     async run(state) {
-      if (config.communicator !== 'ssh') return;
-      const r = await reservePort(config.hostPortRange[0], config.hostPortRange[1]);
-      state.sshPort = r.port;
-      state.releasePort = r.release;
+      if (config.communicator === 'ssh') {
+        const r = await reservePort(config.hostPortRange[0], config.hostPortRange[1]);
+        state.sshPort = r.port;
+        state.releasePorts.push(r.release);
+      }
+      if (config.vnc) {
+        const r = await reservePort(config.vnc.portRange[0], config.vnc.portRange[1], config.vnc.bindAddress);
+        state.vncPort = r.port;
+        state.releasePorts.push(r.release);
+      }
     },
     async cleanup(state) {
-      state.releasePort?.();
-      state.releasePort = undefined;
+      for (const release of state.releasePorts.splice(0)) release();
     },
   };
+}
+
+/**
+ * Tells the user where the VNC console is. A password is random, set through QMP, and
+ * written to a file only the user can read: it never appears in the build's output.
+ */
+async function announceVnc(vnc: VncConfig, port: number, state: QemuState, ctx: RunContext): Promise<void> {
+  const where = `vnc://${vnc.bindAddress}:${port} (display :${port - 5900})`;
+  if (!vnc.usePassword) return void ctx.ui.say(`The console is on VNC at ${where}`);
+  const password = randomBytes(6).toString('base64url').slice(0, 8);
+  await state.machine!.setVncPassword(password);
+  const file = path.join(state.workDir!, 'vnc-password');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  ctx.ui.say(`The console is on VNC at ${where}; the password is in ${file} while the build runs`);
 }
 
 export function stepRun(config: QemuConfig): Step<QemuState> {
@@ -194,12 +214,14 @@ export function stepRun(config: QemuConfig): Step<QemuState> {
           netDevice: config.netDevice,
           sshForward: state.sshPort ? { hostPort: state.sshPort, guestPort: config.ssh?.port ?? 22 } : undefined,
           workDir: state.workDir,
+          vnc: state.vncPort !== undefined ? { bindAddress: config.vnc!.bindAddress, display: state.vncPort - 5900, password: config.vnc!.usePassword } : undefined,
           extraArgs: config.qemuArgs,
         },
         ctx.signal,
         ctx.log,
       );
       ctx.log(`qemu: pid ${state.machine.pid}, serial log ${state.machine.serialLog}`);
+      if (config.vnc && state.vncPort !== undefined) await announceVnc(config.vnc, state.vncPort, state, ctx);
     },
     async cleanup(state, ctx) {
       if (state.machine?.running) {

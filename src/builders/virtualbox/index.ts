@@ -10,7 +10,7 @@ import type { VirtualBoxState } from './state.js';
 async function run(config: VirtualBoxConfig, ctx: BuildContext): Promise<Artifact> {
   const driver = await chooseDriver(config, ctx.log);
   ctx.ui.say(`Driver: ${driver.name} (${driver.reason})`);
-  const state: VirtualBoxState = { vbox: driver.vbox, version: driver.version };
+  const state: VirtualBoxState = { vbox: driver.vbox, version: driver.version, releasePorts: [] };
   await ctx.runSteps(driver.steps(config, ctx), state);
   const files = state.exported ?? [];
   return {

@@ -63,7 +63,8 @@ function planFor(config: VirtualBoxConfig): QemuPlan {
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     communicator: config.communicator,
     ssh: config.ssh,
-    vnc: !config.headless,
+    // VirtualBox opens a window when not headless; the qemu driver offers its console on VNC instead.
+    vnc: config.headless ? undefined : { bindAddress: '127.0.0.1', portRange: [5900, 6000], usePassword: false },
     cdFiles: [],
     cdContent: {},
     cdLabel: undefined,

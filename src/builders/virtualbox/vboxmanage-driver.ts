@@ -241,6 +241,8 @@ export function vboxmanageDriverSteps(config: VirtualBoxConfig, build: BuildCont
     outputDirectory: config.outputDirectory,
     isoUrls: config.source.kind === 'iso' ? config.source.isoUrls : [config.source.sourcePath],
     isoChecksum: config.source.kind === 'iso' ? config.source.isoChecksum : config.source.checksum,
+    // VirtualBox shows its own window or VRDP console; no VNC port is needed.
+    vnc: undefined,
     httpDirectory: config.httpDirectory,
     httpContent: config.httpContent,
     httpBindAddress: config.httpBindAddress,

@@ -31,7 +31,8 @@ export interface MachineSpec {
   sshForward?: { hostPort: number; guestPort: number };
   /** Where the QMP socket and the serial log go. */
   workDir: string;
-  vncDisplay?: number;
+  /** A VNC console on port 5900 + display; with `password` it refuses clients until one is set. */
+  vnc?: { bindAddress: string; display: number; password: boolean };
   /** Packer's qemuargs: extra argument lists, appended as given. */
   extraArgs: string[][];
 }
@@ -49,7 +50,7 @@ export function qemuArguments(spec: MachineSpec): string[] {
     '-display', 'none',
     // A VGA console: installers draw on it and boot_command types into it.
     '-vga', 'std',
-    ...(spec.vncDisplay !== undefined ? ['-vnc', `127.0.0.1:${spec.vncDisplay}`] : []),
+    ...(spec.vnc ? ['-vnc', `${spec.vnc.bindAddress.includes(':') ? `[${spec.vnc.bindAddress}]` : spec.vnc.bindAddress}:${spec.vnc.display}${spec.vnc.password ? ',password=on' : ''}`] : []),
     '-qmp', `unix:${path.join(spec.workDir, 'qmp.sock')},server=on,wait=off`,
     '-serial', `file:${path.join(spec.workDir, 'serial.log')}`,
   ];
@@ -167,6 +168,11 @@ export class RunningMachine {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Sets the VNC password (VNC uses only its first 8 characters). */
+  async setVncPassword(password: string): Promise<void> {
+    await this.qmp.execute('set_password', { protocol: 'vnc', password });
   }
 
   /** Asks the guest to power off (ACPI). */

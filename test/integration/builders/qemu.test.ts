@@ -90,6 +90,7 @@ describe('qemu builder (real QEMU, TCG here)', () => {
           cd_files: ['seed/*-data'],
           cd_content: { 'extra/note.txt': 'from cd_content' },
           cd_label: 'cidata',
+          vnc_use_password: true,
         }),
       ],
       provisioners: [
@@ -104,6 +105,11 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     expect(run.stdout).toMatch(/ {4}qemu: addr=10\.0\.2\.2:\d+/);
     expect(run.stdout).toContain('    qemu: instance-id: boxwright\n    qemu: from cd_content');
     expect(run.stdout).toContain('    qemu: extra meta-data user-data');
+    // The VNC password is in a private file for the build's life, never in the output.
+    const vnc = /The console is on VNC at vnc:\/\/127\.0\.0\.1:(\d+) \(display :(\d+)\); the password is in (\S+) while the build runs/.exec(run.stdout);
+    expect(vnc, run.stdout).not.toBeNull();
+    expect(Number(vnc![1]) - 5900).toBe(Number(vnc![2]));
+    expect(existsSync(vnc![3]!)).toBe(false);
   }, 600_000);
 
   it('refuses an existing output directory without -force, before starting anything', async () => {
