@@ -20,6 +20,8 @@ have dockerd || need="$need docker.io"
 have docker-registry || need="$need docker-registry"
 have /bin/busybox || need="$need busybox-static"
 have /usr/lib/ISOLINUX/isolinux.bin || need="$need isolinux"
+have mformat || need="$need mtools"
+have /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
 
 [ -z "$need" ] && exit 0
 

@@ -6,6 +6,7 @@ import type { ConfigProblems, PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import { parseBootCommand } from '../../machines/qemu/boot-command.js';
 import type { DiskInterface } from '../../machines/qemu/machine.js';
+import type { StagedMedia } from '../../util/stage-files.js';
 
 export interface QemuConfig {
   isoUrls: string[];
@@ -42,6 +43,7 @@ export interface QemuConfig {
   cdFiles: string[];
   cdContent: Record<string, string>;
   cdLabel: string | undefined;
+  floppy: StagedMedia & { label: string };
 }
 
 export interface VncConfig {
@@ -53,7 +55,7 @@ export interface VncConfig {
 
 const NET_DEVICES: Record<string, string> = { 'virtio-net': 'virtio-net-pci', virtio: 'virtio-net-pci', e1000: 'e1000', e1000e: 'e1000e', vmxnet3: 'vmxnet3', rtl8139: 'rtl8139', 'i82551': 'i82551', ne2k_pci: 'ne2k_pci', 'virtio-net-pci': 'virtio-net-pci' };
 const DISK_INTERFACES = ['virtio', 'ide', 'sata', 'scsi', 'virtio-scsi', 'pvscsi', 'lsi', 'nvme'];
-const NOT_YET = ['floppy_files', 'floppy_dirs', 'firmware', 'efi_boot', 'efi_firmware_code', 'efi_firmware_vars'];
+const NOT_YET = ['firmware', 'efi_boot', 'efi_firmware_code', 'efi_firmware_vars'];
 
 const { communicator: _c, ssh_host: _h, ...sshOptions } = sshSchemaProperties;
 const duration = (def: string) => ({ type: 'string', format: 'duration', default: def });
@@ -101,10 +103,37 @@ export const qemuSchema = {
     cd_files: { type: 'array', items: { type: 'string', minLength: 1 } },
     cd_content: { type: 'object', additionalProperties: { type: 'string' } },
     cd_label: { type: 'string', minLength: 1, maxLength: 32 },
+    ...floppySchemaProperties(),
     ...sshOptions,
     ...Object.fromEntries(NOT_YET.map((k) => [k, {}])),
   },
 };
+
+/** Packer's floppy options; a FAT volume label has at most 11 characters. */
+export function floppySchemaProperties() {
+  return {
+    floppy_files: { type: 'array', items: { type: 'string', minLength: 1 } },
+    floppy_dirs: { type: 'array', items: { type: 'string', minLength: 1 } },
+    floppy_content: { type: 'object', additionalProperties: { type: 'string' } },
+    floppy_label: { type: 'string', minLength: 1, maxLength: 11, pattern: '^[A-Za-z0-9 _-]+$', default: 'packer' },
+  };
+}
+
+/** floppy_files, floppy_dirs and floppy_content; paths that cannot exist are reported before the build starts. */
+export function prepareFloppy(o: Record<string, unknown>, p: ConfigProblems): StagedMedia & { label: string } {
+  const floppy = { files: (o.floppy_files as string[] | undefined) ?? [], dirs: (o.floppy_dirs as string[] | undefined) ?? [], content: (o.floppy_content as Record<string, string> | undefined) ?? {}, label: o.floppy_label as string };
+  checkMediaPaths(o, ['floppy_files', 'floppy_dirs'], p);
+  return floppy;
+}
+
+/** Plain paths in *_files/*_dirs options that do not exist (patterns are expanded at build time). */
+export function checkMediaPaths(o: Record<string, unknown>, keys: string[], p: ConfigProblems): void {
+  for (const key of keys) {
+    for (const [i, pattern] of ((o[key] as string[] | undefined) ?? []).entries()) {
+      if (!pattern.includes('*') && !existsSync(pattern)) p.error([key, i], `"${pattern}" does not exist`, 'paths are relative to the directory boxwright runs in');
+    }
+  }
+}
 
 /** Packer's VNC options; QEMU numbers VNC displays from port 5900. */
 export function vncSchemaProperties() {
@@ -174,9 +203,7 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
   }
   if (!o.disk_image && diskSizeBytes === undefined) diskSizeBytes = 40960 * 1024 * 1024;
   const bootCommand = prepareBootCommand(o, p);
-  for (const [i, pattern] of ((o.cd_files as string[] | undefined) ?? []).entries()) {
-    if (!pattern.includes('*') && !existsSync(pattern)) p.error(['cd_files', i], `"${pattern}" does not exist`, 'paths are relative to the directory boxwright runs in');
-  }
+  checkMediaPaths(o, ['cd_files'], p);
   const communicator = o.communicator as CommunicatorType;
   const ssh = communicator === 'ssh' ? prepareSsh(o, p, { hostRequired: false }) : undefined;
   if (o.use_backing_file && !o.disk_image) p.error(['use_backing_file'], '"use_backing_file" needs "disk_image": true');
@@ -219,5 +246,6 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     cdFiles: (o.cd_files as string[] | undefined) ?? [],
     cdContent: (o.cd_content as Record<string, string> | undefined) ?? {},
     cdLabel: o.cd_label as string | undefined,
+    floppy: prepareFloppy(o, p),
   };
 }

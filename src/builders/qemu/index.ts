@@ -9,7 +9,7 @@ import type { Builder } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { prepareQemu, qemuSchema, type QemuConfig } from './config.js';
 import type { QemuState } from './state.js';
-import { stepBootCommand, stepCdFiles, stepConvert, stepDisk, stepHttp, stepOutputDir, stepPort, stepRun, stepShutdown, stepSource } from './steps.js';
+import { stepBootCommand, stepCdFiles, stepConvert, stepFloppy, stepDisk, stepHttp, stepOutputDir, stepPort, stepRun, stepShutdown, stepSource } from './steps.js';
 
 /** Packer's qemu builder on the local QEMU engine (KVM when it works, else TCG). */
 export const qemuBuilder: Builder<QemuConfig> = {
@@ -28,7 +28,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
         : { name: 'connect-none', run: async (state) => void (state.communicator = noneCommunicator) };
     const state: QemuState = { releasePorts: [] };
     await ctx.runSteps(
-      [stepOutputDir(config, ctx), stepSource(config), stepDisk(config), stepCdFiles(config), stepHttp(config), stepPort(config), stepRun(config), stepBootCommand(config), connect, stepProvision<QemuState>(ctx), stepShutdown(config), stepConvert(config)],
+      [stepOutputDir(config, ctx), stepSource(config), stepDisk(config), stepCdFiles(config), stepFloppy(config), stepHttp(config), stepPort(config), stepRun(config), stepBootCommand(config), connect, stepProvision<QemuState>(ctx), stepShutdown(config), stepConvert(config)],
       state,
     );
     const file = state.disk!;

@@ -20,4 +20,7 @@ export interface QemuState extends ConnectedState {
   /** The ISO made from cd_files/cd_content, and the folder it was staged in. */
   cdIso?: string;
   cdDir?: string;
+  /** The floppy image made from floppy_files/floppy_dirs/floppy_content, and its folder. */
+  floppy?: string;
+  floppyDir?: string;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -11,9 +11,11 @@ import type { Step } from '../../core/steps.js';
 import { chooseAccelerator } from '../../machines/qemu/accelerator.js';
 import { parseBootCommand, type BootAction } from '../../machines/qemu/boot-command.js';
 import { RunningMachine } from '../../machines/qemu/machine.js';
+import { makeFloppy } from '../../formats/floppy.js';
 import { obtain } from '../../util/download.js';
 import { startHttpServer } from '../../util/http-server.js';
 import { reservePort } from '../../util/ports.js';
+import { hasMedia, stageMedia } from '../../util/stage-files.js';
 import type { QemuConfig, VncConfig } from './config.js';
 import type { QemuState } from './state.js';
 
@@ -94,27 +96,15 @@ function formatBytes(n: number): string {
 }
 
 /** Makes an ISO of cd_files and cd_content (e.g. a cloud-init "cidata" seed) with xorriso. */
-export function stepCdFiles(config: QemuConfig): Step<QemuState> {
+export function stepCdFiles(config: Pick<QemuConfig, 'cdFiles' | 'cdContent' | 'cdLabel'>): Step<QemuState> {
   return {
     name: 'cd-files',
     async run(state, ctx) {
-      if (config.cdFiles.length === 0 && Object.keys(config.cdContent).length === 0) return;
+      const media = { files: config.cdFiles, dirs: [], content: config.cdContent };
+      if (!hasMedia(media)) return;
       state.cdDir = await mkdtemp(path.join(tmpdir(), 'boxwright-cd-'));
       const stage = path.join(state.cdDir, 'root');
-      await mkdir(stage);
-      for (const pattern of config.cdFiles) {
-        const matches = expandPattern(pattern);
-        if (matches.length === 0) throw new Error(`cd_files: "${pattern}" matches no file`);
-        for (const file of matches) {
-          // "dir/" copies the folder's contents; "dir" and files keep their own name.
-          const target = pattern.endsWith('/') ? stage : path.join(stage, path.basename(file));
-          await cp(file, target, { recursive: true });
-        }
-      }
-      for (const [name, content] of Object.entries(config.cdContent)) {
-        await mkdir(path.dirname(path.join(stage, name)), { recursive: true });
-        await writeFile(path.join(stage, name), content);
-      }
+      await stageMedia(stage, media, { files: 'cd_files', dirs: 'cd_files' });
       state.cdIso = path.join(state.cdDir, 'cd.iso');
       ctx.ui.say(`Creating a CD with ${config.cdLabel ? `label "${config.cdLabel}"` : 'no label'} from cd_files/cd_content...`);
       const result = await execa('xorriso', ['-as', 'mkisofs', '-quiet', '-J', '-R', ...(config.cdLabel ? ['-V', config.cdLabel] : []), '-o', state.cdIso, stage], { cancelSignal: ctx.signal, reject: false });
@@ -128,13 +118,26 @@ export function stepCdFiles(config: QemuConfig): Step<QemuState> {
   };
 }
 
-/** A path, or a "*" pattern in its last part. */
-function expandPattern(pattern: string): string[] {
-  const clean = pattern.replace(/\/$/, '');
-  if (!clean.includes('*')) return existsSync(clean) ? [clean] : [];
-  const dir = path.dirname(clean);
-  const re = new RegExp(`^${path.basename(clean).replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f)) : [];
+/** Makes a 1.44 MB FAT floppy of floppy_files, floppy_dirs and floppy_content (Windows answer files, kickstarts). */
+export function stepFloppy(config: Pick<QemuConfig, 'floppy'>): Step<QemuState> {
+  return {
+    name: 'floppy',
+    async run(state, ctx) {
+      if (!hasMedia(config.floppy)) return;
+      state.floppyDir = await mkdtemp(path.join(tmpdir(), 'boxwright-floppy-'));
+      const stage = path.join(state.floppyDir, 'root');
+      await stageMedia(stage, config.floppy, { files: 'floppy_files', dirs: 'floppy_dirs' });
+      ctx.ui.say(`Creating a floppy with label "${config.floppy.label}" from floppy_files/floppy_dirs/floppy_content...`);
+      const image = path.join(state.floppyDir, 'floppy.img');
+      await makeFloppy(stage, image, config.floppy.label, ctx.signal);
+      state.floppy = image;
+    },
+    async cleanup(state) {
+      if (state.floppyDir) await rm(state.floppyDir, { recursive: true, force: true });
+      state.floppyDir = undefined;
+    },
+    leftover: (state) => (state.floppyDir ? `the floppy staging folder ${state.floppyDir}` : undefined),
+  };
 }
 
 export function stepHttp(config: Pick<QemuConfig, 'httpDirectory' | 'httpContent' | 'httpBindAddress' | 'httpPortRange'>): Step<QemuState> {
@@ -210,6 +213,7 @@ export function stepRun(config: QemuConfig): Step<QemuState> {
           disks: [{ file: state.disk!, format: 'qcow2' }],
           diskInterface: config.diskInterface,
           cdroms: [...(config.diskImage ? [] : [state.source!]), ...(state.cdIso ? [state.cdIso] : [])],
+          floppy: state.floppy,
           bootFromCdrom: !config.diskImage,
           netDevice: config.netDevice,
           sshForward: state.sshPort ? { hostPort: state.sshPort, guestPort: config.ssh?.port ?? 22 } : undefined,

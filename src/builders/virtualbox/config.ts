@@ -3,7 +3,8 @@ import { prepareSsh, sshSchemaProperties, type SshConfig } from '../../communica
 import { parseGoDuration } from '../../core/duration.js';
 import type { PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
-import { checkHttpSource, parseDiskSize, prepareBootCommand } from '../qemu/config.js';
+import { checkHttpSource, floppySchemaProperties, parseDiskSize, prepareBootCommand, prepareFloppy } from '../qemu/config.js';
+import type { StagedMedia } from '../../util/stage-files.js';
 
 export type DriverSetting = 'auto' | 'vboxmanage' | 'qemu';
 export type HardDriveInterface = 'ide' | 'sata' | 'scsi' | 'pcie' | 'virtio';
@@ -65,6 +66,7 @@ export interface VirtualBoxConfig {
   diskAttachFlags: string[];
   /** Options the template set that only VirtualBox itself can apply; the qemu driver says it ignores them. */
   nativeOnly: string[];
+  floppy: StagedMedia & { label: string };
 }
 
 /** VirtualBox's NIC types (modifyvm --nictype). */
@@ -92,6 +94,7 @@ const commonProperties = {
   guest_additions_interface: { type: 'string', enum: ['ide', 'sata'] },
   virtualbox_version_file: { type: 'string', default: '.vbox_version' },
   headless: { type: 'boolean', default: false },
+  ...floppySchemaProperties(),
   vboxmanage: commandList,
   vboxmanage_post: commandList,
   keep_registered: { type: 'boolean', default: false },
@@ -233,6 +236,7 @@ function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Omit<Vi
     modifyvm: modifyvmFlags(o),
     diskAttachFlags: [...(o.hard_drive_nonrotational ? ['--nonrotational', 'on'] : []), ...(o.hard_drive_discard ? ['--discard', 'on'] : [])],
     nativeOnly: NATIVE_ONLY.filter(isSet),
+    floppy: prepareFloppy(o, p),
   };
 }
 

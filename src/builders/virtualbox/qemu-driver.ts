@@ -9,7 +9,7 @@ import type { Step } from '../../core/steps.js';
 import type { DiskController, NicType } from '../../formats/ovf.js';
 import { virtualBoxProfile, type VirtualBoxController } from '../../machines/qemu/profiles.js';
 import type { QemuConfig } from '../qemu/config.js';
-import { stepBootCommand, stepDisk, stepHttp, stepOutputDir, stepPort, stepRun, stepShutdown, stepSource } from '../qemu/steps.js';
+import { stepBootCommand, stepDisk, stepFloppy, stepHttp, stepOutputDir, stepPort, stepRun, stepShutdown, stepSource } from '../qemu/steps.js';
 import { openAppliance } from './appliance.js';
 import type { VirtualBoxConfig } from './config.js';
 import { exportAppliance } from './export.js';
@@ -68,6 +68,7 @@ function planFor(config: VirtualBoxConfig): QemuPlan {
     cdFiles: [],
     cdContent: {},
     cdLabel: undefined,
+    floppy: config.floppy,
     appliance: { osType: hw?.guestOsType ?? 'Other', controller: CONTROLLER_OF[controller], nic: NIC_OF_TYPE[nicType] ?? 'E1000' },
   };
 }
@@ -148,6 +149,7 @@ export function qemuDriverSteps(config: VirtualBoxConfig, build: BuildContext): 
     stepDisk(plan),
     stepGuestAdditionsIso(config),
     attachAdditions,
+    stepFloppy(plan),
     stepHttp(plan),
     stepPort(plan),
     stepRun(plan),

@@ -9,7 +9,7 @@ import type { BuildContext, RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { toScancodes } from '../../machines/vboxmanage/scancodes.js';
 import { parseHostOnlyInterfaces, parseMachineReadable, type VBoxManage } from '../../machines/vboxmanage/vboxmanage.js';
-import { bootCommandKeys, stepHttp, stepOutputDir, stepPort, stepSource } from '../qemu/steps.js';
+import { bootCommandKeys, stepFloppy, stepHttp, stepOutputDir, stepPort, stepSource } from '../qemu/steps.js';
 import type { HardDriveInterface, VirtualBoxConfig } from './config.js';
 import { stepGuestAdditionsIso, stepPostShutdownDelay, stepUploadGuestFiles } from './guest-files.js';
 import type { VirtualBoxState } from './state.js';
@@ -97,6 +97,21 @@ function stepAttachAdditions(config: VirtualBoxConfig): Step<VirtualBoxState> {
       // An imported appliance may lack an IDE controller, or already have one (then VirtualBox refuses a second: fine).
       if (config.source.kind === 'ovf') await state.vbox!.run(['storagectl', config.vmName, '--name', slot.controller, ...CONTROLLERS.ide.args], ctx.signal).catch(() => undefined);
       await state.vbox!.run(['storageattach', config.vmName, '--storagectl', slot.controller, '--port', String(slot.port), '--device', String(slot.device), '--type', 'dvddrive', '--medium', state.guestAdditionsIso], ctx.signal);
+      state.buildDevices = [...(state.buildDevices ?? []), slot];
+    },
+  };
+}
+
+/** Adds a floppy controller and puts the floppy_files image in drive A:, as Packer does. */
+function stepAttachFloppy(config: VirtualBoxConfig): Step<VirtualBoxState> {
+  return {
+    name: 'attach-floppy',
+    async run(state, ctx) {
+      if (!state.floppy) return;
+      const slot = { controller: 'Floppy Controller', port: 0, device: 0 };
+      ctx.ui.say('Attaching the floppy...');
+      await state.vbox!.run(['storagectl', config.vmName, '--name', slot.controller, '--add', 'floppy'], ctx.signal);
+      await state.vbox!.run(['storageattach', config.vmName, '--storagectl', slot.controller, '--port', '0', '--device', '0', '--type', 'fdd', '--medium', state.floppy], ctx.signal);
       state.buildDevices = [...(state.buildDevices ?? []), slot];
     },
   };
@@ -261,6 +276,8 @@ export function vboxmanageDriverSteps(config: VirtualBoxConfig, build: BuildCont
     stepHttp(shared),
     config.source.kind === 'iso' ? stepCreateVm(config) : stepImport(config),
     stepAttachAdditions(config),
+    stepFloppy(config),
+    stepAttachFloppy(config),
     stepPort(shared),
     stepForwardSsh(config),
     stepCustomCommands(config, 'vboxmanage'),

@@ -24,6 +24,8 @@ export interface MachineSpec {
   diskInterface: DiskInterface;
   /** CD-ROM images: an installer ISO and/or a cd_files ISO (IDE, after the disks). */
   cdroms: string[];
+  /** A raw 1.44 MB floppy image for drive A:. */
+  floppy?: string;
   /** Boot the first CD-ROM once (an installer). */
   bootFromCdrom: boolean;
   netDevice: string;
@@ -79,6 +81,11 @@ export function qemuArguments(spec: MachineSpec): string[] {
         args.push('-drive', `${drive},if=none,id=disk${i}`, '-device', `scsi-hd,bus=scsi0.0,scsi-id=${i},drive=disk${i}`);
     }
   });
+  if (spec.floppy) {
+    // The PC machine has a floppy controller built in; q35 has none, so it gets an ISA one.
+    if (spec.machineType.startsWith('q35')) args.push('-drive', `file=${spec.floppy},format=raw,if=none,id=floppy0`, '-device', 'isa-fdc', '-device', 'floppy,unit=0,drive=floppy0');
+    else args.push('-drive', `file=${spec.floppy},format=raw,if=floppy,index=0`);
+  }
   spec.cdroms.forEach((iso, i) => args.push('-drive', `file=${iso},media=cdrom,readonly=on,if=ide,index=${2 + i}`));
   const forward = spec.sshForward ? `,hostfwd=tcp:127.0.0.1:${spec.sshForward.hostPort}-:${spec.sshForward.guestPort}` : '';
   args.push('-netdev', `user,id=net0${forward}`, '-device', `${spec.netDevice},netdev=net0`);

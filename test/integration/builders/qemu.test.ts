@@ -68,13 +68,16 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     }
   }, 600_000);
 
-  it('types boot_command into the guest, serves http_directory at {{ .HTTPIP }}:{{ .HTTPPort }}, and attaches a cd_files CD', async () => {
+  it('types boot_command into the guest, serves http_directory at {{ .HTTPIP }}:{{ .HTTPPort }}, attaches a cd_files CD and a floppy, and offers VNC', async () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'http'));
     writeFileSync(path.join(dir, 'http', 'hello.txt'), 'hello from http_directory\n');
     mkdirSync(path.join(dir, 'seed'));
     writeFileSync(path.join(dir, 'seed', 'user-data'), '#cloud-config\n');
     writeFileSync(path.join(dir, 'seed', 'meta-data'), 'instance-id: boxwright\n');
+    mkdirSync(path.join(dir, 'answers', 'scripts'), { recursive: true });
+    writeFileSync(path.join(dir, 'answers', 'ks.cfg'), 'text\nreboot\n');
+    writeFileSync(path.join(dir, 'answers', 'scripts', 'setup.cmd'), 'echo setup\n');
     const t = writeTemplate(dir, {
       builders: [
         qemu({
@@ -91,11 +94,16 @@ describe('qemu builder (real QEMU, TCG here)', () => {
           cd_content: { 'extra/note.txt': 'from cd_content' },
           cd_label: 'cidata',
           vnc_use_password: true,
+          floppy_files: ['answers/ks.cfg'],
+          floppy_dirs: ['answers/scripts'],
+          floppy_content: { 'note.txt': 'from floppy_content' },
+          floppy_label: 'answers',
         }),
       ],
       provisioners: [
         { type: 'shell', inline: ['cat /tmp/typed', 'tail -n 1 /tmp/fetched', 'echo "addr=$PACKER_HTTP_ADDR"'] },
         { type: 'shell', inline: ['sudo mount -o ro LABEL=cidata /mnt', 'cat /mnt/meta-data /mnt/extra/note.txt; echo', 'ls /mnt | tr "\\n" " "; echo', 'sudo umount /mnt'] },
+        { type: 'shell', inline: ['sudo modprobe floppy', 'sudo mount -o ro /dev/fd0 /mnt', 'echo "floppy label $(sudo blkid -o value -s LABEL /dev/fd0)"', 'cat /mnt/ks.cfg /mnt/scripts/setup.cmd /mnt/note.txt; echo', 'sudo umount /mnt'] },
       ],
     });
     const run = await runCli(['build', t], { cwd: dir });
@@ -105,6 +113,7 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     expect(run.stdout).toMatch(/ {4}qemu: addr=10\.0\.2\.2:\d+/);
     expect(run.stdout).toContain('    qemu: instance-id: boxwright\n    qemu: from cd_content');
     expect(run.stdout).toContain('    qemu: extra meta-data user-data');
+    expect(run.stdout).toContain('    qemu: floppy label ANSWERS\n    qemu: text\n    qemu: reboot\n    qemu: echo setup\n    qemu: from floppy_content');
     // The VNC password is in a private file for the build's life, never in the output.
     const vnc = /The console is on VNC at vnc:\/\/127\.0\.0\.1:(\d+) \(display :(\d+)\); the password is in (\S+) while the build runs/.exec(run.stdout);
     expect(vnc, run.stdout).not.toBeNull();

@@ -34,16 +34,19 @@ function isoBuilder(dir: string, extra: Record<string, unknown> = {}) {
 }
 
 describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', () => {
-  it('virtualbox-iso issues VirtualBox\'s command sequence, types boot_command as scancodes, exports with a manifest and deletes the VM', async () => {
+  it('virtualbox-iso issues VirtualBox\'s command sequence, attaches a floppy, types boot_command as scancodes, exports with a manifest and deletes the VM', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [isoBuilder(dir, { boot_command: ['<esc>a<enter>'], vboxmanage: [['modifyvm', '{{.Name}}', '--vram', '32']], vboxmanage_post: [['modifyvm', '{{ .Name }}', '--description', 'built']], gfx_controller: 'vmsvga' })],
+      builders: [isoBuilder(dir, { boot_command: ['<esc>a<enter>'], vboxmanage: [['modifyvm', '{{.Name}}', '--vram', '32']], vboxmanage_post: [['modifyvm', '{{ .Name }}', '--description', 'built']], gfx_controller: 'vmsvga', floppy_content: { 'ks.cfg': 'text' } })],
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.all).toContain('Driver: vboxmanage (VirtualBox 7.0.14 found)');
     expect(run.code).toBe(0);
     const out = path.join(dir, 'output-virtualbox-iso');
     const iso = path.join(dir, 'installer.iso');
+    const floppy = /--type fdd --medium (\S+)/.exec(commandLines().join('\n'))?.[1];
+    expect(floppy).toMatch(/boxwright-floppy-.*\/floppy\.img$/);
+    expect(existsSync(floppy!)).toBe(false);
     expect(commandLines()).toEqual([
       'createvm --name vm --ostype Debian_64 --register',
       'modifyvm vm --boot1 disk --boot2 dvd --boot3 none --boot4 none --memory 1024 --cpus 2 --chipset piix3 --firmware bios --nic1 nat --nictype1 82540EM --graphicscontroller vmsvga',
@@ -52,12 +55,15 @@ describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', (
       'storagectl vm --name IDE Controller --add ide',
       `storageattach vm --storagectl SATA Controller --port 0 --device 0 --type hdd --medium ${out}/vm.vdi`,
       `storageattach vm --storagectl IDE Controller --port 0 --device 1 --type dvddrive --medium ${iso}`,
+      'storagectl vm --name Floppy Controller --add floppy',
+      `storageattach vm --storagectl Floppy Controller --port 0 --device 0 --type fdd --medium ${floppy}`,
       'modifyvm vm --vram 32',
       'startvm vm --type headless',
       // <esc> down/up, "a" down/up, <enter> down/up, in scancode set 1.
       'controlvm vm keyboardputscancode 01 81 1e 9e 1c 9c',
       'controlvm vm poweroff',
       'storageattach vm --storagectl IDE Controller --port 0 --device 1 --medium none',
+      'storageattach vm --storagectl Floppy Controller --port 0 --device 0 --medium none',
       'modifyvm vm --description built',
       `export vm --output ${out}/vm.ovf --manifest`,
       'showvminfo vm --machinereadable',

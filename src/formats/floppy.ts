@@ -1,0 +1,34 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { UserError } from '../core/errors.js';
+
+/** A 3½" high-density floppy: what Packer's floppy_files make and what installers look for. */
+const FLOPPY_BYTES = 1_474_560;
+
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? await treeBytes(full) : (await stat(full)).size;
+  }
+  return total;
+}
+
+/** Makes a FAT12 1.44 MB floppy image of the folder `stage` with mtools (no root, no loop device). */
+export async function makeFloppy(stage: string, image: string, label: string, signal: AbortSignal): Promise<void> {
+  const bytes = await treeBytes(stage);
+  // The FAT and root directory take about 16 KiB of the disk.
+  if (bytes > FLOPPY_BYTES - 16 * 1024) throw new UserError(`the floppy files add up to ${(bytes / 1024).toFixed(0)} KiB, more than a 1.44 MB floppy holds`, 'put large files on a CD with cd_files, or serve them with http_directory');
+  const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+  const run = async (tool: string, args: string[]) => {
+    const result = await execa(tool, args, { cancelSignal: signal, reject: false, env });
+    if (result.failed) {
+      const missing = (result as { code?: string }).code === 'ENOENT';
+      throw new Error(missing ? `${tool} is not installed; install the mtools package to use floppy_files` : `${tool} could not make the floppy: ${String(result.stderr).trim().split('\n').pop()}`);
+    }
+  };
+  await run('mformat', ['-i', image, '-C', '-f', '1440', '-v', label.toUpperCase().slice(0, 11), '::']);
+  const entries = (await readdir(stage)).sort();
+  if (entries.length) await run('mcopy', ['-i', image, '-s', '-Q', '-m', ...entries.map((e) => path.join(stage, e)), '::/']);
+}
