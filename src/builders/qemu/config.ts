@@ -5,6 +5,7 @@ import { parseGoDuration } from '../../core/duration.js';
 import type { ConfigProblems, PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import { parseBootCommand } from '../../machines/qemu/boot-command.js';
+import { findOvmf, varsFor, type Firmware } from '../../machines/qemu/firmware.js';
 import type { DiskInterface } from '../../machines/qemu/machine.js';
 import type { StagedMedia } from '../../util/stage-files.js';
 
@@ -44,6 +45,9 @@ export interface QemuConfig {
   cdContent: Record<string, string>;
   cdLabel: string | undefined;
   floppy: StagedMedia & { label: string };
+  firmware: Firmware;
+  /** Leave the UEFI variable store (efivars.fd) out of the output. */
+  efiDropVars: boolean;
 }
 
 export interface VncConfig {
@@ -55,7 +59,6 @@ export interface VncConfig {
 
 const NET_DEVICES: Record<string, string> = { 'virtio-net': 'virtio-net-pci', virtio: 'virtio-net-pci', e1000: 'e1000', e1000e: 'e1000e', vmxnet3: 'vmxnet3', rtl8139: 'rtl8139', 'i82551': 'i82551', ne2k_pci: 'ne2k_pci', 'virtio-net-pci': 'virtio-net-pci' };
 const DISK_INTERFACES = ['virtio', 'ide', 'sata', 'scsi', 'virtio-scsi', 'pvscsi', 'lsi', 'nvme'];
-const NOT_YET = ['firmware', 'efi_boot', 'efi_firmware_code', 'efi_firmware_vars'];
 
 const { communicator: _c, ssh_host: _h, ...sshOptions } = sshSchemaProperties;
 const duration = (def: string) => ({ type: 'string', format: 'duration', default: def });
@@ -104,8 +107,12 @@ export const qemuSchema = {
     cd_content: { type: 'object', additionalProperties: { type: 'string' } },
     cd_label: { type: 'string', minLength: 1, maxLength: 32 },
     ...floppySchemaProperties(),
+    firmware: { type: 'string', minLength: 1, description: 'a BIOS image for QEMU\'s -bios' },
+    efi_boot: { type: 'boolean', default: false },
+    efi_firmware_code: { type: 'string', minLength: 1 },
+    efi_firmware_vars: { type: 'string', minLength: 1 },
+    efi_drop_efivars: { type: 'boolean', default: false },
     ...sshOptions,
-    ...Object.fromEntries(NOT_YET.map((k) => [k, {}])),
   },
 };
 
@@ -133,6 +140,34 @@ export function checkMediaPaths(o: Record<string, unknown>, keys: string[], p: C
       if (!pattern.includes('*') && !existsSync(pattern)) p.error([key, i], `"${pattern}" does not exist`, 'paths are relative to the directory boxwright runs in');
     }
   }
+}
+
+/**
+ * BIOS or UEFI: efi_boot (or either efi_firmware_* option) boots OVMF with a copy of its
+ * variable store; firmware names another BIOS image. Missing files are named here, before anything starts.
+ */
+export function prepareFirmware(o: Record<string, unknown>, p: ConfigProblems): Firmware {
+  const code = o.efi_firmware_code as string | undefined;
+  const vars = o.efi_firmware_vars as string | undefined;
+  const efi = o.efi_boot === true || code !== undefined || vars !== undefined;
+  if (!efi) {
+    const file = o.firmware as string | undefined;
+    if (file === undefined) return { kind: 'bios' };
+    if (!existsSync(file)) p.error(['firmware'], `the firmware file "${file}" does not exist`, 'give the path of a BIOS image, or use "efi_boot": true for UEFI');
+    return { kind: 'bios-file', file };
+  }
+  if (o.firmware !== undefined) p.error(['firmware'], '"firmware" and "efi_boot" cannot be used together', 'for UEFI use "efi_boot" with "efi_firmware_code"/"efi_firmware_vars"; remove "firmware"');
+  const installed = findOvmf();
+  const chosenCode = code ?? installed?.code;
+  const chosenVars = vars ?? (code !== undefined ? varsFor(code) : installed?.vars);
+  if (chosenCode === undefined || chosenVars === undefined) {
+    p.error([code === undefined ? 'efi_boot' : 'efi_firmware_vars'], code === undefined ? 'UEFI needs OVMF, and no OVMF firmware is installed here' : `no variable store found next to ${code}`, 'install the ovmf package, or set "efi_firmware_code" and "efi_firmware_vars"');
+    return { kind: 'bios' };
+  }
+  for (const [key, file] of [['efi_firmware_code', chosenCode], ['efi_firmware_vars', chosenVars]] as const) {
+    if (!existsSync(file)) p.error([key], `"${file}" does not exist`, 'install the ovmf package, or give the path of your OVMF files');
+  }
+  return { kind: 'efi', code: chosenCode, varsTemplate: chosenVars };
 }
 
 /** Packer's VNC options; QEMU numbers VNC displays from port 5900. */
@@ -186,7 +221,6 @@ export function checkHttpSource(o: Record<string, unknown>, p: ConfigProblems): 
 
 export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): QemuConfig {
   const p = ctx.problems;
-  for (const key of NOT_YET) if (o[key] !== undefined) p.error([key], `"${key}" is not supported by boxwright's qemu builder yet`, 'remove it; build the seed ISO or floppy yourself and pass it with qemuargs');
   const isoUrls = o.iso_urls !== undefined ? (o.iso_urls as string[]) : o.iso_url !== undefined ? [o.iso_url as string] : [];
   if (isoUrls.length === 0) p.error([], 'missing required option "iso_url"', 'the installer ISO, or with "disk_image": true a disk image to start from');
   if (o.iso_url !== undefined && o.iso_urls !== undefined) p.error(['iso_urls'], '"iso_url" and "iso_urls" cannot be used together');
@@ -247,5 +281,7 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     cdContent: (o.cd_content as Record<string, string> | undefined) ?? {},
     cdLabel: o.cd_label as string | undefined,
     floppy: prepareFloppy(o, p),
+    firmware: prepareFirmware(o, p),
+    efiDropVars: o.efi_drop_efivars as boolean,
   };
 }

@@ -9,7 +9,7 @@ import type { Builder } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { prepareQemu, qemuSchema, type QemuConfig } from './config.js';
 import type { QemuState } from './state.js';
-import { stepBootCommand, stepCdFiles, stepConvert, stepFloppy, stepDisk, stepHttp, stepOutputDir, stepPort, stepRun, stepShutdown, stepSource } from './steps.js';
+import { stepBootCommand, stepCdFiles, stepConvert, stepFloppy, stepDisk, stepEfiVars, stepHttp, stepOutputDir, stepPort, stepRun, stepShutdown, stepSource } from './steps.js';
 
 /** Packer's qemu builder on the local QEMU engine (KVM when it works, else TCG). */
 export const qemuBuilder: Builder<QemuConfig> = {
@@ -28,7 +28,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
         : { name: 'connect-none', run: async (state) => void (state.communicator = noneCommunicator) };
     const state: QemuState = { releasePorts: [] };
     await ctx.runSteps(
-      [stepOutputDir(config, ctx), stepSource(config), stepDisk(config), stepCdFiles(config), stepFloppy(config), stepHttp(config), stepPort(config), stepRun(config), stepBootCommand(config), connect, stepProvision<QemuState>(ctx), stepShutdown(config), stepConvert(config)],
+      [stepOutputDir(config, ctx), stepSource(config), stepDisk(config), stepEfiVars(config), stepCdFiles(config), stepFloppy(config), stepHttp(config), stepPort(config), stepRun(config), stepBootCommand(config), connect, stepProvision<QemuState>(ctx), stepShutdown(config), stepConvert(config)],
       state,
     );
     const file = state.disk!;
@@ -36,10 +36,10 @@ export const qemuBuilder: Builder<QemuConfig> = {
       builderId: 'boxwright.qemu',
       kind: 'qemu-disk',
       id: config.vmName,
-      files: [file],
+      files: state.efiVars && !config.efiDropVars ? [file, state.efiVars] : [file],
       description: `VM files in directory: ${config.outputDirectory} (${path.basename(file)}, ${config.format})`,
       destroy: () => rm(path.resolve(config.outputDirectory), { recursive: true, force: true }),
-      properties: { format: config.format, accelerator: state.accelerator ?? 'tcg', vmName: config.vmName },
+      properties: { format: config.format, accelerator: state.accelerator ?? 'tcg', vmName: config.vmName, firmware: config.firmware.kind === 'efi' ? 'efi' : 'bios', ...(config.firmware.kind === 'efi' ? { efiCode: config.firmware.code } : {}) },
     };
     return artifact;
   },

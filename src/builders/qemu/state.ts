@@ -23,4 +23,7 @@ export interface QemuState extends ConnectedState {
   /** The floppy image made from floppy_files/floppy_dirs/floppy_content, and its folder. */
   floppy?: string;
   floppyDir?: string;
+  /** The build's UEFI variable store, and the temporary folder it is in when efi_drop_efivars. */
+  efiVars?: string;
+  efiDir?: string;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -140,6 +140,28 @@ export function stepFloppy(config: Pick<QemuConfig, 'floppy'>): Step<QemuState> 
   };
 }
 
+/**
+ * UEFI keeps its boot entries in a variable store: each build writes its own copy, kept
+ * next to the disk as efivars.fd (Packer's name) unless efi_drop_efivars.
+ */
+export function stepEfiVars(config: Pick<QemuConfig, 'firmware' | 'efiDropVars'>): Step<QemuState> {
+  return {
+    name: 'efi-vars',
+    async run(state, ctx) {
+      if (config.firmware.kind !== 'efi') return;
+      const dir = config.efiDropVars ? (state.efiDir = await mkdtemp(path.join(tmpdir(), 'boxwright-efi-'))) : state.outputDir!;
+      state.efiVars = path.join(dir, 'efivars.fd');
+      await copyFile(config.firmware.varsTemplate, state.efiVars);
+      ctx.ui.say(`Booting UEFI: ${config.firmware.code}, variables from ${config.firmware.varsTemplate}`);
+    },
+    async cleanup(state) {
+      if (state.efiDir) await rm(state.efiDir, { recursive: true, force: true });
+      state.efiDir = undefined;
+    },
+    leftover: (state) => (state.efiDir ? `the UEFI variables folder ${state.efiDir}` : undefined),
+  };
+}
+
 export function stepHttp(config: Pick<QemuConfig, 'httpDirectory' | 'httpContent' | 'httpBindAddress' | 'httpPortRange'>): Step<QemuState> {
   return {
     name: 'http-server',
@@ -214,6 +236,8 @@ export function stepRun(config: QemuConfig): Step<QemuState> {
           diskInterface: config.diskInterface,
           cdroms: [...(config.diskImage ? [] : [state.source!]), ...(state.cdIso ? [state.cdIso] : [])],
           floppy: state.floppy,
+          firmware: config.firmware,
+          efiVars: state.efiVars,
           bootFromCdrom: !config.diskImage,
           netDevice: config.netDevice,
           sshForward: state.sshPort ? { hostPort: state.sshPort, guestPort: config.ssh?.port ?? 22 } : undefined,

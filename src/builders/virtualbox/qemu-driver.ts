@@ -69,6 +69,9 @@ function planFor(config: VirtualBoxConfig): QemuPlan {
     cdContent: {},
     cdLabel: undefined,
     floppy: config.floppy,
+    // "firmware": "efi" is refused for this driver (stepCheckSupport): our OVF carries no VirtualBox firmware setting.
+    firmware: { kind: 'bios' },
+    efiDropVars: true,
     appliance: { osType: hw?.guestOsType ?? 'Other', controller: CONTROLLER_OF[controller], nic: NIC_OF_TYPE[nicType] ?? 'E1000' },
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CancelledError, sleep } from '../../core/errors.js';
 import type { Accelerator } from './accelerator.js';
 import type { BootAction } from './boot-command.js';
+import { firmwareArguments, type Firmware } from './firmware.js';
 import { QmpClient } from './qmp.js';
 
 export type DiskInterface = 'virtio' | 'ide' | 'sata' | 'scsi' | 'virtio-scsi' | 'pvscsi' | 'lsi' | 'nvme';
@@ -24,6 +25,9 @@ export interface MachineSpec {
   diskInterface: DiskInterface;
   /** CD-ROM images: an installer ISO and/or a cd_files ISO (IDE, after the disks). */
   cdroms: string[];
+  firmware: Firmware;
+  /** The build's writable copy of the UEFI variable store (with `firmware.kind` efi). */
+  efiVars?: string;
   /** A raw 1.44 MB floppy image for drive A:. */
   floppy?: string;
   /** Boot the first CD-ROM once (an installer). */
@@ -45,6 +49,7 @@ export function qemuArguments(spec: MachineSpec): string[] {
     '-name', 'boxwright',
     '-machine', spec.machineType,
     ...(spec.accelerator === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi']),
+    ...firmwareArguments(spec.firmware, spec.efiVars),
     '-m', String(spec.memoryMb),
     '-smp', String(spec.cpus),
     '-nodefaults',

@@ -47,10 +47,13 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
     // vagrant-libvirt wants whole GiB; round up so the guest never sees a smaller disk.
     const virtualSize = Math.ceil(info['virtual-size'] / 1024 ** 3);
     const driver = artifact.properties?.accelerator === 'kvm' ? 'kvm' : 'qemu';
+    // A disk built under UEFI may not boot under libvirt's default BIOS; the box names the OVMF the build used.
+    const efiCode = artifact.properties?.efiCode;
+    const loader = efiCode ? `    libvirt.loader = "${efiCode}"\n` : '';
     return {
       entries: [{ name: 'box.img', path: disk }],
       metadata: { provider: 'libvirt', format: 'qcow2', virtual_size: virtualSize },
-      vagrantfile: `Vagrant.configure("2") do |config|\n  config.vm.provider :libvirt do |libvirt|\n    libvirt.driver = "${driver}"\n  end\nend\n`,
+      vagrantfile: `Vagrant.configure("2") do |config|\n  config.vm.provider :libvirt do |libvirt|\n    libvirt.driver = "${driver}"\n${loader}  end\nend\n`,
     };
   },
   async virtualbox(artifact, ctx) {

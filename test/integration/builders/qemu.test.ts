@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { debianBaseImage } from '../../support/base-image.js';
+import { efiDisk } from '../../support/efi-disk.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
 import { stillAlive } from '../../support/process.js';
 import { vagrant } from '../../support/vagrant.js';
@@ -119,6 +120,25 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     expect(vnc, run.stdout).not.toBeNull();
     expect(Number(vnc![1]) - 5900).toBe(Number(vnc![2]));
     expect(existsSync(vnc![3]!)).toBe(false);
+  }, 600_000);
+
+  it('efi_boot starts OVMF: the guest sees UEFI, and its variable store is kept as efivars.fd next to the disk', async () => {
+    const disk = await efiDisk(base);
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [qemu({ iso_url: disk, efi_boot: true, output_directory: 'out', vm_name: 'disk.qcow2', skip_compaction: true })],
+      // The disk boots under BIOS too (extlinux), so only UEFI makes /sys/firmware/efi appear.
+      provisioners: [{ type: 'shell', inline: ['test -d /sys/firmware/efi && echo "firmware: UEFI, $(cat /sys/firmware/efi/fw_platform_size)-bit"'] }],
+    });
+    const run = await runCli(['build', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toMatch(/Booting UEFI: \/usr\/share\/OVMF\/OVMF_CODE\.fd, variables from \/usr\/share\/OVMF\/OVMF_VARS\.fd/);
+    expect(run.stdout).toContain('    qemu: firmware: UEFI, 64-bit');
+    const vars = path.join(dir, 'out', 'efivars.fd');
+    expect(statSync(vars).size).toBe(statSync('/usr/share/OVMF/OVMF_VARS.fd').size);
+    // OVMF wrote its boot entries into the build's copy, not into the installed template.
+    expect(readFileSync(vars).equals(readFileSync('/usr/share/OVMF/OVMF_VARS.fd'))).toBe(false);
+    expect(readdirSync(path.join(dir, 'out')).sort()).toEqual(['disk.qcow2', 'efivars.fd']);
   }, 600_000);
 
   it('refuses an existing output directory without -force, before starting anything', async () => {

@@ -53,6 +53,17 @@ describe('vagrant post-processor, libvirt provider', () => {
     expect(stdout).toMatch(/^boxwright\/debian\s+\(libvirt, 0\)/m);
   }, 120_000);
 
+  it('a disk built under UEFI gets a Vagrantfile that boots it with the same OVMF, and its efivars.fd stays out of the box', async () => {
+    const dir = tempDir();
+    const disk = qemuDisk(dir, 'qcow2');
+    writeFileSync(path.join(dir, 'efivars.fd'), Buffer.alloc(4096));
+    const artifact = { ...disk, files: [...disk.files, path.join(dir, 'efivars.fd')], properties: { ...disk.properties, firmware: 'efi', efiCode: '/usr/share/OVMF/OVMF_CODE.fd' } };
+    const result = await vagrantPostProcessor.process(config(dir), artifact, context(dir));
+    const box = result.artifact.files[0]!;
+    expect(execFileSync('tar', ['-tzf', box], { encoding: 'utf8' }).trim().split('\n')).toEqual(['Vagrantfile', 'box.img', 'metadata.json']);
+    expect(execFileSync('tar', ['-xzOf', box, 'Vagrantfile'], { encoding: 'utf8' })).toContain('    libvirt.loader = "/usr/share/OVMF/OVMF_CODE.fd"\n');
+  }, 120_000);
+
   it('refuses a raw disk with a clear fix', async () => {
     const dir = tempDir();
     await expect(vagrantPostProcessor.process(config(dir), qemuDisk(dir, 'raw'), context(dir))).rejects.toThrow('a libvirt box needs a qcow2 disk, but disk.raw is raw; set "format": "qcow2" in the qemu builder');
