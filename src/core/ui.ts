@@ -14,6 +14,8 @@ export interface Ui {
   say(message: string): void;
   message(message: string): void;
   error(message: string): void;
+  /** A status line that replaces itself on a terminal (download progress); elsewhere it is dropped. */
+  progress?(message: string): void;
 }
 
 export interface Streams {
@@ -38,6 +40,8 @@ export function escapeMachineField(value: string): string {
  */
 export class Output {
   private readonly builds = new Map<string, Ui>();
+  /** A progress line is on the terminal's last line, to be wiped before the next output. */
+  private progressShown = false;
 
   constructor(
     readonly options: UiOptions,
@@ -80,6 +84,7 @@ export class Output {
       say: (m) => this.emit('say', prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(paint(s)) : s)),
       message: (m) => this.emit('message', prefixLines(`    ${name}: `, m), (s) => (color ? paint(s) : s)),
       error: (m) => this.emit('error', prefixLines(`==> ${name}: `, m), (s) => (color ? pc.bold(pc.red(s)) : s)),
+      progress: (m) => this.progress(`    ${name}: ${m}`),
     };
     this.builds.set(name, ui);
     return ui;
@@ -96,7 +101,19 @@ export class Output {
     this.streams[stream].write(`${clean}\n`);
   }
 
+  /** Redraws one status line in place on a terminal; logs, pipes and -machine-readable never see it. */
+  private progress(text: string): void {
+    const out = this.streams.stdout as NodeJS.WriteStream;
+    if (this.options.machineReadable || !out.isTTY) return;
+    out.write(`\r\x1b[2K${this.redactor.redact(text).split('\n')[0]}`);
+    this.progressShown = true;
+  }
+
   private emit(kind: 'say' | 'message' | 'error', text: string, paint: Paint): void {
+    if (this.progressShown) {
+      this.streams.stdout.write('\r\x1b[2K');
+      this.progressShown = false;
+    }
     const clean = this.redactor.redact(text);
     this.log.write(`ui${kind === 'error' ? ' error' : ''}: ${clean}`);
     if (this.options.machineReadable) {

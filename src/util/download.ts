@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { Ui } from '../core/ui.js';
 import { withFileLock } from './file-lock.js';
+import { downloadResumable } from './http-download.js';
 
 /** The shared cache of downloads and base images: BOXWRIGHT_CACHE_DIR, else ~/.cache/boxwright. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -54,7 +54,8 @@ async function verify(file: string, expected: Expected | undefined, signal: Abor
 /**
  * Makes the first usable URL available as a local file, checked against its checksum.
  * Local paths and file:// URLs are used in place; http(s) downloads go to the shared cache,
- * keyed by checksum, written under a temporary name and locked against parallel builds.
+ * keyed by checksum, written under a temporary name and locked against parallel builds;
+ * an interrupted download resumes where it stopped.
  */
 export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; signal: AbortSignal; env?: NodeJS.ProcessEnv; option?: string }): Promise<string> {
   const errors: string[] = [];
@@ -77,16 +78,26 @@ export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; s
       await withFileLock(target, async () => {
         if (existsSync(target)) return;
         opts.ui.say(`Downloading ${url}...`);
-        const response = await fetch(url, { signal: opts.signal });
-        if (!response.ok || !response.body) throw new Error(`${url} answered ${response.status} ${response.statusText}`);
-        const partial = `${target}.partial-${process.pid}`;
+        // One partial file per cache entry (the lock keeps it to one writer), so an interrupted download resumes.
+        const partial = `${target}.partial`;
+        // Without a checksum nothing proves that old bytes belong to today's file: start clean.
+        if (!expected) await rm(partial, { force: true });
+        const started = Date.now();
         try {
-          await pipeline(Readable.fromWeb(response.body as never), createWriteStream(partial), { signal: opts.signal });
-          await verify(partial, expected, opts.signal);
-          await rename(partial, target);
-        } finally {
-          await rm(partial, { force: true });
+          await downloadResumable(url, partial, opts);
+        } catch (err) {
+          if (expected && existsSync(partial)) opts.ui.error(`Keeping the ${(statSync(partial).size / 1024 ** 2).toFixed(1)} MiB downloaded so far; the next build resumes from there.`);
+          throw err;
         }
+        try {
+          await verify(partial, expected, opts.signal);
+        } catch (err) {
+          // Wrong bytes are no base to resume from.
+          await rm(partial, { force: true });
+          throw err;
+        }
+        await rename(partial, target);
+        opts.ui.say(`Downloaded ${(statSync(target).size / 1024 ** 2).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }, { signal: opts.signal, staleMs: 30 * 60_000 });
       return target;
     } catch (err) {
