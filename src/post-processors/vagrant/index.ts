@@ -73,6 +73,27 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
       },
     };
   },
+  async vmware_desktop(artifact) {
+    // The VM folder as VMware leaves it, minus logs and lock files, which belong to one run on one host.
+    const files = artifact.files.filter((f) => !/\.(log|lck)$/i.test(f) && !/\.lck[\\/]/i.test(f));
+    if (!files.some((f) => f.toLowerCase().endsWith('.vmx'))) throw new Error(`a vmware_desktop box needs a .vmx, and the build made ${artifact.files.map((f) => path.basename(f)).join(', ') || 'no files'}`);
+    return {
+      entries: files.map((f) => ({ name: path.basename(f), path: f })),
+      metadata: { provider: 'vmware_desktop' },
+      vagrantfile: 'Vagrant.configure("2") do |config|\nend\n',
+    };
+  },
+  async aws(artifact) {
+    // Packer's AMI artifact id: "REGION:AMI" pairs joined by commas.
+    const amis = artifact.id.split(',').map((pair) => pair.trim().split(':')).filter((p): p is [string, string] => p.length === 2 && /^ami-[0-9a-f]+$/.test(p[1]!));
+    if (amis.length === 0) throw new Error(`an aws box needs AMIs, and the build's artifact id is "${artifact.id}" (expected "us-east-1:ami-0123...")`);
+    const regions = amis.map(([region, ami]) => `    aws.region_config ${JSON.stringify(region)}, ami: ${JSON.stringify(ami)}\n`).join('');
+    return {
+      entries: [],
+      metadata: { provider: 'aws' },
+      vagrantfile: `Vagrant.configure("2") do |config|\n  config.vm.provider :aws do |aws|\n${regions}  end\nend\n`,
+    };
+  },
   async docker(artifact) {
     // A tag survives a rebuild that replaces the image id; the id is used when there is no tag.
     const image = artifact.properties?.tags?.split(',')[0] || artifact.id;
@@ -85,10 +106,10 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
 };
 
 /** The provider each artifact kind becomes, as Packer maps builders to providers. */
-const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = { 'qemu-disk': 'libvirt', 'docker-image': 'docker', 'virtualbox-ovf': 'virtualbox' };
+const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = { 'qemu-disk': 'libvirt', 'docker-image': 'docker', 'virtualbox-ovf': 'virtualbox', 'vmware-vmx': 'vmware_desktop', 'amazon-ami': 'aws' };
 
 /** Providers whose box only points at the input (an image in the engine), so the input must stay. */
-const REFERENCING_PROVIDERS = new Set(['docker']);
+const REFERENCING_PROVIDERS = new Set(['docker', 'aws']);
 
 const options = {
   output: { type: 'string', minLength: 1 },
@@ -101,7 +122,7 @@ const options = {
 export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
   kind: 'post-processor',
   type: 'vagrant',
-  accepts: ['qemu-disk', 'docker-image', 'virtualbox-ovf'],
+  accepts: ['qemu-disk', 'docker-image', 'virtualbox-ovf', 'vmware-vmx', 'amazon-ami'],
   produces: 'vagrant-box',
   schema: {
     type: 'object',
@@ -196,7 +217,7 @@ async function packageBox(config: VagrantConfig, chosen: VagrantConfig, provider
       properties: { provider, sha256: box.sha256 },
     },
     keepInput: false,
-    // Packer 1.6.6 deletes the image a docker box points to unless keep_input_artifact is set; the box would be useless.
+    // Packer 1.6.6 deletes the image a docker box points to unless keep_input_artifact is set; the box would be useless. An aws box points at its AMIs the same way.
     forceKeep: REFERENCING_PROVIDERS.has(provider),
   };
 }

@@ -159,3 +159,44 @@ describe('vagrant post-processor, virtualbox provider', () => {
     expect(execFileSync('tar', ['-xzOf', fromOva.artifact.files[0]!, 'Vagrantfile'], { encoding: 'utf8' })).not.toContain('base_mac');
   }, 120_000);
 });
+
+describe('vagrant post-processor, vmware_desktop and aws providers', () => {
+  // No VMware or AWS builder exists yet; these artifacts are what those builders hand on (a VM folder, AMI ids).
+  it('packs a VMX folder without its logs and locks into a vmware_desktop box that the real `vagrant box add` accepts', async () => {
+    const vmDir = tempDir();
+    const vmx = path.join(vmDir, 'devbox.vmx');
+    writeFileSync(vmx, '.encoding = "UTF-8"\nconfig.version = "8"\nvirtualHW.version = "19"\nguestOS = "debian12-64"\nscsi0.present = "TRUE"\nscsi0.virtualDev = "pvscsi"\nscsi0:0.fileName = "disk.vmdk"\nethernet0.virtualDev = "vmxnet3"\n');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'vmdk', path.join(vmDir, 'disk.vmdk'), '64M']);
+    writeFileSync(path.join(vmDir, 'devbox.nvram'), Buffer.alloc(8192));
+    writeFileSync(path.join(vmDir, 'devbox.vmsd'), '');
+    writeFileSync(path.join(vmDir, 'vmware.log'), 'a log of one run');
+    const files = ['devbox.vmx', 'disk.vmdk', 'devbox.nvram', 'devbox.vmsd', 'vmware.log'].map((f) => path.join(vmDir, f));
+    const input: Artifact = { builderId: 'boxwright.vmware', kind: 'vmware-vmx', id: 'devbox', files, description: '', destroy: async () => {} };
+    const dir = tempDir();
+    const result = await vagrantPostProcessor.process(config(dir), input, context(dir));
+    const box = path.join(dir, 'boxes/packer_debian_vmware_desktop.box');
+    expect(result.artifact.files).toEqual([box]);
+    expect(execFileSync('tar', ['-tzf', box], { encoding: 'utf8' }).trim().split('\n')).toEqual(['Vagrantfile', 'devbox.nvram', 'devbox.vmsd', 'devbox.vmx', 'disk.vmdk', 'metadata.json']);
+    expect(JSON.parse(execFileSync('tar', ['-xzOf', box, 'metadata.json'], { encoding: 'utf8' }))).toEqual({ provider: 'vmware_desktop' });
+    const { home } = await vagrant(['box', 'add', '--name', 'boxwright/vmware', box]);
+    expect((await vagrant(['box', 'list'], home)).stdout).toMatch(/^boxwright\/vmware\s+\(vmware_desktop, 0\)/m);
+
+    const noVmx = { ...input, files: files.filter((f) => !f.endsWith('.vmx')) };
+    await expect(vagrantPostProcessor.process(config(dir, { output: path.join(dir, 'x.box') }), noVmx, context(dir))).rejects.toThrow('a vmware_desktop box needs a .vmx');
+  }, 120_000);
+
+  it('writes an aws box whose Vagrantfile maps each region to its AMI, keeps the AMIs, and `vagrant box add` accepts it', async () => {
+    const input: Artifact = { builderId: 'boxwright.amazon-ebs', kind: 'amazon-ami', id: 'us-east-1:ami-0123456789abcdef0,eu-west-1:ami-0fedcba9876543210', files: [], description: '', destroy: async () => {} };
+    const dir = tempDir();
+    const result = await vagrantPostProcessor.process(config(dir), input, context(dir));
+    const box = path.join(dir, 'boxes/packer_debian_aws.box');
+    // Deleting the AMIs would leave the box pointing at nothing, so the build keeps them whatever keep_input_artifact says.
+    expect(result.forceKeep).toBe(true);
+    expect(execFileSync('tar', ['-tzf', box], { encoding: 'utf8' }).trim().split('\n')).toEqual(['Vagrantfile', 'metadata.json']);
+    expect(execFileSync('tar', ['-xzOf', box, 'Vagrantfile'], { encoding: 'utf8' })).toBe(
+      'Vagrant.configure("2") do |config|\n  config.vm.provider :aws do |aws|\n    aws.region_config "us-east-1", ami: "ami-0123456789abcdef0"\n    aws.region_config "eu-west-1", ami: "ami-0fedcba9876543210"\n  end\nend\n',
+    );
+    const { home } = await vagrant(['box', 'add', '--name', 'boxwright/aws', box]);
+    expect((await vagrant(['box', 'list'], home)).stdout).toMatch(/^boxwright\/aws\s+\(aws, 0\)/m);
+  }, 120_000);
+});
