@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDirectory } from '../../src/util/download.js';
@@ -27,4 +27,24 @@ export async function installerIso(baseImage: string): Promise<{ iso: string; di
     { staleMs: 10 * 60_000 },
   );
   return result;
+}
+
+/**
+ * The builder options that install from the test installer, serving its disk image from
+ * DIR/http. The installer waits at its boot: prompt; only the typed boot_command tells it
+ * where the disk image is, so a build gets to SSH only if boot_command and http_directory work.
+ */
+export function installFromTestIso(dir: string, installer: { iso: string; disk: string }): Record<string, unknown> {
+  mkdirSync(path.join(dir, 'http'));
+  symlinkSync(installer.disk, path.join(dir, 'http', 'debian.img'));
+  return {
+    iso_url: installer.iso,
+    iso_checksum: 'none',
+    http_directory: 'http',
+    boot_wait: '3s',
+    boot_command: ['install boxwright.url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/debian.img<enter>'],
+    ssh_username: 'vagrant',
+    ssh_password: 'vagrant',
+    shutdown_command: 'sudo poweroff',
+  };
 }

@@ -1,9 +1,9 @@
-import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
-import { installerIso } from '../../support/installer-iso.js';
+import { installerIso, installFromTestIso } from '../../support/installer-iso.js';
 
 let installer: { iso: string; disk: string };
 beforeAll(async () => {
@@ -13,27 +13,8 @@ beforeAll(async () => {
 describe('qemu builder from an installer ISO (real QEMU, TCG here)', () => {
   it('boots the ISO, installs through boot_command and http_directory onto the disk it made, and provisions the installed system', async () => {
     const dir = tempDir();
-    // The installer waits at its boot: prompt; only the typed boot_command tells it where the disk image is.
-    mkdirSync(path.join(dir, 'http'));
-    symlinkSync(installer.disk, path.join(dir, 'http', 'debian.img'));
     const t = writeTemplate(dir, {
-      builders: [
-        {
-          type: 'qemu',
-          iso_url: installer.iso,
-          iso_checksum: 'none',
-          disk_size: '2G',
-          memory: 1024,
-          http_directory: 'http',
-          boot_wait: '3s',
-          boot_command: ['install boxwright.url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/debian.img<enter>'],
-          ssh_username: 'vagrant',
-          ssh_password: 'vagrant',
-          ssh_timeout: '5m',
-          shutdown_command: 'sudo poweroff',
-          vm_name: 'installed.qcow2',
-        },
-      ],
+      builders: [{ type: 'qemu', ...installFromTestIso(dir, installer), disk_size: '2G', memory: 1024, ssh_timeout: '5m', vm_name: 'installed.qcow2' }],
       provisioners: [{ type: 'shell', inline: ['echo "installed from $PACKER_HTTP_ADDR"', 'lsblk -dno NAME,SIZE /dev/vda'] }],
     });
     const started = Date.now();

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openAppliance } from '../../../src/builders/virtualbox/appliance.js';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
-import { installerIso } from '../../support/installer-iso.js';
+import { installerIso, installFromTestIso } from '../../support/installer-iso.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
 
 const signal = new AbortController().signal;
@@ -18,30 +18,8 @@ beforeAll(async () => {
 describe('virtualbox-iso on the qemu driver (real QEMU, TCG here)', () => {
   it('installs from an ISO through boot_command and http_directory, provisions, and exports an OVA that boots on VirtualBox-like hardware', async () => {
     const dir = tempDir();
-    // The installer waits at its boot: prompt; only the typed boot_command tells it where the disk image is.
-    mkdirSync(path.join(dir, 'http'));
-    symlinkSync(installer.disk, path.join(dir, 'http', 'debian.img'));
     const t = writeTemplate(dir, {
-      builders: [
-        {
-          type: 'virtualbox-iso',
-          iso_url: installer.iso,
-          iso_checksum: 'none',
-          guest_os_type: 'Debian_64',
-          disk_size: '2G',
-          memory: 1024,
-          http_directory: 'http',
-          boot_wait: '3s',
-          boot_command: ['install boxwright.url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/debian.img<enter>'],
-          ssh_username: 'vagrant',
-          ssh_password: 'vagrant',
-          ssh_timeout: '8m',
-          shutdown_command: 'sudo poweroff',
-          headless: true,
-          vm_name: 'installed',
-          format: 'ova',
-        },
-      ],
+      builders: [{ type: 'virtualbox-iso', ...installFromTestIso(dir, installer), guest_os_type: 'Debian_64', disk_size: '2G', memory: 1024, ssh_timeout: '8m', headless: true, vm_name: 'installed', format: 'ova' }],
       provisioners: [{ type: 'shell', inline: ['echo "installed from $PACKER_HTTP_ADDR" | sudo tee /etc/provisioned', 'lsblk -dno SIZE /dev/sda'] }],
     });
     const run = await runCli(['build', t], { cwd: dir });
