@@ -1,10 +1,6 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { cacheDirectory } from '../../src/util/download.js';
-import { withFileLock } from '../../src/util/file-lock.js';
+import { buildFixtureOnce, fixtureDigest } from './fixture-cache.js';
 
 const SCRIPT = path.resolve(__dirname, '../../templates/base/build-debian-base.sh');
 
@@ -15,17 +11,7 @@ const SCRIPT = path.resolve(__dirname, '../../templates/base/build-debian-base.s
  * for one build through the file lock.
  */
 export async function debianBaseImage(): Promise<string> {
-  const digest = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
-  const dir = path.join(cacheDirectory(), 'base-images');
-  const image = path.join(dir, `debian12-${digest}.qcow2`);
-  if (existsSync(image)) return image;
-  mkdirSync(dir, { recursive: true });
-  await withFileLock(
-    image,
-    async () => {
-      if (!existsSync(image)) await promisify(execFile)('sh', [SCRIPT, image], { maxBuffer: 64 * 1024 * 1024 });
-    },
-    { staleMs: 15 * 60_000 },
-  );
+  const image = path.join(cacheDirectory(), 'base-images', `debian12-${fixtureDigest(SCRIPT)}.qcow2`);
+  await buildFixtureOnce(image, SCRIPT, [image], 15 * 60_000);
   return image;
 }

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { cacheDirectory } from '../../src/util/download.js';
-import { withFileLock } from '../../src/util/file-lock.js';
+import { buildFixtureOnce, fixtureDigest } from './fixture-cache.js';
 
 const SCRIPT = path.resolve(__dirname, '../fixtures/installer-iso/build-installer-iso.sh');
 
@@ -14,18 +11,9 @@ const SCRIPT = path.resolve(__dirname, '../fixtures/installer-iso/build-installe
  * fetches over HTTP and writes to the first disk. Cached by script content and base image.
  */
 export async function installerIso(baseImage: string): Promise<{ iso: string; disk: string }> {
-  const digest = createHash('sha256').update(readFileSync(SCRIPT)).update(path.basename(baseImage)).digest('hex').slice(0, 16);
-  const dir = path.join(cacheDirectory(), 'installer-iso', digest);
+  const dir = path.join(cacheDirectory(), 'installer-iso', fixtureDigest(SCRIPT, path.basename(baseImage)));
   const result = { iso: path.join(dir, 'installer.iso'), disk: path.join(dir, 'disk.img') };
-  if (existsSync(result.iso)) return result;
-  mkdirSync(dir, { recursive: true });
-  await withFileLock(
-    result.iso,
-    async () => {
-      if (!existsSync(result.iso)) await promisify(execFile)('sh', [SCRIPT, baseImage, dir], { maxBuffer: 16 * 1024 * 1024 });
-    },
-    { staleMs: 10 * 60_000 },
-  );
+  await buildFixtureOnce(result.iso, SCRIPT, [baseImage, dir], 10 * 60_000);
   return result;
 }
 
