@@ -9,6 +9,8 @@ const mib = (n: number) => (n / MIB).toFixed(1);
 /** How many times one download picks up again after its connection drops, when it had made progress. */
 const RESUMES = 5;
 
+const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
 /** The first byte a 206 answer starts at, from Content-Range: bytes START-END/TOTAL. */
 function rangeStart(response: Response): number | undefined {
   const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
@@ -44,7 +46,7 @@ function meter(name: string, start: number, total: number | undefined, ui: Ui): 
 export async function downloadResumable(url: string, partial: string, opts: { ui: Ui; signal: AbortSignal }): Promise<void> {
   const name = path.basename(new URL(url).pathname) || url;
   for (let resumes = 0; ; resumes++) {
-    const have = existsSync(partial) ? statSync(partial).size : 0;
+    const have = sizeOf(partial);
     const response = await fetch(url, { signal: opts.signal, headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
     // 416: nothing is left after `have` bytes, so the partial file is the whole file.
     if (response.status === 416 && have > 0) return void (await response.body?.cancel());
@@ -56,11 +58,12 @@ export async function downloadResumable(url: string, partial: string, opts: { ui
     const start = resumed ? have : 0;
     try {
       await pipeline(Readable.fromWeb(response.body as never), meter(name, start, total, opts.ui), createWriteStream(partial, { flags: resumed ? 'a' : 'w' }), { signal: opts.signal });
-      if (total !== undefined && statSync(partial).size < total) throw new Error(`the connection closed after ${mib(statSync(partial).size)} of ${mib(total)} MiB`);
+      const written = sizeOf(partial);
+      if (total !== undefined && written < total) throw new Error(`the connection closed after ${mib(written)} of ${mib(total)} MiB`);
       return;
     } catch (err) {
       if (opts.signal.aborted) throw err;
-      const now = existsSync(partial) ? statSync(partial).size : 0;
+      const now = sizeOf(partial);
       if (now <= start || resumes >= RESUMES) throw err;
       opts.ui.error(`The download of ${name} stopped at ${mib(now)} MiB (${(err as Error).message}); resuming`);
     }

@@ -13,10 +13,10 @@ export interface StagedMedia {
   content: Record<string, string>;
 }
 
-/** Copies the media's files into `stage`, naming the option that points at a missing file. */
-export async function stageMedia(stage: string, media: StagedMedia, option: { files: string; dirs: string }): Promise<void> {
+/** Copies the media's files into `stage`; a pattern that matches nothing is named by its option (cd_files, floppy_dirs). */
+export async function stageMedia(stage: string, media: StagedMedia, medium: 'cd' | 'floppy'): Promise<void> {
   await mkdir(stage, { recursive: true });
-  for (const [key, patterns] of [[option.files, media.files], [option.dirs, media.dirs]] as const) {
+  for (const [key, patterns] of [[`${medium}_files`, media.files], [`${medium}_dirs`, media.dirs]] as const) {
     for (const pattern of patterns) {
       const matches = expandPattern(pattern);
       if (matches.length === 0) throw new UserError(`${key}: "${pattern}" matches no file`, 'paths are relative to the directory boxwright runs in');

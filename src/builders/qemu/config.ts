@@ -157,7 +157,8 @@ export function prepareFirmware(o: Record<string, unknown>, p: ConfigProblems): 
     return { kind: 'bios-file', file };
   }
   if (o.firmware !== undefined) p.error(['firmware'], '"firmware" and "efi_boot" cannot be used together', 'for UEFI use "efi_boot" with "efi_firmware_code"/"efi_firmware_vars"; remove "firmware"');
-  const installed = findOvmf();
+  // The installed OVMF is looked for only when no code file is named.
+  const installed = code === undefined ? findOvmf() : undefined;
   const chosenCode = code ?? installed?.code;
   const chosenVars = vars ?? (code !== undefined ? varsFor(code) : installed?.vars);
   if (chosenCode === undefined || chosenVars === undefined) {

@@ -104,7 +104,7 @@ export function stepCdFiles(config: Pick<QemuConfig, 'cdFiles' | 'cdContent' | '
       if (!hasMedia(media)) return;
       state.cdDir = await mkdtemp(path.join(tmpdir(), 'boxwright-cd-'));
       const stage = path.join(state.cdDir, 'root');
-      await stageMedia(stage, media, { files: 'cd_files', dirs: 'cd_files' });
+      await stageMedia(stage, media, 'cd');
       state.cdIso = path.join(state.cdDir, 'cd.iso');
       ctx.ui.say(`Creating a CD with ${config.cdLabel ? `label "${config.cdLabel}"` : 'no label'} from cd_files/cd_content...`);
       const result = await execa('xorriso', ['-as', 'mkisofs', '-quiet', '-J', '-R', ...(config.cdLabel ? ['-V', config.cdLabel] : []), '-o', state.cdIso, stage], { cancelSignal: ctx.signal, reject: false });
@@ -126,7 +126,7 @@ export function stepFloppy(config: Pick<QemuConfig, 'floppy'>): Step<QemuState> 
       if (!hasMedia(config.floppy)) return;
       state.floppyDir = await mkdtemp(path.join(tmpdir(), 'boxwright-floppy-'));
       const stage = path.join(state.floppyDir, 'root');
-      await stageMedia(stage, config.floppy, { files: 'floppy_files', dirs: 'floppy_dirs' });
+      await stageMedia(stage, config.floppy, 'floppy');
       ctx.ui.say(`Creating a floppy with label "${config.floppy.label}" from floppy_files/floppy_dirs/floppy_content...`);
       const image = path.join(state.floppyDir, 'floppy.img');
       await makeFloppy(stage, image, config.floppy.label, ctx.signal);
