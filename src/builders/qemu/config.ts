@@ -9,7 +9,23 @@ import { findOvmf, varsFor, type Firmware } from '../../machines/qemu/firmware.j
 import type { DiskInterface } from '../../machines/qemu/machine.js';
 import type { StagedMedia } from '../../util/stage-files.js';
 
-export interface QemuConfig {
+/** How a build talks to its guest, shared by the qemu and virtualbox builders: boot keys, HTTP server, SSH, shutdown. */
+export interface GuestSessionConfig {
+  bootWaitMs: number;
+  bootCommand: string;
+  bootKeyIntervalMs: number;
+  httpDirectory: string | undefined;
+  httpContent: Record<string, string> | undefined;
+  httpBindAddress: string;
+  httpPortRange: [number, number];
+  hostPortRange: [number, number];
+  shutdownCommand: string;
+  shutdownTimeoutMs: number;
+  communicator: CommunicatorType;
+  ssh: SshConfig | undefined;
+}
+
+export interface QemuConfig extends GuestSessionConfig {
   isoUrls: string[];
   isoChecksum: string;
   diskImage: boolean;
@@ -27,18 +43,6 @@ export interface QemuConfig {
   accelerator: AcceleratorSetting;
   machineType: string;
   qemuArgs: string[][];
-  bootWaitMs: number;
-  bootCommand: string;
-  bootKeyIntervalMs: number;
-  httpDirectory: string | undefined;
-  httpContent: Record<string, string> | undefined;
-  httpBindAddress: string;
-  httpPortRange: [number, number];
-  hostPortRange: [number, number];
-  shutdownCommand: string;
-  shutdownTimeoutMs: number;
-  communicator: CommunicatorType;
-  ssh: SshConfig | undefined;
   /** A VNC console; off unless headless is false or a vnc_* option asks for it. */
   vnc: VncConfig | undefined;
   cdFiles: string[];

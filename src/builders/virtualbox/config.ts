@@ -1,9 +1,9 @@
 import type { CommunicatorType } from '../../communicators/communicator.js';
-import { prepareSsh, sshSchemaProperties, type SshConfig } from '../../communicators/ssh/config.js';
+import { prepareSsh, sshSchemaProperties } from '../../communicators/ssh/config.js';
 import { parseGoDuration } from '../../core/duration.js';
 import type { PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
-import { checkHttpSource, floppySchemaProperties, parseDiskSize, prepareBootCommand, prepareFloppy } from '../qemu/config.js';
+import { checkHttpSource, floppySchemaProperties, type GuestSessionConfig, parseDiskSize, prepareBootCommand, prepareFloppy } from '../qemu/config.js';
 import type { StagedMedia } from '../../util/stage-files.js';
 
 export type DriverSetting = 'auto' | 'vboxmanage' | 'qemu';
@@ -29,7 +29,7 @@ export interface Hardware {
   cpus: number;
 }
 
-export interface VirtualBoxConfig {
+export interface VirtualBoxConfig extends GuestSessionConfig {
   builderType: 'virtualbox-iso' | 'virtualbox-ovf';
   driver: DriverSetting;
   accelerator: AcceleratorSetting;
@@ -47,19 +47,7 @@ export interface VirtualBoxConfig {
   keepRegistered: boolean;
   skipExport: boolean;
   skipNatMapping: boolean;
-  bootWaitMs: number;
-  bootCommand: string;
-  bootKeyIntervalMs: number;
-  httpDirectory: string | undefined;
-  httpContent: Record<string, string> | undefined;
-  httpBindAddress: string;
-  httpPortRange: [number, number];
-  hostPortRange: [number, number];
-  shutdownCommand: string;
-  shutdownTimeoutMs: number;
   postShutdownDelayMs: number;
-  communicator: CommunicatorType;
-  ssh: SshConfig | undefined;
   /** modifyvm flags from gfx_*, audio_controller, usb, rtc_time_base (vboxmanage driver). */
   modifyvm: string[];
   /** storageattach flags from hard_drive_nonrotational and hard_drive_discard (vboxmanage driver). */
