@@ -9,7 +9,8 @@ const TEMPLATES = path.resolve(__dirname, '../../templates');
 describe('templates/hello (the README\'s main job)', () => {
   it('builds, hides the token, and writes the release notes, checksum and manifest', async () => {
     const dir = tempDir();
-    cpSync(path.join(TEMPLATES, 'hello'), dir, { recursive: true });
+    // An output/ left by running the README's main command must not leak into the copy.
+    cpSync(path.join(TEMPLATES, 'hello'), dir, { recursive: true, filter: (src) => path.basename(src) !== 'output' });
     const run = await runCli(['build', 'hello.json'], { cwd: dir, env: { HELLO_API_TOKEN: 'tok-123456' } });
     expect(run.code, run.all).toBe(0);
     expect(run.stdout).toMatch(/ {4}hello: hello from hello on Linux/);
