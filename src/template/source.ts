@@ -21,12 +21,24 @@ export class JsonSource {
   /** Parses `text`; syntax errors go into `bag` with their line and column. */
   static parse(file: string, text: string, bag: DiagnosticBag): JsonSource {
     const errors: ParseError[] = [];
+    if (looksBinary(text)) {
+      bag.add({ file, line: 1, column: 1, message: 'this is not a text file, so it cannot be a JSON template', hint: 'check the path: a template is a JSON text file such as {"builders": [...]}' });
+      return new JsonSource(file, text, undefined);
+    }
+    // The parser and every later pass recurse once per level; refuse absurd depths before they can overflow the stack.
+    const tooDeep = firstOffsetDeeperThan(text, MAX_DEPTH);
+    if (tooDeep !== undefined) {
+      const source = new JsonSource(file, text, undefined);
+      bag.add({ file, ...source.position(tooDeep), message: `the JSON is nested more than ${MAX_DEPTH} levels deep here`, hint: 'a template needs a few levels; check that the file is a Packer template and that its brackets are balanced' });
+      return source;
+    }
     // Comments are a convenience Packer lacks; trailing commas stay errors, as in JSON.
     const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
     const source = new JsonSource(file, text, root);
     for (const e of errors) {
       const { line, column } = source.position(e.offset);
-      bag.add({ file, line, column, message: `invalid JSON: ${describeParseError(printParseErrorCode(e.error))}`, hint: parseHint(printParseErrorCode(e.error)) });
+      const code = printParseErrorCode(e.error);
+      bag.add({ file, line, column, message: `invalid JSON: ${describeParseError(code)}`, hint: parseHint(code, text[e.offset]) });
     }
     if (!root && errors.length === 0) bag.add({ file, line: 1, column: 1, message: 'the file is empty', hint: 'a template is a JSON object such as {"builders": [...]}' });
     return source;
@@ -129,7 +141,40 @@ function describeParseError(code: string): string {
   return words[code] ?? code;
 }
 
-function parseHint(code: string): string | undefined {
+/** Deeper than any template needs, and far from where recursion would overflow. */
+const MAX_DEPTH = 512;
+
+/** The offset of the first bracket that opens level `limit + 1`, outside strings and comments; undefined when none does. */
+function firstOffsetDeeperThan(text: string, limit: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (ch === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (ch === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else if (ch === '{' || ch === '[') {
+      if (++depth > limit) return i;
+    } else if (ch === '}' || ch === ']') {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+/** NUL bytes or many undecodable bytes: an image, an archive, random data. */
+function looksBinary(text: string): boolean {
+  if (text.includes('\0')) return true;
+  let bad = 0;
+  for (const ch of text) if (ch === '\uFFFD') bad++;
+  return bad > 8 && bad > text.length / 100;
+}
+
+/** A hint only where the cause is likely: "unexpected character" hints at quotes only when the character is a single quote. */
+function parseHint(code: string, char: string | undefined): string | undefined {
   switch (code) {
     case 'PropertyNameExpected':
     case 'ValueExpected':
@@ -137,7 +182,7 @@ function parseHint(code: string): string | undefined {
     case 'CommaExpected':
       return 'entries of an object or array are separated by commas';
     case 'InvalidSymbol':
-      return 'JSON strings use double quotes, not single quotes';
+      return char === "'" ? 'JSON strings use double quotes, not single quotes' : undefined;
     case 'InvalidEscapeCharacter':
       return 'write a backslash as \\\\ inside JSON strings';
     default:

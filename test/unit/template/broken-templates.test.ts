@@ -167,4 +167,25 @@ describe('validation reports', () => {
     const { loaded } = loadText('{"_comment": "x", "builders": [{"type": "null", "_note": "y"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "_why": "z"}]}');
     expect(loaded?.builds).toHaveLength(1);
   });
+
+  it('refuses a template nested thousands of levels deep with a located error, not a crash', () => {
+    const depth = 5000;
+    const { diagnostics } = loadText(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ line: 1, column: 512 * 5 + 1, message: 'the JSON is nested more than 512 levels deep here' });
+  });
+
+  it('calls random bytes not a text file, without a hint about quotes', () => {
+    const bytes = Buffer.alloc(300);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 151 + 7) % 256;
+    const { diagnostics } = loadText(bytes.toString('latin1').replace(/^./, '\0'));
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]!.message).toBe('this is not a text file, so it cannot be a JSON template');
+  });
+
+  it('hints at double quotes only when the unexpected character is a single quote', () => {
+    const { diagnostics } = loadText('{"builders": [{"type": "null", "x": #}]}');
+    const d = diagnostics.find((x) => x.message.includes('unexpected character'))!;
+    expect(d.hint).toBeUndefined();
+  });
 });
