@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { messageOf, UserError } from '../core/errors.js';
+import { messageOf, UserError } from '../base/errors.js';
 import { normalizeArgs } from './argv.js';
 import { buildCommand, type BuildFlags } from './commands/build.js';
 import { inspectCommand } from './commands/inspect.js';

@@ -1,5 +1,5 @@
-import { UserError } from '../core/errors.js';
-import type { Communicator } from './communicator.js';
+import { UserError } from '../base/errors.js';
+import type { Communicator } from '../core/communicator.js';
 
 const refuse = (what: string): never => {
   throw new UserError(`cannot ${what}: this build uses "communicator": "none"`, 'use a provisioner that runs locally (shell-local), or give the builder a communicator such as ssh');

@@ -1,4 +1,4 @@
-import type { Communicator } from '../communicators/communicator.js';
+import type { Communicator } from './communicator.js';
 import type { BuildContext } from './plugin.js';
 import type { Step } from './steps.js';
 

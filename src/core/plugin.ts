@@ -1,4 +1,4 @@
-import type { Communicator, CommunicatorType } from '../communicators/communicator.js';
+import type { Communicator, CommunicatorType } from './communicator.js';
 import type { Artifact, ArtifactKind } from './artifact.js';
 import type { Prompt } from './prompt.js';
 import type { Step } from './steps.js';

@@ -1,4 +1,4 @@
-import { CancelledError, messageOf } from './errors.js';
+import { CancelledError, messageOf } from '../base/errors.js';
 import type { OnErrorPolicy, RunContext } from './plugin.js';
 
 /**

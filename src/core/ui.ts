@@ -1,21 +1,15 @@
 import { createColors } from 'picocolors';
 import type { DebugLog } from './log.js';
 import type { Redactor } from './redact.js';
+import type { Ui } from '../base/ui.js';
+
+export type { Ui };
 
 /** How the run talks to the user; Packer's three output shapes. */
 export interface UiOptions {
   machineReadable: boolean;
   color: boolean;
   timestamps: boolean;
-}
-
-/** A build's voice: `==> name: say`, `    name: message`, red errors. */
-export interface Ui {
-  say(message: string): void;
-  message(message: string): void;
-  error(message: string): void;
-  /** A status line that replaces itself on a terminal (download progress); elsewhere it is dropped. */
-  progress?(message: string): void;
 }
 
 export interface Streams {

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../base/errors.js';
 
 /** A 3½" high-density floppy: what Packer's floppy_files make and what installers look for. */
 const FLOPPY_BYTES = 1_474_560;

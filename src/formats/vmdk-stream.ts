@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import { execa } from 'execa';
-import { CancelledError } from '../core/errors.js';
+import { CancelledError } from '../base/errors.js';
 
 /**
  * Writes a streamOptimized VMDK in the layout of VMware's "Virtual Disk Format 1.1"

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { CommunicatorType } from '../communicators/communicator.js';
+import type { CommunicatorType } from '../core/communicator.js';
 import { KIND_NAMES, type ArtifactKind } from '../core/artifact.js';
-import { parseGoDuration } from '../core/duration.js';
+import { parseGoDuration } from '../base/duration.js';
 import type { Redactor } from '../core/redact.js';
 import type { Builder, ConfigPath, PluginKind, PostProcessor, Provisioner } from '../core/plugin.js';
 import { DiagnosticBag, suggestion } from './diagnostics.js';

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { parseGoDuration } from '../core/duration.js';
+import { parseGoDuration } from '../base/duration.js';
 import type { ConfigPath } from '../core/plugin.js';
 import { closest } from './diagnostics.js';
 

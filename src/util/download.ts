@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import type { Ui } from '../core/ui.js';
+import type { Ui } from '../base/ui.js';
 import { withFileLock } from './file-lock.js';
 import { downloadResumable } from './http-download.js';
 

@@ -1,5 +1,5 @@
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
-import { sleep } from '../core/errors.js';
+import { sleep } from '../base/errors.js';
 
 // Within one process, tasks on the same file run one after another.
 const queues = new Map<string, Promise<unknown>>();

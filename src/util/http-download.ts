@@ -2,7 +2,7 @@ import { createWriteStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Ui } from '../core/ui.js';
+import type { Ui } from '../base/ui.js';
 
 const MIB = 1024 * 1024;
 const mib = (n: number) => (n / MIB).toFixed(1);

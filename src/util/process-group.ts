@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { CancelledError } from '../core/errors.js';
+import { CancelledError } from '../base/errors.js';
 import { readLines } from './lines.js';
 import { RecentLines } from './recent-lines.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../base/errors.js';
 
 /** What goes onto a CD or floppy made for the guest, as Packer's *_files, *_dirs and *_content options give it. */
 export interface StagedMedia {

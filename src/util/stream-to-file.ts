@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CancelledError } from '../core/errors.js';
+import { CancelledError } from '../base/errors.js';
 
 /**
  * Streams into `file` under a temporary name and renames it when complete, so a failed or

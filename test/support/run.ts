@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { Artifact } from '../../src/core/artifact.js';
-import type { RunSettings } from '../../src/core/build.js';
-import { sleep } from '../../src/core/errors.js';
+import type { RunSettings } from '../../src/runner/build.js';
+import { sleep } from '../../src/base/errors.js';
 import { DebugLog } from '../../src/core/log.js';
 import type { Builder, OnErrorPolicy } from '../../src/core/plugin.js';
 import { Prompt } from '../../src/core/prompt.js';

@@ -2,6 +2,7 @@ import type { ConfigProblems, PrepareContext } from '../../core/plugin.js';
 import type { RegistryAuth } from '../../machines/docker/engine.js';
 import { loginSchemaProperties, prepareLogin, registryOf, splitReference } from '../../machines/docker/engine.js';
 import { applyRunFlag, DEFAULT_RUN_COMMAND, emptyRunSpec, parseRunCommand, type RunSpec } from './run-command.js';
+import { checkChanges } from '../../machines/docker/changes.js';
 
 /** What the build leaves: an image in the engine, a tar of the container's files, or nothing. */
 export type DockerOutput = { kind: 'commit' } | { kind: 'export'; path: string } | { kind: 'discard' };
@@ -25,16 +26,6 @@ export interface DockerConfig {
 }
 
 /** The instructions `docker commit --change` understands. */
-export const CHANGE_INSTRUCTIONS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR'];
-
-/** Reports each entry of `changes` that is not an instruction `docker commit`/`docker import` can apply. */
-export function checkChanges(changes: string[], problems: ConfigProblems, command: string): void {
-  changes.forEach((change, i) => {
-    const word = change.trim().split(/\s+/)[0]!.toUpperCase();
-    if (!CHANGE_INSTRUCTIONS.includes(word)) problems.error(['changes', i], `"${change}" is not a change ${command} can apply`, `start it with one of ${CHANGE_INSTRUCTIONS.join(', ')}`);
-  });
-}
-
 const NOT_YET: Record<string, string> = {
   ecr_login: 'log in with "login_username"/"login_password" (aws ecr get-login-password prints the password)',
   aws_access_key: 'log in with "login_username"/"login_password"',

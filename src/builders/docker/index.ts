@@ -1,13 +1,10 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Artifact } from '../../core/artifact.js';
 import { stepProvision } from '../../core/common-steps.js';
 import type { Builder } from '../../core/plugin.js';
-import { connectDocker, engineFailure, isNotFound } from '../../machines/docker/engine.js';
+import { DOCKER_BUILDER_ID, imageArtifact } from '../../machines/docker/image.js';
 import { dockerSchema, prepareDocker, type DockerConfig } from './config.js';
 import { stepConnect, stepEngine, stepOutput, stepPull, stepRun, type DockerState } from './steps.js';
-
-export const DOCKER_BUILDER_ID = 'boxwright.docker';
 
 /** Packer's docker builder, on the Engine API (dockerode) instead of the docker CLI. */
 export const dockerBuilder: Builder<DockerConfig> = {
@@ -37,22 +34,3 @@ export const dockerBuilder: Builder<DockerConfig> = {
     return { builderId: DOCKER_BUILDER_ID, kind: 'none', id: '', files: [], description: 'The container was discarded; nothing was kept.', destroy: async () => {} };
   },
 };
-
-/** An image in the engine; destroying it removes the image (Packer's docker artifact). */
-export function imageArtifact(imageId: string, description: string, builderId = DOCKER_BUILDER_ID, properties?: Record<string, string>): Artifact {
-  return {
-    builderId,
-    kind: 'docker-image',
-    id: imageId,
-    files: [],
-    description,
-    properties,
-    async destroy() {
-      try {
-        await connectDocker().getImage(imageId).remove();
-      } catch (err) {
-        if (!isNotFound(err)) throw engineFailure(`could not remove image ${imageId}`, err);
-      }
-    },
-  };
-}

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { DockerCommunicator } from '../../communicators/docker/communicator.js';
 import { noneCommunicator } from '../../communicators/none.js';
 import type { ConnectedState } from '../../core/common-steps.js';
-import { CancelledError, UserError } from '../../core/errors.js';
+import { CancelledError, UserError } from '../../base/errors.js';
 import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { connectDocker, dockerHost, engineFailure, engineMessage, followProgress, isNotFound, pingDocker } from '../../machines/docker/engine.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import type { CommunicatorType } from '../../communicators/communicator.js';
+import type { CommunicatorType } from '../../core/communicator.js';
 import { prepareSsh, sshSchemaProperties, type SshConfig } from '../../communicators/ssh/config.js';
-import { parseGoDuration } from '../../core/duration.js';
+import { parseGoDuration } from '../../base/duration.js';
 import type { ConfigProblems, PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import { parseBootCommand } from '../../machines/qemu/boot-command.js';

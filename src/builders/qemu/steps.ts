@@ -4,8 +4,8 @@ import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { formatElapsed } from '../../core/duration.js';
-import { messageOf, sleep, UserError } from '../../core/errors.js';
+import { formatElapsed } from '../../base/duration.js';
+import { messageOf, sleep, UserError } from '../../base/errors.js';
 import type { BuildContext, RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { chooseAccelerator } from '../../machines/qemu/accelerator.js';

@@ -1,6 +1,6 @@
-import type { CommunicatorType } from '../../communicators/communicator.js';
+import type { CommunicatorType } from '../../core/communicator.js';
 import { prepareSsh, sshSchemaProperties } from '../../communicators/ssh/config.js';
-import { parseGoDuration } from '../../core/duration.js';
+import { parseGoDuration } from '../../base/duration.js';
 import type { PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import { checkHttpSource, floppySchemaProperties, type GuestSessionConfig, parseDiskSize, prepareBootCommand, prepareFloppy } from '../qemu/config.js';

@@ -1,4 +1,4 @@
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../base/errors.js';
 import type { BuildContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { VBoxManage } from '../../machines/vboxmanage/vboxmanage.js';

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { BuildResult } from '../../core/build.js';
-import { formatElapsed } from '../../core/duration.js';
+import type { BuildResult } from '../../runner/build.js';
+import { formatElapsed } from '../../base/duration.js';
 import type { OnErrorPolicy } from '../../core/plugin.js';
 import { Prompt } from '../../core/prompt.js';
 import { Redactor } from '../../core/redact.js';
-import { runBuilds } from '../../core/runner.js';
+import { runBuilds } from '../../runner/runner.js';
 import { ResourceLedger } from '../../core/steps.js';
 import type { Output } from '../../core/ui.js';
 import { killAllProcessGroups } from '../../util/process-group.js';

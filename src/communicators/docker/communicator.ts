@@ -5,11 +5,11 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
-import { CancelledError } from '../../core/errors.js';
+import { CancelledError } from '../../base/errors.js';
 import { engineFailure, isNotFound } from '../../machines/docker/engine.js';
 import { readLines } from '../../util/lines.js';
 import { shellQuote } from '../../util/shell-quote.js';
-import type { Communicator, ExecOptions, ExecResult } from '../communicator.js';
+import type { Communicator, ExecOptions, ExecResult } from '../../core/communicator.js';
 
 export interface DockerCommunicatorOptions {
   /** Runs commands as this user (exec_user); the container's own user otherwise. */

@@ -1,9 +1,9 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
-import { formatElapsed } from '../../core/duration.js';
-import { CancelledError } from '../../core/errors.js';
-import { DisconnectedError, type Communicator, type ExecOptions, type ExecResult } from '../communicator.js';
+import { formatElapsed } from '../../base/duration.js';
+import { CancelledError } from '../../base/errors.js';
+import { DisconnectedError, type Communicator, type ExecOptions, type ExecResult } from '../../core/communicator.js';
 import type { SshConfig } from './config.js';
 import type { Endpoint } from './connect.js';
 import { readLines } from '../../util/lines.js';

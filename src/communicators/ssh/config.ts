@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { parseGoDuration } from '../../core/duration.js';
+import { parseGoDuration } from '../../base/duration.js';
 import type { ConfigProblems } from '../../core/plugin.js';
 
 /** SSH options that hold passwords, for a builder's `secretOptions`. */

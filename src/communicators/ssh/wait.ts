@@ -1,6 +1,6 @@
 import type { Client } from 'ssh2';
-import { formatElapsed } from '../../core/duration.js';
-import { CancelledError, sleep, UserError } from '../../core/errors.js';
+import { formatElapsed } from '../../base/duration.js';
+import { CancelledError, sleep, UserError } from '../../base/errors.js';
 import type { Ui } from '../../core/ui.js';
 import type { SshConfig } from './config.js';
 import { ConnectError, connectOnce, type Endpoint } from './connect.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { CancelledError, UserError } from '../../core/errors.js';
+import { CancelledError, UserError } from '../../base/errors.js';
 import type { ConfigProblems } from '../../core/plugin.js';
 
 /**

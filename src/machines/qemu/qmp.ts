@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { sleep } from '../../core/errors.js';
+import { sleep } from '../../base/errors.js';
 import { readLines } from '../../util/lines.js';
 
 /** An event QEMU reported, such as SHUTDOWN or POWERDOWN. */

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { PostProcessor } from '../../core/plugin.js';
-import { imageArtifact } from '../../builders/docker/index.js';
-import { checkChanges } from '../../builders/docker/config.js';
+import { imageArtifact } from '../../machines/docker/image.js';
+import { checkChanges } from '../../machines/docker/changes.js';
 import { connectDocker, engineFailure, followProgress } from '../../machines/docker/engine.js';
 
 interface DockerImportConfig {

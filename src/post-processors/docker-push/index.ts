@@ -1,4 +1,4 @@
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../base/errors.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { connectDocker, engineFailure, followProgress, loginSchemaProperties, prepareLogin, registryOf, splitReference, storedAuth, type RegistryAuth } from '../../machines/docker/engine.js';
 

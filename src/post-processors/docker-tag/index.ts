@@ -1,6 +1,6 @@
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../base/errors.js';
 import type { PostProcessor } from '../../core/plugin.js';
-import { imageArtifact } from '../../builders/docker/index.js';
+import { imageArtifact } from '../../machines/docker/image.js';
 import { connectDocker, engineFailure } from '../../machines/docker/engine.js';
 
 interface DockerTagConfig {

@@ -1,7 +1,7 @@
 import { readFile, rename, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PostProcessor } from '../../core/plugin.js';
-import { UserError } from '../../core/errors.js';
+import { UserError } from '../../base/errors.js';
 import { withFileLock } from '../../util/file-lock.js';
 
 interface ManifestConfig {

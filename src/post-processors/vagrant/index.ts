@@ -6,7 +6,7 @@ import type { Artifact } from '../../core/artifact.js';
 import type { PostProcessor, PostProcessResult, RunContext } from '../../core/plugin.js';
 import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
-import { openAppliance } from '../../builders/virtualbox/appliance.js';
+import { openAppliance } from '../../formats/appliance.js';
 
 interface ProviderOptions {
   output: string;

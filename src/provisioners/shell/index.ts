@@ -2,12 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
-import { DisconnectedError } from '../../communicators/communicator.js';
+import { DisconnectedError } from '../../core/communicator.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { lastOutputSection, RecentLines } from '../../util/recent-lines.js';
 import { environment, flattenVars, inlineScript, scriptSources } from '../common/script-options.js';
-import { parseGoDuration, formatElapsed } from '../../core/duration.js';
-import { CancelledError, messageOf, sleep } from '../../core/errors.js';
+import { parseGoDuration, formatElapsed } from '../../base/duration.js';
+import { CancelledError, messageOf, sleep } from '../../base/errors.js';
 import type { ProvisionContext, Provisioner } from '../../core/plugin.js';
 
 interface ShellConfig {

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openAppliance } from '../../../src/builders/virtualbox/appliance.js';
+import { openAppliance } from '../../../src/formats/appliance.js';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
 import { installerIso, installFromTestIso } from '../../support/installer-iso.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyManifest } from '../../../src/builders/virtualbox/appliance.js';
+import { verifyManifest } from '../../../src/formats/appliance.js';
 import { exportAppliance } from '../../../src/builders/virtualbox/export.js';
 import { parseOvf } from '../../../src/formats/ovf.js';
 import { debianBaseImage } from '../../support/base-image.js';

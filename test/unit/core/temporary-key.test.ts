@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { runBuild } from '../../../src/core/build.js';
+import { runBuild } from '../../../src/runner/build.js';
 import type { Builder } from '../../../src/core/plugin.js';
 import { stepTemporaryKey, type TemporaryKeyState } from '../../../src/communicators/ssh/step-temporary-key.js';
 import { tempDir } from '../../support/cli.js';

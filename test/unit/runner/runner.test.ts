@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runBuild } from '../../../src/core/build.js';
-import { runBuilds } from '../../../src/core/runner.js';
+import { runBuild } from '../../../src/runner/build.js';
+import { runBuilds } from '../../../src/runner/runner.js';
 import { plannedBuild, recordingBuilder, testSettings, type Script } from '../../support/run.js';
 
 const steps = ['create-dir', 'start-vm', 'wait-ssh', 'shutdown'];

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { UserError } from '../../core/errors.js';
-import { parseOvf, type OvfMachine } from '../../formats/ovf.js';
-import { streamToFile } from '../../util/stream-to-file.js';
+import { UserError } from '../base/errors.js';
+import { parseOvf, type OvfMachine } from './ovf.js';
+import { streamToFile } from '../util/stream-to-file.js';
 
 /** An appliance on disk: its OVF, the machine it describes, and where its files are. */
 export interface Appliance {

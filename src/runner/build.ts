@@ -1,16 +1,16 @@
-import type { Communicator } from '../communicators/communicator.js';
+import type { Communicator } from '../core/communicator.js';
 import type { FunctionScope } from '../template/interpolate/functions.js';
 import { render } from '../template/interpolate/render.js';
 import type { PlannedBuild } from '../template/plan.js';
-import type { Artifact } from './artifact.js';
-import { formatElapsed } from './duration.js';
-import { CancelledError, messageOf } from './errors.js';
-import type { DebugLog } from './log.js';
-import type { BuildContext, OnErrorPolicy, RunContext } from './plugin.js';
-import type { Prompt } from './prompt.js';
+import type { Artifact } from '../core/artifact.js';
+import { formatElapsed } from '../base/duration.js';
+import { CancelledError, messageOf } from '../base/errors.js';
+import type { DebugLog } from '../core/log.js';
+import type { BuildContext, OnErrorPolicy, RunContext } from '../core/plugin.js';
+import type { Prompt } from '../core/prompt.js';
 import { runProvisioners } from './provision-hook.js';
-import { runSteps, type ResourceLedger, type Step } from './steps.js';
-import type { Output } from './ui.js';
+import { runSteps, type ResourceLedger, type Step } from '../core/steps.js';
+import type { Output } from '../core/ui.js';
 
 export interface RunSettings {
   onError: OnErrorPolicy;

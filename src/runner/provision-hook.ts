@@ -1,8 +1,8 @@
-import type { Communicator } from '../communicators/communicator.js';
+import type { Communicator } from '../core/communicator.js';
 import type { PlannedProvisioner } from '../template/plan.js';
-import { formatElapsed } from './duration.js';
-import { CancelledError, messageOf, sleep } from './errors.js';
-import type { ProvisionContext, RunContext } from './plugin.js';
+import { formatElapsed } from '../base/duration.js';
+import { CancelledError, messageOf, sleep } from '../base/errors.js';
+import type { ProvisionContext, RunContext } from '../core/plugin.js';
 
 /** Runs provisioners in template order with pause_before, max_retries and timeout. */
 export async function runProvisioners(provisioners: PlannedProvisioner[], communicator: Communicator, ctx: RunContext, generated: Record<string, string> = {}): Promise<void> {
