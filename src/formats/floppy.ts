@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
+import { HostToolError, runHostTool } from '../util/host-tool.js';
 import { UserError } from '../base/errors.js';
 
 /** A 3½" high-density floppy: what Packer's floppy_files make and what installers look for. */
@@ -22,10 +22,11 @@ export async function makeFloppy(stage: string, image: string, label: string, si
   if (bytes > FLOPPY_BYTES - 16 * 1024) throw new UserError(`the floppy files add up to ${(bytes / 1024).toFixed(0)} KiB, more than a 1.44 MB floppy holds`, 'put large files on a CD with cd_files, or serve them with http_directory');
   const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
   const run = async (tool: string, args: string[]) => {
-    const result = await execa(tool, args, { cancelSignal: signal, reject: false, env });
-    if (result.failed) {
-      const missing = (result as { code?: string }).code === 'ENOENT';
-      throw new Error(missing ? `${tool} is not installed; install the mtools package to use floppy_files` : `${tool} could not make the floppy: ${String(result.stderr).trim().split('\n').pop()}`);
+    try {
+      await runHostTool(tool, args, { signal, env, debianPackage: 'mtools' });
+    } catch (err) {
+      if (err instanceof HostToolError && err.missing) throw new Error(`${tool} is not installed; install the mtools package to use floppy_files`);
+      throw err;
     }
   };
   await run('mformat', ['-i', image, '-C', '-f', '1440', '-v', label.toUpperCase().slice(0, 11), '::']);

@@ -3,8 +3,8 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
-import { execa } from 'execa';
 import { CancelledError } from '../base/errors.js';
+import { qemuImg } from '../util/qemu-img.js';
 
 /**
  * Writes a streamOptimized VMDK in the layout of VMware's "Virtual Disk Format 1.1"
@@ -62,8 +62,7 @@ interface Extent {
 
 /** The allocated, non-zero ranges of a disk and the file offsets holding them, when qemu-img can say. */
 async function dataExtents(file: string, format: string, signal?: AbortSignal): Promise<Extent[] | undefined> {
-  const { stdout } = await execa('qemu-img', ['map', '--output=json', '-f', format, file], { cancelSignal: signal });
-  const map = JSON.parse(stdout) as { start: number; length: number; data: boolean; zero: boolean; offset?: number; depth: number; compressed?: boolean; filename?: string }[];
+  const map = JSON.parse(await qemuImg.map(file, format, signal)) as { start: number; length: number; data: boolean; zero: boolean; offset?: number; depth: number; compressed?: boolean; filename?: string }[];
   const extents: Extent[] = [];
   for (const e of map) {
     if (!e.data || e.zero) continue;
@@ -190,8 +189,7 @@ function* touchedGrains(extents: Extent[]): Generator<number> {
 
 export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Promise<StreamVmdkResult> {
   const { signal } = options;
-  const { stdout } = await execa('qemu-img', ['info', '--output=json', options.source], { cancelSignal: signal });
-  const info = JSON.parse(stdout) as { format: string; 'virtual-size': number };
+  const info = await qemuImg.info(options.source, signal);
   let source = options.source;
   let format = info.format;
   let scratch: string | undefined;
@@ -199,13 +197,13 @@ export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Prom
   if (!extents) {
     // Compressed or backed clusters: flatten to a sparse raw file next to the output first.
     scratch = `${options.output}.raw-${process.pid}`;
-    await execa('qemu-img', ['convert', '-O', 'raw', '-S', '64k', options.source, scratch], { cancelSignal: signal });
+    await qemuImg.convert(options.source, scratch, { format: 'raw', sparse: '64k' }, signal);
     source = scratch;
     format = 'raw';
     extents = (await dataExtents(source, format, signal))!;
   }
 
-  const capacitySectors = Math.ceil(info['virtual-size'] / GRAIN) * GRAIN_SECTORS;
+  const capacitySectors = Math.ceil(info.virtualSize / GRAIN) * GRAIN_SECTORS;
   const gtCount = Math.ceil(capacitySectors / GRAIN_SECTORS / GTES_PER_GT);
   const gdSectors = Math.ceil((gtCount * 4) / SECTOR);
   const partial = `${options.output}.part`;

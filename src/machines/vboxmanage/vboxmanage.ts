@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { HostToolError, runHostTool } from '../../util/host-tool.js';
 
 /** A VBoxManage command that failed, with VirtualBox's own words. */
 export class VBoxManageError extends Error {
@@ -21,23 +21,25 @@ export class VBoxManage {
   ) {}
 
   async run(args: string[], signal?: AbortSignal): Promise<string> {
-    this.log(`vboxmanage: ${this.binary} ${args.join(' ')}`);
-    const result = await execa(this.binary, args, { cancelSignal: signal, reject: false, stdin: 'ignore' });
-    if (result.isCanceled) throw new VBoxManageError(args, 'cancelled');
-    if (result.failed) {
-      const errors = String(result.stderr).split('\n').filter((l) => /error:/i.test(l)).map((l) => l.replace(/^VBoxManage(\.exe)?: error: /, ''));
-      const detail = errors.length ? errors.slice(0, 3).join(' ') : String(result.stderr).trim().split('\n').slice(-3).join(' ') || (result.shortMessage ?? 'no output');
-      throw new VBoxManageError(args, detail);
+    try {
+      return await runHostTool(this.binary, args, { signal, log: (line) => this.log(line.replace(/^exec: /, 'vboxmanage: ')) });
+    } catch (err) {
+      if (!(err instanceof HostToolError)) throw err;
+      const errors = err.stderr.split('\n').filter((l) => /error:/i.test(l)).map((l) => l.replace(/^VBoxManage(\.exe)?: error: /, ''));
+      throw new VBoxManageError(args, errors.length ? errors.slice(0, 3).join(' ') : err.lastLines || err.outcome);
     }
-    return String(result.stdout);
   }
 
   /** VirtualBox's version ("7.0.12"), or undefined when VBoxManage does not run here. */
   async version(): Promise<string | undefined> {
-    const result = await execa(this.binary, ['--version'], { reject: false, stdin: 'ignore', timeout: 15_000 });
-    if (result.failed) return undefined;
+    let stdout: string;
+    try {
+      stdout = await runHostTool(this.binary, ['--version'], { timeoutMs: 15_000 });
+    } catch {
+      return undefined;
+    }
     // "7.0.12r159484", sometimes after kernel-module warnings on earlier lines.
-    const m = /(\d+\.\d+\.\d+)(?:_\w+)?r\d+\s*$/.exec(String(result.stdout).trim());
+    const m = /(\d+\.\d+\.\d+)(?:_\w+)?r\d+\s*$/.exec(stdout.trim());
     return m?.[1];
   }
 }

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { Artifact } from '../../core/artifact.js';
 import type { PostProcessor, PostProcessResult, RunContext } from '../../core/plugin.js';
 import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
 import { openAppliance } from '../../formats/appliance.js';
+import { qemuImg } from '../../util/qemu-img.js';
 
 interface ProviderOptions {
   output: string;
@@ -41,11 +41,10 @@ interface ProviderContents {
 const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise<ProviderContents>> = {
   async libvirt(artifact, ctx) {
     const disk = artifact.files[0]!;
-    const { stdout } = await execa('qemu-img', ['info', '--output=json', disk], { cancelSignal: ctx.signal });
-    const info = JSON.parse(stdout) as { format: string; 'virtual-size': number };
+    const info = await qemuImg.info(disk, ctx.signal);
     if (info.format !== 'qcow2') throw new Error(`a libvirt box needs a qcow2 disk, but ${path.basename(disk)} is ${info.format}; set "format": "qcow2" in the qemu builder`);
     // vagrant-libvirt wants whole GiB; round up so the guest never sees a smaller disk.
-    const virtualSize = Math.ceil(info['virtual-size'] / 1024 ** 3);
+    const virtualSize = Math.ceil(info.virtualSize / 1024 ** 3);
     const driver = artifact.properties?.accelerator === 'kvm' ? 'kvm' : 'qemu';
     // A disk built under UEFI may not boot under libvirt's default BIOS; the box names the OVMF the build used.
     const efiCode = artifact.properties?.efiCode;
