@@ -46,6 +46,8 @@ export interface RunContext {
   /** Renders late-bound fields ({{ .Vars }}) left in an option by the loader. */
   render(template: string, fields: Record<string, string>): string;
   templateDir: string;
+  /** The directory boxwright runs in: relative paths in options resolve against it. */
+  cwd: string;
   /** One id per `boxwright build` run (Packer's packer_run_uuid). */
   runUuid: string;
   /** When this `boxwright build` run started (file times in boxes, unless SOURCE_DATE_EPOCH). */

@@ -30,6 +30,8 @@ export interface OvfMachine {
   memoryMb: number;
   controller: DiskController;
   nic: NicType;
+  /** UEFI; absent for BIOS. Written as the firmware key VMware reads (vmw:Config), which VirtualBox 7 imports too. */
+  firmware?: 'efi';
   disks: OvfDisk[];
 }
 
@@ -76,7 +78,7 @@ export function renderOvf(m: OvfMachine): string {
     item({ AutomaticAllocation: 'true', Caption: `Ethernet adapter on 'NAT'`, Connection: 'NAT', ElementName: `Ethernet adapter on 'NAT'`, InstanceID: 4 + m.disks.length, ResourceSubType: m.nic, ResourceType: 10 }),
   ];
   return `<?xml version="1.0"?>
-<Envelope ovf:version="1.0" xml:lang="en-US" xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:vbox="http://www.virtualbox.org/ovf/machine">
+<Envelope ovf:version="1.0" xml:lang="en-US" xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:vbox="http://www.virtualbox.org/ovf/machine" xmlns:vmw="http://www.vmware.com/schema/ovf">
   <References>
 ${m.disks.map((d, i) => `    <File ovf:id="file${i + 1}" ovf:href="${escape(d.file)}" ovf:size="${d.fileBytes}"/>`).join('\n')}
   </References>
@@ -104,7 +106,7 @@ ${m.disks.map((d, i) => `    <Disk ovf:capacity="${d.capacityBytes}" ovf:diskId=
         <vssd:VirtualSystemIdentifier>${escape(m.name)}</vssd:VirtualSystemIdentifier>
         <vssd:VirtualSystemType>virtualbox-2.2</vssd:VirtualSystemType>
       </System>
-${items.join('\n')}
+${items.join('\n')}${m.firmware === 'efi' ? '\n      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="efi"/>' : ''}
     </VirtualHardwareSection>
   </VirtualSystem>
 </Envelope>
@@ -152,7 +154,8 @@ export function parseOvf(xml: string): OvfMachine {
     if (!file) throw new Error(`disk ${ref} refers to file "${disk['@fileRef']}", which References does not list`);
     return { file, capacityBytes: Number(disk['@capacity']), fileBytes: 0 };
   });
-  return { name: String(system['@id'] ?? ''), osType, cpus, memoryMb, controller, nic, disks };
+  const efi = list(hardware?.Config).some((c) => String(c['@key']) === 'firmware' && /^efi$/i.test(String(c['@value'])));
+  return { name: String(system['@id'] ?? ''), osType, cpus, memoryMb, controller, nic, ...(efi ? { firmware: 'efi' as const } : {}), disks };
 }
 
 /** SHA256 of each file, streamed, as manifest lines in the compact form both VirtualBox and ESXi read. */

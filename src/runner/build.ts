@@ -45,6 +45,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     log: (line) => settings.log.write(`[${build.name}] ${line}`),
     render: (template, fields) => render(template, { scope, fields }),
     templateDir: settings.scope.templateDir,
+    cwd: settings.scope.pwd,
     runUuid: settings.runUuid,
     startedAt: settings.scope.initTime,
     redact: (value) => settings.output.redactor.redactValue(value),

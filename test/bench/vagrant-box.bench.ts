@@ -51,7 +51,7 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
   await vagrantPostProcessor.process(
     { boxName: 'bench', boxVersion: undefined, boxDescription: undefined, catalog: false, output: ourBox, compressionLevel: 6, include: [], vagrantfileTemplate: undefined, providerOverride: undefined, architecture: undefined, override: {} },
     artifact,
-    { buildName: 'bench', buildType: 'qemu', ui: recordingUi(), signal: new AbortController().signal, prompt: undefined as never, debug: false, log: () => {}, render: (s: string) => s, templateDir: dir, runUuid: 'bench', startedAt: new Date(), redact: <T>(v: T) => v },
+    { buildName: 'bench', buildType: 'qemu', ui: recordingUi(), signal: new AbortController().signal, prompt: undefined as never, debug: false, log: () => {}, render: (s: string) => s, templateDir: dir, cwd: dir, runUuid: 'bench', startedAt: new Date(), redact: <T>(v: T) => v },
   );
   const oursSeconds = (performance.now() - t) / 1000;
   expect(existsSync(packerBox) && existsSync(ourBox)).toBe(true);

@@ -1,15 +1,12 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { noneCommunicator } from '../../communicators/none.js';
 import { SSH_SECRET_OPTIONS } from '../../communicators/ssh/config.js';
-import { stepConnectSsh } from '../../communicators/ssh/step-connect.js';
-import type { Artifact } from '../../core/artifact.js';
-import { stepProvision } from '../../core/common-steps.js';
+import { BOOT_COMMAND_FIELDS } from '../../config/boot.js';
 import type { Builder } from '../../core/plugin.js';
-import type { Step } from '../../core/steps.js';
+import { QemuDriver } from '../../machines/qemu/driver.js';
+import { diskImageExporter } from '../../machines/qemu/export-disk-image.js';
+import { runLocalVm } from '../../steps/local-vm.js';
 import { prepareQemu, qemuSchema, type QemuConfig } from './config.js';
-import type { QemuState } from './state.js';
-import { stepBootCommand, stepCdFiles, stepConvert, stepFloppy, stepDisk, stepEfiVars, stepHttp, stepOutputDir, stepPort, stepRun, stepShutdown, stepSource } from './steps.js';
 
 /** Packer's qemu builder on the local QEMU engine (KVM when it works, else TCG). */
 export const qemuBuilder: Builder<QemuConfig> = {
@@ -18,29 +15,30 @@ export const qemuBuilder: Builder<QemuConfig> = {
   produces: 'qemu-disk',
   schema: qemuSchema,
   secretOptions: SSH_SECRET_OPTIONS,
-  lateFields: { boot_command: ['HTTPIP', 'HTTPPort', 'Name'] },
+  lateFields: { boot_command: BOOT_COMMAND_FIELDS },
   prepare: prepareQemu,
-  communicator: (config) => config.communicator,
+  communicator: (config) => config.access.communicator,
   async run(config, ctx) {
-    const connect: Step<QemuState> =
-      config.communicator === 'ssh'
-        ? stepConnectSsh<QemuState>(config.ssh!, (state) => ({ host: '127.0.0.1', port: state.sshPort! }))
-        : { name: 'connect-none', run: async (state) => void (state.communicator = noneCommunicator) };
-    const state: QemuState = { releasePorts: [] };
-    await ctx.runSteps(
-      [stepOutputDir(config, ctx), stepSource(config), stepDisk(config), stepEfiVars(config), stepCdFiles(config), stepFloppy(config), stepHttp(config), stepPort(config), stepRun(config), stepBootCommand(config), connect, stepProvision<QemuState>(ctx), stepShutdown(config), stepConvert(config)],
-      state,
-    );
-    const file = state.disk!;
-    const artifact: Artifact = {
+    const driver = new QemuDriver({
+      accelerator: config.accelerator,
+      hardware: () => config.hardware,
+      disk: config.disk,
+      firmware: config.firmware,
+      keepEfiVars: !config.efiDropVars,
+      vnc: config.vnc,
+      extraArgs: config.qemuArgs,
+      exporter: diskImageExporter({ format: config.format, compress: config.diskCompression, skipCompaction: config.skipCompaction }),
+    });
+    const exported = await runLocalVm(config, driver, ctx);
+    const outputDir = path.resolve(ctx.cwd, config.output.outputDirectory);
+    return {
       builderId: 'boxwright.qemu',
       kind: 'qemu-disk',
-      id: config.vmName,
-      files: state.efiVars && !config.efiDropVars ? [file, state.efiVars] : [file],
-      description: `VM files in directory: ${config.outputDirectory} (${path.basename(file)}, ${config.format})`,
-      destroy: () => rm(path.resolve(config.outputDirectory), { recursive: true, force: true }),
-      properties: { format: config.format, accelerator: state.accelerator ?? 'tcg', vmName: config.vmName, firmware: config.firmware.kind === 'efi' ? 'efi' : 'bios', ...(config.firmware.kind === 'efi' ? { efiCode: config.firmware.code } : {}) },
+      id: config.output.vmName,
+      files: exported.files,
+      description: `VM files in directory: ${config.output.outputDirectory} (${path.basename(exported.files[0]!)}, ${config.format})`,
+      destroy: () => rm(outputDir, { recursive: true, force: true }),
+      properties: exported.properties,
     };
-    return artifact;
   },
 };

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { CancelledError, sleep } from '../../base/errors.js';
 import type { Accelerator } from './accelerator.js';
-import type { BootAction } from './boot-command.js';
+import type { BootAction } from '../boot-command.js';
 import { firmwareArguments, type Firmware } from './firmware.js';
 import { QmpClient } from './qmp.js';
 

@@ -1,4 +1,4 @@
-import type { BootAction } from '../qemu/boot-command.js';
+import type { BootAction } from '../boot-command.js';
 
 // PC keyboard scancode set 1 make codes for QEMU's qcodes; an "e0" prefix marks extended keys.
 const MAKE: Record<string, string> = {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportAppliance } from '../../../src/builders/virtualbox/export.js';
+import { exportAppliance } from '../../../src/machines/qemu/export-appliance.js';
 import type { Artifact } from '../../../src/core/artifact.js';
 import { parseOvf } from '../../../src/formats/ovf.js';
 import { vagrantPostProcessor } from '../../../src/post-processors/vagrant/index.js';
@@ -28,6 +28,7 @@ function context(dir: string) {
     log: () => {},
     render: (t: string, f: Record<string, string>) => t.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => f[k] ?? ''),
     templateDir: dir,
+    cwd: dir,
     runUuid: 'uuid',
     startedAt: new Date(Date.UTC(2024, 0, 1)),
     redact: <T>(v: T) => v,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseBootCommand } from '../../../src/machines/qemu/boot-command.js';
+import { parseBootCommand } from '../../../src/machines/boot-command.js';
 import { toScancodes } from '../../../src/machines/vboxmanage/scancodes.js';
 import { parseHostOnlyInterfaces, parseMachineReadable } from '../../../src/machines/vboxmanage/vboxmanage.js';
 

@@ -80,7 +80,6 @@ const cases: [name: string, template: string, message: string][] = [
   ['virtualbox-ovf without source_path', '{"builders": [@@{"type": "virtualbox-ovf", "checksum": "none", "ssh_username": "u"}]}', 'missing required option "source_path"'],
   ['virtualbox-ovf source is a disk', '{"builders": [{"type": "virtualbox-ovf", "source_path": @@"disk.vmdk", "checksum": "none", "ssh_username": "u"}]}', '"disk.vmdk" is not an .ovf or .ova file'],
   ['virtualbox-iso unknown disk interface', '{"builders": [{"type": "virtualbox-iso", "iso_url": "x.iso", "iso_checksum": "none", "hard_drive_interface": @@"usb", "ssh_username": "u"}]}', 'the string "usb" is not allowed here'],
-  ['virtualbox-iso efi on the qemu driver', '{"builders": [{"type": "virtualbox-iso", "driver": "qemu", "iso_url": "x.iso", "iso_checksum": "none", "firmware": @@"efi", "ssh_username": "u"}]}', '"firmware": "efi" is not supported by the qemu driver yet'],
   ['virtualbox-iso empty vboxmanage command', '{"builders": [{"type": "virtualbox-iso", "iso_url": "x.iso", "iso_checksum": "none", "vboxmanage": [@@[]], "ssh_username": "u"}]}', 'an empty VBoxManage command'],
   ['virtualbox-iso late field where none is allowed', '{"builders": [{"type": "virtualbox-iso", "iso_url": "x.iso", "iso_checksum": "none", "vm_name": "{{ @@.HTTPPort }}", "ssh_username": "u"}]}', 'HTTPPort'],
   ['qemu floppy file missing', '{"builders": [{"type": "qemu", "iso_url": "x.iso", "iso_checksum": "none", "floppy_files": [@@"ks.cfg"], "ssh_username": "u", "ssh_password": "p"}]}', '"ks.cfg" does not exist'],

@@ -1,4 +1,4 @@
-import { parseGoDuration } from '../../base/duration.js';
+import { parseGoDuration } from '../base/duration.js';
 
 /** One thing to do while typing a boot command: a key goes down or up, or a pause. */
 export type BootAction = { kind: 'down'; key: string } | { kind: 'up'; key: string } | { kind: 'wait'; ms: number };

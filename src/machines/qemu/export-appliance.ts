@@ -1,8 +1,8 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { manifestText, renderOvf, writeOva, type DiskController, type NicType, type OvfMachine } from '../../formats/ovf.js';
 import { writeStreamOptimizedVmdk } from '../../formats/vmdk-stream.js';
+import { qemuImg } from '../../util/qemu-img.js';
 
 /** What the exported appliance describes. */
 export interface ExportSpec {
@@ -13,6 +13,7 @@ export interface ExportSpec {
   controller: DiskController;
   nic: NicType;
   format: 'ovf' | 'ova';
+  firmware: 'bios' | 'efi';
 }
 
 /**
@@ -35,6 +36,7 @@ export async function exportAppliance(disk: string, outputDir: string, spec: Exp
       memoryMb: spec.memoryMb,
       controller: spec.controller,
       nic: spec.nic,
+      ...(spec.firmware === 'efi' ? { firmware: 'efi' as const } : {}),
       disks: [{ file: vmdkName, capacityBytes: written.capacityBytes, fileBytes: written.fileBytes }],
     };
     const ovf = path.join(stage, `${spec.vmName}.ovf`);
@@ -52,8 +54,8 @@ export async function exportAppliance(disk: string, outputDir: string, spec: Exp
 
 /** Proves the VMDK holds exactly the guest's disk (qemu-img compare reads both), before the disk is gone. */
 async function sameContent(disk: string, vmdk: string, signal: AbortSignal): Promise<void> {
-  const result = await execa('qemu-img', ['compare', '-q', disk, vmdk], { cancelSignal: signal, reject: false });
-  if (result.exitCode !== 0) throw new Error(`the exported ${path.basename(vmdk)} does not hold the same data as the guest disk (qemu-img compare: ${String(result.stdout || result.stderr).trim() || `exit ${result.exitCode}`})`);
+  const result = await qemuImg.compare(disk, vmdk, signal);
+  if (!result.same) throw new Error(`the exported ${path.basename(vmdk)} does not hold the same data as the guest disk (qemu-img compare: ${result.detail})`);
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {

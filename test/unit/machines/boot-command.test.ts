@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BootCommandError, parseBootCommand, type BootAction } from '../../../../src/machines/qemu/boot-command.js';
+import { BootCommandError, parseBootCommand, type BootAction } from '../../../src/machines/boot-command.js';
 
 /** Compact form for assertions: +key down, -key up, ~ms wait. */
 const compact = (actions: BootAction[]) => actions.map((a) => (a.kind === 'wait' ? `~${a.ms}` : `${a.kind === 'down' ? '+' : '-'}${a.key}`)).join(' ');

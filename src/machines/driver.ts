@@ -1,0 +1,85 @@
+import type { RunContext } from '../core/plugin.js';
+import type { BootAction } from './boot-command.js';
+
+/**
+ * The driver interface of the local-VM pipeline. A machine goes Defined → Running →
+ * Stopped, and each stage is its own type: a stopped machine cannot be typed into, a
+ * running one cannot be exported. Implementations: the QEMU engine (any family, through a
+ * hardware profile and an exporter) and VBoxManage.
+ */
+export interface MachineDriver {
+  /** "qemu", "vboxmanage", …, for `Driver: NAME (why)`. */
+  readonly name: string;
+  define(request: DefineRequest, ctx: RunContext): Promise<DefinedMachine>;
+}
+
+/** What every driver is given to define a machine; the family's own settings went into the driver when it was made. */
+export interface DefineRequest {
+  vmName: string;
+  /** The build's output directory; the machine's working disk lives there until export. */
+  outputDir: string;
+  /** The downloaded source: an installer ISO, a disk image or an appliance, as the family's driver expects. */
+  source: string;
+  /** Media attached for the build only, detached before export. */
+  media: BuildMedia;
+  /** A port on 127.0.0.1 forwarded to the guest's SSH port; undefined when nothing is forwarded. */
+  sshForward: { hostPort: number; guestPort: number } | undefined;
+}
+
+export interface BuildMedia {
+  /** The source is an installer ISO, booted once. */
+  installer: boolean;
+  /** CD images (cd_files, guest tools), after the installer. */
+  cds: string[];
+  /** A 1.44 MB floppy image for drive A:. */
+  floppy: string | undefined;
+}
+
+/** A machine the hypervisor knows, not running. */
+export interface DefinedMachine {
+  /** What stays behind if destroy does not run, for -on-error=abort. */
+  readonly leftover: string;
+  start(ctx: RunContext): Promise<RunningVm>;
+  /** Removes the machine and what it made, except an export that completed. */
+  destroy(ctx: RunContext): Promise<void>;
+}
+
+/** A running machine: keys can be typed, and it can be stopped. */
+export interface RunningVm {
+  readonly leftover: string;
+  /** Types boot_command's keys, `intervalMs` apart. */
+  type(keys: BootAction[], intervalMs: number, ctx: RunContext): Promise<void>;
+  /** Waits up to `ms` for the guest to power off by itself; the stopped machine, or undefined at the timeout. */
+  waitForPowerOff(ms: number, ctx: RunContext): Promise<StoppedVm | undefined>;
+  /** Stops the machine now, without a shutdown command (Packer's halt). */
+  halt(ctx: RunContext): Promise<StoppedVm>;
+  /** Forces the machine off in cleanup (a failed or cancelled build); no-op once stopped. */
+  forceOff(ctx: RunContext): Promise<void>;
+  /** The last lines of the guest's console, where the driver can read it, for errors. */
+  consoleTail(): Promise<string | undefined>;
+}
+
+/** A stopped machine: its disk is consistent and can be exported. */
+export interface StoppedVm {
+  /** Detaches the installer, CDs, floppy and SSH forward, so that the export carries none of them. */
+  detachBuildMedia(ctx: RunContext): Promise<void>;
+  /** Writes the family's artifact into the output directory. */
+  export(ctx: RunContext): Promise<ExportResult>;
+}
+
+export interface ExportResult {
+  /** The files of the artifact, in the output directory. */
+  files: string[];
+  /** Facts for post-processors (a disk's format, the accelerator, the firmware). */
+  properties: Record<string, string>;
+}
+
+/** One way a family can run: a driver, or why it cannot run here. */
+export interface DriverCandidate {
+  readonly name: string;
+  /**
+   * The driver and why it was chosen, or why it cannot run here. `pinned` says the template
+   * named this driver; `skipped` holds why earlier candidates were passed over.
+   */
+  probe(how: { pinned: boolean; skipped: string[] }): Promise<{ driver: MachineDriver; reason: string } | { skipped: string; refusal: string; hint: string }>;
+}

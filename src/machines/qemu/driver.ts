@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { UserError } from '../../base/errors.js';
+import type { VncConfig } from './vnc.js';
+import type { RunContext } from '../../core/plugin.js';
+import { openAppliance } from '../../formats/appliance.js';
+import type { OvfMachine } from '../../formats/ovf.js';
+import { reservePort } from '../../util/ports.js';
+import { qemuImg } from '../../util/qemu-img.js';
+import type { BootAction } from '../boot-command.js';
+import type { DefinedMachine, DefineRequest, ExportResult, MachineDriver, RunningVm, StoppedVm } from '../driver.js';
+import { chooseAccelerator, type Accelerator, type AcceleratorSetting } from './accelerator.js';
+import type { Firmware } from './firmware.js';
+import { RunningMachine } from './machine.js';
+import type { HardwareProfile } from './profiles.js';
+
+/** The hardware QEMU presents: a family's profile and the machine's size. */
+export interface QemuHardware extends HardwareProfile {
+  memoryMb: number;
+  cpus: number;
+}
+
+/** How the working disk is made from the source. */
+export type DiskPlan =
+  /** An empty disk for an installer ISO. */
+  | { kind: 'blank'; bytes: number }
+  /** A copy of a disk image (or a qcow2 overlay on it), grown to `growTo` bytes when larger. */
+  | { kind: 'image'; backingFile: boolean; growTo: number | undefined }
+  /** The one disk of an OVF/OVA; the hardware comes from what the appliance describes. */
+  | { kind: 'appliance' };
+
+/** What an exporter is given: the stopped machine's disk and what is known of the machine. */
+export interface ExportInput {
+  disk: string;
+  outputDir: string;
+  vmName: string;
+  hardware: QemuHardware;
+  /** The source appliance, for builds that started from one. */
+  appliance: OvfMachine | undefined;
+  firmware: Firmware;
+  /** The build's UEFI variable store, with UEFI firmware. */
+  efiVars: string | undefined;
+  accelerator: Accelerator;
+}
+
+/** Turns the working disk into a family's artifact (qcow2/raw, OVF/OVA, a VMX folder). */
+export interface Exporter {
+  export(input: ExportInput, ctx: RunContext): Promise<ExportResult>;
+}
+
+export interface QemuDriverOptions {
+  accelerator: AcceleratorSetting;
+  /** The hardware, or how to derive it from the source appliance. */
+  hardware: (appliance: OvfMachine | undefined) => QemuHardware;
+  disk: DiskPlan;
+  firmware: Firmware;
+  /** Keep efivars.fd in the output (else a temporary copy is used and dropped). */
+  keepEfiVars: boolean;
+  vnc: VncConfig | undefined;
+  /** Packer's qemuargs. */
+  extraArgs: string[][];
+  exporter: Exporter;
+}
+
+/** The QEMU engine as a driver of any family: KVM where it works, else TCG, on the family's hardware profile. */
+export class QemuDriver implements MachineDriver {
+  readonly name = 'qemu';
+  constructor(private readonly options: QemuDriverOptions) {}
+
+  async define(request: DefineRequest, ctx: RunContext): Promise<DefinedMachine> {
+    const made: string[] = [];
+    try {
+      let appliance: OvfMachine | undefined;
+      let diskSource = request.source;
+      if (this.options.disk.kind === 'appliance') {
+        ctx.ui.say(`Reading the appliance ${request.source}...`);
+        const opened = await openAppliance(request.source, ctx.signal);
+        if (opened.unpacked) made.push(opened.unpacked);
+        const m = opened.machine;
+        if (m.disks.length !== 1) throw new UserError(`${path.basename(opened.ovfFile)} has ${m.disks.length} disks; the qemu driver builds appliances with exactly one`, 'build this appliance where its hypervisor is installed (for VirtualBox: "driver": "vboxmanage")');
+        ctx.ui.say(`Appliance "${m.name}": ${m.osType || 'unknown OS'}, ${m.cpus} CPU, ${m.memoryMb} MB, ${m.controller.toUpperCase()} disk, ${m.nic} network`);
+        appliance = m;
+        diskSource = path.join(opened.dir, m.disks[0]!.file);
+      }
+      const disk = path.join(request.outputDir, `${request.vmName}.work.qcow2`);
+      await makeWorkingDisk(this.options.disk, diskSource, disk, ctx);
+      let efiVars: string | undefined;
+      const firmware = this.options.firmware;
+      if (firmware.kind === 'efi') {
+        const dir = this.options.keepEfiVars ? request.outputDir : await mkdtemp(path.join(tmpdir(), 'boxwright-efi-'));
+        if (!this.options.keepEfiVars) made.push(dir);
+        efiVars = path.join(dir, 'efivars.fd');
+        await copyFile(firmware.varsTemplate, efiVars);
+        ctx.ui.say(`Booting UEFI: ${firmware.code}, variables from ${firmware.varsTemplate}`);
+      }
+      return new QemuDefined(this.options, request, { disk, appliance, hardware: this.options.hardware(appliance), efiVars, temporary: made });
+    } catch (err) {
+      for (const dir of made) await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+}
+
+async function makeWorkingDisk(plan: DiskPlan, source: string, disk: string, ctx: RunContext): Promise<void> {
+  // The working disk is always qcow2; the exporter makes the artifact's format.
+  if (plan.kind === 'blank') {
+    ctx.ui.say(`Creating a ${formatBytes(plan.bytes)} disk`);
+    return qemuImg.create(disk, { bytes: plan.bytes }, ctx.signal);
+  }
+  if (plan.kind === 'image' && plan.backingFile) {
+    ctx.ui.say(`Creating a disk backed by ${source}`);
+    await qemuImg.create(disk, { backing: source, backingFormat: (await qemuImg.info(source, ctx.signal)).format }, ctx.signal);
+  } else {
+    ctx.ui.say(`Copying the disk image ${source}`);
+    await qemuImg.convert(source, disk, { format: 'qcow2' }, ctx.signal);
+  }
+  if (plan.kind === 'image' && plan.growTo !== undefined && plan.growTo > (await qemuImg.info(disk, ctx.signal)).virtualSize) await qemuImg.resize(disk, plan.growTo, ctx.signal);
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
+}
+
+interface Made {
+  disk: string;
+  appliance: OvfMachine | undefined;
+  hardware: QemuHardware;
+  efiVars: string | undefined;
+  /** Temporary folders (an unpacked OVA, a dropped variable store) removed with the machine. */
+  temporary: string[];
+}
+
+class QemuDefined implements DefinedMachine {
+  constructor(
+    private readonly options: QemuDriverOptions,
+    private readonly request: DefineRequest,
+    private readonly made: Made,
+  ) {}
+
+  get leftover(): string {
+    return this.made.temporary.length ? `temporary files of the machine in ${this.made.temporary.join(', ')}` : `the working disk ${this.made.disk}`;
+  }
+
+  async start(ctx: RunContext): Promise<RunningVm> {
+    const { options, request, made } = this;
+    const choice = await chooseAccelerator(options.accelerator);
+    ctx.ui.say(`Accelerator: ${choice.accelerator} (${choice.reason})`);
+    const workDir = await mkdtemp(path.join(tmpdir(), 'boxwright-qemu-'));
+    const vncPort = options.vnc ? await reservePort(options.vnc.portRange[0], options.vnc.portRange[1], options.vnc.bindAddress) : undefined;
+    const release = async () => {
+      vncPort?.release();
+      await rm(workDir, { recursive: true, force: true });
+    };
+    try {
+      ctx.ui.say('Starting the virtual machine...');
+      const hw = made.hardware;
+      const machine = await RunningMachine.start(
+        {
+          accelerator: choice.accelerator,
+          machineType: hw.machineType,
+          memoryMb: hw.memoryMb,
+          cpus: hw.cpus,
+          disks: [{ file: made.disk, format: 'qcow2' }],
+          diskInterface: hw.diskInterface,
+          cdroms: [...(request.media.installer ? [request.source] : []), ...request.media.cds],
+          floppy: request.media.floppy,
+          firmware: options.firmware,
+          efiVars: made.efiVars,
+          bootFromCdrom: request.media.installer,
+          netDevice: hw.netDevice,
+          sshForward: request.sshForward,
+          workDir,
+          vnc: vncPort && options.vnc ? { bindAddress: options.vnc.bindAddress, display: vncPort.port - 5900, password: options.vnc.usePassword } : undefined,
+          extraArgs: options.extraArgs,
+        },
+        ctx.signal,
+        ctx.log,
+      );
+      ctx.log(`qemu: pid ${machine.pid}, serial log ${machine.serialLog}`);
+      const running = new QemuRunning(machine, { ...made, accelerator: choice.accelerator }, options, request, release);
+      if (options.vnc && vncPort) await running.announceVnc(options.vnc, vncPort.port, workDir, ctx);
+      return running;
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  async destroy(): Promise<void> {
+    for (const dir of this.made.temporary) await rm(dir, { recursive: true, force: true });
+    // The working disk goes with an unfinished output directory, or was consumed by the export.
+  }
+}
+
+class QemuRunning implements RunningVm {
+  constructor(
+    private readonly machine: RunningMachine,
+    private readonly made: Made & { accelerator: Accelerator },
+    private readonly options: QemuDriverOptions,
+    private readonly request: DefineRequest,
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  get leftover(): string {
+    return this.machine.running ? `QEMU process ${this.machine.pid}` : 'the QEMU working folder';
+  }
+
+  /**
+   * Tells the user where the VNC console is. A password is random, set through QMP, and
+   * written to a file only the user can read: it never appears in the build's output.
+   */
+  async announceVnc(vnc: VncConfig, port: number, workDir: string, ctx: RunContext): Promise<void> {
+    const where = `vnc://${vnc.bindAddress}:${port} (display :${port - 5900})`;
+    if (!vnc.usePassword) return void ctx.ui.say(`The console is on VNC at ${where}`);
+    const password = randomBytes(6).toString('base64url').slice(0, 8);
+    await this.machine.setVncPassword(password);
+    const file = path.join(workDir, 'vnc-password');
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+    ctx.ui.say(`The console is on VNC at ${where}; the password is in ${file} while the build runs`);
+  }
+
+  type(keys: BootAction[], intervalMs: number, ctx: RunContext): Promise<void> {
+    return this.machine.type(keys, intervalMs, ctx.signal);
+  }
+
+  async waitForPowerOff(ms: number, ctx: RunContext): Promise<StoppedVm | undefined> {
+    return (await this.machine.waitForExit(ms, ctx.signal)) ? this.stopped() : undefined;
+  }
+
+  /** ACPI power-down first, so that a guest that listens stops cleanly; QEMU is stopped after a grace period. */
+  async halt(ctx: RunContext): Promise<StoppedVm> {
+    await this.machine.powerdown();
+    if (!(await this.machine.waitForExit(HALT_GRACE_MS, ctx.signal))) {
+      ctx.ui.error('The guest ignored the ACPI power-down; stopping QEMU. The disk may need a file system check.');
+      await this.machine.kill();
+    }
+    return this.stopped();
+  }
+
+  async forceOff(ctx: RunContext): Promise<void> {
+    if (this.machine.running) {
+      ctx.ui.say('Stopping the virtual machine...');
+      await this.machine.kill();
+    }
+    this.machine.qmp.close();
+    await this.release();
+  }
+
+  async consoleTail(): Promise<string | undefined> {
+    const text = await readFile(this.machine.serialLog, 'utf8').catch(() => '');
+    const lines = text.replace(/\r/g, '').split('\n').filter((l) => l.trim());
+    return lines.length ? lines.slice(-10).join('\n') : undefined;
+  }
+
+  private stopped(): StoppedVm {
+    const { made, options, request } = this;
+    return {
+      // QEMU's media belong to the process that has ended; nothing stays attached.
+      detachBuildMedia: async () => {},
+      export: (ctx) => options.exporter.export({ disk: made.disk, outputDir: request.outputDir, vmName: request.vmName, hardware: made.hardware, appliance: made.appliance, firmware: options.firmware, efiVars: made.efiVars, accelerator: made.accelerator }, ctx),
+    };
+  }
+}
+
+/** How long a halted guest gets to act on the ACPI power-down before QEMU is stopped. */
+const HALT_GRACE_MS = 60_000;

@@ -1,0 +1,32 @@
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { qemuImg } from '../../util/qemu-img.js';
+import type { Exporter } from './driver.js';
+
+/** The qemu builder's artifact: the disk as OUTPUT/VM_NAME in qcow2 or raw, compacted unless asked not to. */
+export function diskImageExporter(options: { format: 'qcow2' | 'raw'; compress: boolean; skipCompaction: boolean }): Exporter {
+  return {
+    async export(input, ctx) {
+      const final = path.join(input.outputDir, input.vmName);
+      if (options.format === 'qcow2' && options.skipCompaction && !options.compress) {
+        await rename(input.disk, final);
+      } else {
+        ctx.ui.say(`Converting the disk to ${options.format}${options.compress ? ' (compressed)' : ''}...`);
+        const partial = `${final}.partial-${process.pid}`;
+        try {
+          await qemuImg.convert(input.disk, partial, { format: options.format, compress: options.compress && options.format === 'qcow2' }, ctx.signal);
+          await rename(partial, final);
+        } finally {
+          await rm(partial, { force: true });
+        }
+        await rm(input.disk, { force: true });
+      }
+      const efi = input.firmware.kind === 'efi';
+      const keptVars = input.efiVars && path.dirname(input.efiVars) === input.outputDir ? [input.efiVars] : [];
+      return {
+        files: [final, ...keptVars],
+        properties: { format: options.format, accelerator: input.accelerator, vmName: input.vmName, firmware: efi ? 'efi' : 'bios', ...(input.firmware.kind === 'efi' ? { efiCode: input.firmware.code } : {}) },
+      };
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { BootConfig } from '../config/boot.js';
+import type { GuestAccess } from '../config/guest-access.js';
+import type { HttpConfig } from '../config/http.js';
+import type { CdConfig, FloppyConfig } from '../config/media.js';
+import type { OutputConfig } from '../config/output.js';
+import type { ShutdownConfig } from '../config/shutdown.js';
+import type { SourceConfig } from '../config/source.js';
+import type { Communicator } from '../core/communicator.js';
+import { Pipeline, type PipelineStep } from '../core/pipeline.js';
+import type { BuildContext } from '../core/plugin.js';
+import type { ExportResult, MachineDriver } from '../machines/driver.js';
+import { stepBootCommand } from './boot-command.js';
+import { stepConnect } from './connect.js';
+import { stepDownload } from './download.js';
+import { stepExport, stepDetachMedia } from './export.js';
+import { stepHttpServer } from './http-server.js';
+import { stepDefine, stepStart } from './machine.js';
+import { stepCd, stepFloppy } from './media.js';
+import { stepOutputDirectory } from './output-directory.js';
+import { stepProvision } from './provision.js';
+import { stepShutdown } from './shutdown.js';
+import { stepSshPort } from './ssh-port.js';
+
+/** What every local VM build of every family is made of, prepared from the option fragments. */
+export interface LocalVmSettings {
+  output: OutputConfig;
+  source: SourceConfig;
+  /** The option that names the source, for download errors (iso_url, source_path). */
+  sourceOption: string;
+  /** The source is an installer ISO to boot once (else a disk image or an appliance). */
+  installer: boolean;
+  floppy: FloppyConfig;
+  cd: CdConfig;
+  http: HttpConfig | undefined;
+  boot: BootConfig;
+  access: GuestAccess;
+  /** Forward a host port to the guest's SSH port (false: connect to the guest's own address). */
+  forwardSsh: boolean;
+  shutdown: ShutdownConfig;
+}
+
+/** What a family adds to the pipeline: its guest tools (VirtualBox's additions, VMware Tools). */
+export interface FamilySteps {
+  /** Finds the guest tools ISO before the machine is defined; `attach` puts it in a CD drive. */
+  guestTools?: PipelineStep<object, { guestTools: { iso: string; attach: boolean } | undefined }>;
+  /** Runs after connecting, before the provisioners (uploads of version files and tools). */
+  beforeProvision?: PipelineStep<{ communicator: Communicator; guestTools: { iso: string; attach: boolean } | undefined }, object>;
+}
+
+/**
+ * The local-VM pipeline: output directory → download → floppy/CD → HTTP server → host
+ * port → define → start → boot command → connect → [family] → provision → shutdown →
+ * detach media → export. Each step owns one resource; the runner releases them in reverse.
+ * Returns what the export wrote.
+ */
+export async function runLocalVm(settings: LocalVmSettings, driver: MachineDriver, build: BuildContext, family: FamilySteps = {}): Promise<ExportResult> {
+  const noTools: PipelineStep<object, { guestTools: { iso: string; attach: boolean } | undefined }> = { name: 'guest-tools', run: async () => ({ guestTools: undefined }) };
+  const pipeline = Pipeline.start()
+    .then(stepOutputDirectory(settings.output.outputDirectory, build.cwd, build.force))
+    .then(stepDownload(settings.source, settings.sourceOption))
+    .then(family.guestTools ?? noTools)
+    .then(stepFloppy(settings.floppy))
+    .then(stepCd(settings.cd))
+    .then(stepHttpServer(settings.http))
+    .then(stepSshPort(settings.access, settings.forwardSsh))
+    .then(
+      stepDefine(driver, (s) => ({
+        vmName: settings.output.vmName,
+        outputDir: s.output.path,
+        source: s.source,
+        media: { installer: settings.installer, cds: [...(s.cd ? [s.cd.file] : []), ...(s.guestTools?.attach ? [s.guestTools.iso] : [])], floppy: s.floppy?.file },
+        sshForward: s.sshPort && settings.access.communicator === 'ssh' ? { hostPort: s.sshPort.port, guestPort: settings.access.ssh.port } : undefined,
+      })),
+    )
+    .then(stepStart())
+    .then(stepBootCommand(settings.boot, settings.output.vmName))
+    .then(stepConnect(settings.access))
+    .then(family.beforeProvision ?? { name: 'before-provision', run: async () => ({}) })
+    .then(stepProvision(build))
+    .then(stepShutdown(settings.shutdown))
+    .then(stepDetachMedia())
+    .then(stepExport());
+  return (await pipeline.run((steps, state) => build.runSteps(steps, state))).exported;
+}
