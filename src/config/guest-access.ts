@@ -5,9 +5,9 @@ import { port, portRange, type Options } from './options.js';
 /** How provisioners reach a local VM: SSH through a host port forwarded to the guest, or not at all. */
 export type GuestAccess = { communicator: 'ssh'; ssh: SshConfig; hostPortRange: [number, number] } | { communicator: 'none' };
 
-const { communicator: _communicator, ssh_host: _host, ...sshOptions } = sshSchemaProperties;
+const { communicator: _communicator, ...sshOptions } = sshSchemaProperties;
 
-/** The communicator, Packer's SSH options (the host is the forwarded port) and the host port range. */
+/** The communicator, Packer's SSH options (ssh_host defaults to the forwarded port on 127.0.0.1) and the host port range. */
 export const guestAccessOptions = {
   communicator: { type: 'string', enum: ['ssh', 'none'], default: 'ssh' },
   ...sshOptions,

@@ -7,15 +7,15 @@ import type { PipelineStep } from '../core/pipeline.js';
 import type { HeldPort } from './ssh-port.js';
 
 /**
- * Waits for SSH on the forwarded port (or the guest's own address when nothing is
- * forwarded) and connects; the connection is closed in cleanup.
+ * Waits for SSH and connects: at ssh_host (default 127.0.0.1), on the forwarded port, or
+ * on ssh_port when nothing is forwarded (skip_nat_mapping). Closed in cleanup.
  */
 export function stepConnect(access: GuestAccess): PipelineStep<{ sshPort: HeldPort | undefined }, { communicator: Communicator }> {
   return {
     name: 'connect',
     async run({ sshPort }, ctx) {
       if (access.communicator === 'none') return { communicator: noneCommunicator };
-      const where = sshPort ? { host: '127.0.0.1', port: sshPort.port } : { host: access.ssh.host ?? '127.0.0.1', port: access.ssh.port };
+      const where = { host: access.ssh.host ?? '127.0.0.1', port: sshPort?.port ?? access.ssh.port };
       const client = await waitForSsh(access.ssh, where, { ui: ctx.ui, signal: ctx.signal, log: ctx.log });
       return { communicator: new SshCommunicator(access.ssh, where, client, { ui: ctx.ui, signal: ctx.signal, log: ctx.log, timeoutMs: access.ssh.timeoutMs }) };
     },

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { startSshd, TEST_PASSWORD, TEST_USER } from '../../support/sshd.js';
 
 // VirtualBox cannot run on this machine, so these tests drive the builders against a
 // stand-in VBoxManage (test/fixtures/vboxmanage/VBoxManage) that records its arguments
@@ -135,5 +136,23 @@ describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', (
     expect(absent.code).toBe(1);
     expect(absent.all).toContain('"driver": "vboxmanage" needs VirtualBox');
     expect(absent.all).toContain('use "driver": "qemu"');
+  });
+
+  it('a guest still running at shutdown_timeout fails the build, as under the qemu driver, and cleanup powers it off and deletes it', async () => {
+    // The stand-in's machine never powers off by itself; the shutdown command runs over a real sshd.
+    const sshd = await startSshd();
+    try {
+      const dir = tempDir();
+      const t = writeTemplate(dir, { builders: [isoBuilder(dir, { communicator: 'ssh', skip_nat_mapping: true, ssh_host: '127.0.0.1', ssh_port: sshd.port, ssh_username: TEST_USER, ssh_password: TEST_PASSWORD, shutdown_command: 'echo going down', shutdown_timeout: '2s' })] });
+      const run = await runCli(['build', t], { cwd: dir });
+      expect(run.code).toBe(1);
+      expect(run.all).toContain('the guest did not power off within shutdown_timeout (2 seconds); the shutdown command printed: going down');
+      expect(run.all).toContain('raise shutdown_timeout');
+      expect(commandLines().slice(-3)).toEqual(['showvminfo vm --machinereadable', 'controlvm vm poweroff', 'unregistervm vm --delete']);
+      expect(commandLines()).not.toContain(`export vm --output ${path.join(dir, 'output-virtualbox-iso', 'vm.ovf')} --manifest`);
+      expect(existsSync(path.join(dir, 'output-virtualbox-iso'))).toBe(false);
+    } finally {
+      await sshd.dispose();
+    }
   });
 });
