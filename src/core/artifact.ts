@@ -1,22 +1,78 @@
-/**
- * What a builder or post-processor produced. `kind` says what a post-processor may take:
- * a post-processor declares the kinds it accepts, and the plan checks chains with it.
- */
-export type ArtifactKind = 'none' | 'file' | 'qemu-disk' | 'virtualbox-ovf' | 'vmware-vmx' | 'docker-image' | 'docker-tar' | 'amazon-ami' | 'vagrant-box';
-
-export interface Artifact {
+/** What every artifact has, whatever made it. */
+interface ArtifactBase {
   /** Stable id of what made it, as Packer's BuilderId (printed in machine-readable output). */
   builderId: string;
-  kind: ArtifactKind;
-  /** Packer's artifact id (an AMI id, an image id, a path). */
+  /** Packer's artifact id (an AMI id list, an image id, a path). */
   id: string;
   files: string[];
   /** One human sentence, shown in the artifact list at the end of a build. */
   description: string;
   /** Removes what the artifact holds; used when a post-processor does not keep its input. */
   destroy(): Promise<void>;
-  /** Facts later post-processors need (a disk's format, the accelerator it was built with). */
-  properties?: Readonly<Record<string, string>>;
+}
+
+/** Nothing kept (null builder, a discarded container), or plain files. */
+export interface FilesArtifact extends ArtifactBase {
+  kind: 'none' | 'file';
+}
+
+/** A disk image from the qemu builder, with what a libvirt box needs to boot it again. */
+export interface DiskImageArtifact extends ArtifactBase {
+  kind: 'qemu-disk';
+  disk: { format: 'qcow2' | 'raw'; accelerator: string; firmware: { kind: 'bios' } | { kind: 'efi'; code: string } };
+}
+
+/** A VirtualBox appliance: NAME.ovf + VMDK + .mf, or one .ova. */
+export interface ApplianceArtifact extends ArtifactBase {
+  kind: 'virtualbox-ovf';
+  appliance: { format: 'ovf' | 'ova'; driver: string };
+}
+
+/** A VMware VM folder (.vmx and its disks). */
+export interface VmxArtifact extends ArtifactBase {
+  kind: 'vmware-vmx';
+}
+
+/** An image in the Docker engine, with the references docker-tag or docker-import gave it. */
+export interface DockerImageArtifact extends ArtifactBase {
+  kind: 'docker-image';
+  image: { id: string; tags: string[] };
+}
+
+/** A container's file system exported as a tar (docker builder, export_path). */
+export interface DockerTarArtifact extends ArtifactBase {
+  kind: 'docker-tar';
+}
+
+/** AMIs, one per region. */
+export interface AmiArtifact extends ArtifactBase {
+  kind: 'amazon-ami';
+  amis: { region: string; id: string }[];
+}
+
+/** A Vagrant box for one provider. */
+export interface VagrantBoxArtifact extends ArtifactBase {
+  kind: 'vagrant-box';
+  box: { provider: string; sha256: string };
+}
+
+/**
+ * What a builder or post-processor produced. `kind` says what a post-processor may take:
+ * a post-processor declares the kinds it accepts, and the plan checks chains with it.
+ */
+export type Artifact = FilesArtifact | DiskImageArtifact | ApplianceArtifact | VmxArtifact | DockerImageArtifact | DockerTarArtifact | AmiArtifact | VagrantBoxArtifact;
+export type ArtifactKind = Artifact['kind'];
+export type ArtifactOfKind<K extends ArtifactKind> = Extract<Artifact, { kind: K }>;
+
+/** Narrows an input to the kind a post-processor needs; the plan checked the chain, so anything else is a bug. */
+export function expectKind<K extends ArtifactKind>(artifact: Artifact, ...kinds: K[]): ArtifactOfKind<K> {
+  if (!(kinds as ArtifactKind[]).includes(artifact.kind)) throw new Error(`internal: expected ${kinds.join(' or ')}, got ${artifact.kind} (${artifact.id})`);
+  return artifact as ArtifactOfKind<K>;
+}
+
+/** Packer's id of an AMI artifact: "REGION:AMI" pairs joined by commas. */
+export function amiArtifactId(amis: AmiArtifact['amis']): string {
+  return amis.map((a) => `${a.region}:${a.id}`).join(',');
 }
 
 /** The kinds of artifact each builder type produces, named for messages. */

@@ -70,8 +70,8 @@ export interface StoppedVm {
 export interface ExportResult {
   /** The files of the artifact, in the output directory. */
   files: string[];
-  /** Facts for post-processors (a disk's format, the accelerator, the firmware). */
-  properties: Record<string, string>;
+  /** The QEMU accelerator the machine ran under; undefined under a native hypervisor. */
+  accelerator: string | undefined;
 }
 
 /** One way a family can run: a driver, or why it cannot run here. */

@@ -45,7 +45,7 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
   const packerSeconds = Number(boxed![0]) - Number(started![0]);
 
   const output = path.join(dir, 'packer-out', 'disk.qcow2');
-  const artifact: Artifact = { builderId: 'boxwright.qemu', kind: 'qemu-disk', id: 'disk', files: [output], description: '', destroy: async () => {}, properties: { format: 'qcow2', accelerator: 'tcg' } };
+  const artifact: Artifact = { builderId: 'boxwright.qemu', kind: 'qemu-disk', id: 'disk', files: [output], description: '', destroy: async () => {}, disk: { format: 'qcow2', accelerator: 'tcg', firmware: { kind: 'bios' } } };
   const ourBox = path.join(dir, 'boxwright.box');
   const t = performance.now();
   await vagrantPostProcessor.process(

@@ -20,7 +20,7 @@ export const dockerBuilder: Builder<DockerConfig> = {
     const state: DockerState = {};
     await ctx.runSteps([stepEngine(), stepPull(config), stepRun(config), stepConnect(config), stepProvision<DockerState>(ctx), stepOutput(config)], state);
     const output = config.output;
-    if (output.kind === 'commit') return imageArtifact(state.imageId!, `Imported Docker image: ${state.imageId}`);
+    if (output.kind === 'commit') return imageArtifact({ id: state.imageId! }, `Imported Docker image: ${state.imageId}`);
     if (output.kind === 'export') {
       return {
         builderId: DOCKER_BUILDER_ID,

@@ -38,7 +38,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
       files: exported.files,
       description: `VM files in directory: ${config.output.outputDirectory} (${path.basename(exported.files[0]!)}, ${config.format})`,
       destroy: () => rm(outputDir, { recursive: true, force: true }),
-      properties: exported.properties,
+      disk: { format: config.format, accelerator: exported.accelerator ?? 'tcg', firmware: config.firmware.kind === 'efi' ? { kind: 'efi', code: config.firmware.code } : { kind: 'bios' } },
     };
   },
 };

@@ -25,7 +25,7 @@ async function run(config: VirtualBoxConfig, ctx: BuildContext): Promise<Artifac
     files: exported.files,
     description: `VM files in directory: ${config.output.outputDirectory} (${exported.files.map((f) => path.basename(f)).join(', ')})`,
     destroy: () => rm(outputDir, { recursive: true, force: true }),
-    properties: { ...exported.properties, driver: driver.name },
+    appliance: { format: config.format, driver: driver.name },
   };
 }
 

@@ -1,23 +1,27 @@
-import type { Artifact } from '../../core/artifact.js';
+import type { DockerImageArtifact } from '../../core/artifact.js';
 import { connectDocker, engineFailure, isNotFound } from './engine.js';
 
 /** Packer's BuilderId for what the docker builder makes. */
 export const DOCKER_BUILDER_ID = 'boxwright.docker';
 
-/** An image in the engine; destroying it removes the image (Packer's docker artifact). */
-export function imageArtifact(imageId: string, description: string, builderId = DOCKER_BUILDER_ID, properties?: Record<string, string>): Artifact {
+/**
+ * An image in the engine; destroying it removes the image (Packer's docker artifact).
+ * `id` is Packer's artifact id (the first reference, else the image id); `tags` are the references given to it.
+ */
+export function imageArtifact(image: { id: string; imageId?: string; tags?: string[] }, description: string, builderId = DOCKER_BUILDER_ID): DockerImageArtifact {
+  const imageId = image.imageId ?? image.id;
   return {
     builderId,
     kind: 'docker-image',
-    id: imageId,
+    id: image.id,
     files: [],
     description,
-    properties,
+    image: { id: imageId, tags: image.tags ?? [] },
     async destroy() {
       try {
-        await connectDocker().getImage(imageId).remove();
+        await connectDocker().getImage(image.id).remove();
       } catch (err) {
-        if (!isNotFound(err)) throw engineFailure(`could not remove image ${imageId}`, err);
+        if (!isNotFound(err)) throw engineFailure(`could not remove image ${image.id}`, err);
       }
     },
   };

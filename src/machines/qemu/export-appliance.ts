@@ -13,7 +13,8 @@ export interface ExportSpec {
   controller: DiskController;
   nic: NicType;
   format: 'ovf' | 'ova';
-  firmware: 'bios' | 'efi';
+  /** UEFI is written into the OVF; BIOS is the default. */
+  firmware?: 'bios' | 'efi';
 }
 
 /**

@@ -21,11 +21,10 @@ export function diskImageExporter(options: { format: 'qcow2' | 'raw'; compress: 
         }
         await rm(input.disk, { force: true });
       }
-      const efi = input.firmware.kind === 'efi';
       const keptVars = input.efiVars && path.dirname(input.efiVars) === input.outputDir ? [input.efiVars] : [];
       return {
         files: [final, ...keptVars],
-        properties: { format: options.format, accelerator: input.accelerator, vmName: input.vmName, firmware: efi ? 'efi' : 'bios', ...(input.firmware.kind === 'efi' ? { efiCode: input.firmware.code } : {}) },
+        accelerator: input.accelerator,
       };
     },
   };

@@ -15,10 +15,9 @@ export interface ApplianceDescription {
 export function ovfExporter(options: { format: 'ovf' | 'ova'; skipExport: boolean; describe: (input: ExportInput) => ApplianceDescription }): Exporter {
   return {
     async export(input, ctx) {
-      const properties = { format: options.format, vmName: input.vmName, accelerator: input.accelerator, firmware: input.firmware.kind === 'efi' ? 'efi' : 'bios' };
       if (options.skipExport) {
         ctx.ui.say('Skipping export (skip_export); the working disk is left in the output directory.');
-        return { files: [input.disk], properties };
+        return { files: [input.disk], accelerator: input.accelerator };
       }
       ctx.ui.say(`Exporting ${options.format.toUpperCase()} with boxwright's streamOptimized VMDK writer...`);
       const described = options.describe(input);
@@ -32,7 +31,7 @@ export function ovfExporter(options: { format: 'ovf' | 'ova'; skipExport: boolea
       await rm(input.disk, { force: true });
       // The variable store is the build's; VirtualBox keeps its own NVRAM.
       if (input.efiVars && path.dirname(input.efiVars) === input.outputDir) await rm(input.efiVars, { force: true });
-      return { files, properties };
+      return { files, accelerator: input.accelerator };
     },
   };
 }

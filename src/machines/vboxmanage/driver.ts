@@ -271,6 +271,6 @@ class VBoxStopped implements StoppedVm {
     this.s.exported = true;
     // The working VDI goes with the machine at unregistervm --delete; what stays is the export.
     const files = readdirSync(dir).filter((f) => !f.endsWith('.vdi') || settings.skipExport || settings.keepRegistered).sort().map((f) => path.join(dir, f));
-    return { files, properties: { format: settings.format, vmName: request.vmName } };
+    return { files, accelerator: undefined };
   }
 }

@@ -49,6 +49,6 @@ export const dockerImportPostProcessor: PostProcessor<DockerImportConfig> = {
     }
     ctx.ui.message(`Imported image: ${imageId ?? reference}`);
     // Packer removes the exported tar unless keep_input_artifact says otherwise; so do we.
-    return { artifact: imageArtifact(reference, `Imported Docker image: ${reference}`, 'boxwright.post-processor.docker-import', { imageId: imageId ?? reference, tags: reference }), keepInput: false };
+    return { artifact: imageArtifact({ id: reference, imageId: imageId ?? reference, tags: [reference] }, `Imported Docker image: ${reference}`, 'boxwright.post-processor.docker-import'), keepInput: false };
   },
 };

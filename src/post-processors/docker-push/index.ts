@@ -1,6 +1,7 @@
 import { UserError } from '../../base/errors.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { connectDocker, engineFailure, followProgress, loginSchemaProperties, prepareLogin, registryOf, splitReference, storedAuth, type RegistryAuth } from '../../machines/docker/engine.js';
+import { expectKind } from '../../core/artifact.js';
 
 interface DockerPushConfig {
   login: RegistryAuth | undefined;
@@ -27,7 +28,7 @@ export const dockerPushPostProcessor: PostProcessor<DockerPushConfig> = {
     return { login: prepareLogin(o, ctx.problems, () => ''), loginServer: (o.login_server as string | undefined) || undefined };
   },
   async process(config, input, ctx) {
-    const references = input.properties?.tags?.split(',').filter(Boolean) ?? [];
+    const references = expectKind(input, 'docker-image').image.tags;
     if (!references.length) {
       throw new UserError(`docker-push got image ${input.id}, which has no repository to push to`, 'put a docker-tag post-processor before docker-push in the same chain: [{"type": "docker-tag", "repository": "registry.example.com/app", "tags": ["1.0"]}, {"type": "docker-push"}]');
     }

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Artifact } from '../../core/artifact.js';
+import { expectKind, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { connectDocker, engineFailure } from '../../machines/docker/engine.js';
 import { streamToFile } from '../../util/stream-to-file.js';
@@ -25,7 +25,7 @@ export const dockerSavePostProcessor: PostProcessor<DockerSaveConfig> = {
   async process(config, input, ctx) {
     const docker = connectDocker();
     // A tagged reference puts its tag in the tar, so `docker load` names the image again.
-    const reference = input.properties?.tags?.split(',')[0] ?? input.id;
+    const reference = expectKind(input, 'docker-image').image.tags[0] ?? input.id;
     ctx.ui.message(`Saving image ${reference} to ${config.path}`);
     try {
       await streamToFile(await docker.getImage(reference).get(), config.path, ctx.signal);

@@ -2,6 +2,7 @@ import { UserError } from '../../base/errors.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { imageArtifact } from '../../machines/docker/image.js';
 import { connectDocker, engineFailure } from '../../machines/docker/engine.js';
+import { expectKind } from '../../core/artifact.js';
 
 interface DockerTagConfig {
   repository: string;
@@ -40,7 +41,8 @@ export const dockerTagPostProcessor: PostProcessor<DockerTagConfig> = {
   },
   async process(config, input, ctx) {
     const docker = connectDocker();
-    const image = docker.getImage(input.properties?.imageId ?? input.id);
+    const imageId = expectKind(input, 'docker-image').image.id;
+    const image = docker.getImage(imageId);
     const references: string[] = [];
     for (const tag of config.tags) {
       const reference = `${config.repository}:${tag}`;
@@ -54,10 +56,9 @@ export const dockerTagPostProcessor: PostProcessor<DockerTagConfig> = {
       references.push(reference);
     }
     if (!references.length) throw new UserError('docker-tag has no tags to apply');
-    const imageId = input.properties?.imageId ?? input.id;
     // Removing the tagged image would make the tag pointless, so the input is always kept (as Packer does).
     return {
-      artifact: imageArtifact(references[0]!, `Tagged Docker image: ${references.join(', ')}`, 'boxwright.post-processor.docker-tag', { imageId, tags: references.join(',') }),
+      artifact: imageArtifact({ id: references[0]!, imageId, tags: references }, `Tagged Docker image: ${references.join(', ')}`, 'boxwright.post-processor.docker-tag'),
       keepInput: true,
       forceKeep: true,
     };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Artifact } from '../../core/artifact.js';
+import { expectKind, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor, PostProcessResult, RunContext } from '../../core/plugin.js';
 import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
@@ -45,9 +45,10 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
     if (info.format !== 'qcow2') throw new Error(`a libvirt box needs a qcow2 disk, but ${path.basename(disk)} is ${info.format}; set "format": "qcow2" in the qemu builder`);
     // vagrant-libvirt wants whole GiB; round up so the guest never sees a smaller disk.
     const virtualSize = Math.ceil(info.virtualSize / 1024 ** 3);
-    const driver = artifact.properties?.accelerator === 'kvm' ? 'kvm' : 'qemu';
+    const { accelerator, firmware } = expectKind(artifact, 'qemu-disk').disk;
+    const driver = accelerator === 'kvm' ? 'kvm' : 'qemu';
     // A disk built under UEFI may not boot under libvirt's default BIOS; the box names the OVMF the build used.
-    const efiCode = artifact.properties?.efiCode;
+    const efiCode = firmware.kind === 'efi' ? firmware.code : undefined;
     const loader = efiCode ? `    libvirt.loader = "${efiCode}"\n` : '';
     return {
       entries: [{ name: 'box.img', path: disk }],
@@ -83,10 +84,9 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
     };
   },
   async aws(artifact) {
-    // Packer's AMI artifact id: "REGION:AMI" pairs joined by commas.
-    const amis = artifact.id.split(',').map((pair) => pair.trim().split(':')).filter((p): p is [string, string] => p.length === 2 && /^ami-[0-9a-f]+$/.test(p[1]!));
-    if (amis.length === 0) throw new Error(`an aws box needs AMIs, and the build's artifact id is "${artifact.id}" (expected "us-east-1:ami-0123...")`);
-    const regions = amis.map(([region, ami]) => `    aws.region_config ${JSON.stringify(region)}, ami: ${JSON.stringify(ami)}\n`).join('');
+    const amis = expectKind(artifact, 'amazon-ami').amis;
+    if (amis.length === 0) throw new Error(`an aws box needs AMIs, and the build made none (${artifact.id})`);
+    const regions = amis.map(({ region, id: ami }) => `    aws.region_config ${JSON.stringify(region)}, ami: ${JSON.stringify(ami)}\n`).join('');
     return {
       entries: [],
       metadata: { provider: 'aws' },
@@ -95,7 +95,7 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
   },
   async docker(artifact) {
     // A tag survives a rebuild that replaces the image id; the id is used when there is no tag.
-    const image = artifact.properties?.tags?.split(',')[0] || artifact.id;
+    const image = expectKind(artifact, 'docker-image').image.tags[0] ?? artifact.id;
     return {
       entries: [],
       metadata: { provider: 'docker' },
@@ -213,7 +213,7 @@ async function packageBox(config: VagrantConfig, chosen: VagrantConfig, provider
       files: [output],
       description: `'${provider}' provider box: ${output}`,
       destroy: () => rm(output, { force: true }),
-      properties: { provider, sha256: box.sha256 },
+      box: { provider, sha256: box.sha256 },
     },
     keepInput: false,
     // Packer 1.6.6 deletes the image a docker box points to unless keep_input_artifact is set; the box would be useless. An aws box points at its AMIs the same way.

@@ -3,17 +3,17 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportAppliance } from '../../../src/machines/qemu/export-appliance.js';
-import type { Artifact } from '../../../src/core/artifact.js';
+import type { Artifact, DiskImageArtifact } from '../../../src/core/artifact.js';
 import { parseOvf } from '../../../src/formats/ovf.js';
 import { vagrantPostProcessor } from '../../../src/post-processors/vagrant/index.js';
 import { tempDir } from '../../support/cli.js';
 import { recordingUi } from '../../support/ssh.js';
 import { vagrant } from '../../support/vagrant.js';
 
-function qemuDisk(dir: string, format: 'qcow2' | 'raw', accelerator = 'tcg'): Artifact {
+function qemuDisk(dir: string, format: 'qcow2' | 'raw', accelerator = 'tcg'): DiskImageArtifact {
   const file = path.join(dir, `disk.${format}`);
   execFileSync('qemu-img', ['create', '-q', '-f', format, file, '2560M']);
-  return { builderId: 'boxwright.qemu', kind: 'qemu-disk', id: 'disk', files: [file], description: '', destroy: async () => {}, properties: { format, accelerator } };
+  return { builderId: 'boxwright.qemu', kind: 'qemu-disk', id: 'disk', files: [file], description: '', destroy: async () => {}, disk: { format, accelerator, firmware: { kind: 'bios' } } };
 }
 
 function context(dir: string) {
@@ -58,7 +58,7 @@ describe('vagrant post-processor, libvirt provider', () => {
     const dir = tempDir();
     const disk = qemuDisk(dir, 'qcow2');
     writeFileSync(path.join(dir, 'efivars.fd'), Buffer.alloc(4096));
-    const artifact = { ...disk, files: [...disk.files, path.join(dir, 'efivars.fd')], properties: { ...disk.properties, firmware: 'efi', efiCode: '/usr/share/OVMF/OVMF_CODE.fd' } };
+    const artifact: DiskImageArtifact = { ...disk, files: [...disk.files, path.join(dir, 'efivars.fd')], disk: { ...disk.disk, firmware: { kind: 'efi', code: '/usr/share/OVMF/OVMF_CODE.fd' } } };
     const result = await vagrantPostProcessor.process(config(dir), artifact, context(dir));
     const box = result.artifact.files[0]!;
     expect(execFileSync('tar', ['-tzf', box], { encoding: 'utf8' }).trim().split('\n')).toEqual(['Vagrantfile', 'box.img', 'metadata.json']);
@@ -126,8 +126,8 @@ describe('vagrant post-processor, virtualbox provider', () => {
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, '64M']);
     const out = path.join(dir, 'output');
     execFileSync('mkdir', ['-p', out]);
-    const { files } = await exportAppliance(disk, out, { vmName: 'devbox', osType: 'Debian_64', cpus: 2, memoryMb: 1024, controller: 'sata', nic: 'E1000', format }, new AbortController().signal);
-    return { builderId: 'mitchellh.virtualbox', kind: 'virtualbox-ovf', id: 'devbox', files, description: '', destroy: async () => {}, properties: { format } };
+    const { files } = await exportAppliance(disk, out, { vmName: 'devbox', osType: 'Debian_64', cpus: 2, memoryMb: 1024, controller: 'sata', nic: 'E1000', format, firmware: 'bios' }, new AbortController().signal);
+    return { builderId: 'mitchellh.virtualbox', kind: 'virtualbox-ovf', id: 'devbox', files, description: '', destroy: async () => {}, appliance: { format, driver: 'qemu' } };
   }
 
   it('packs an OVF export as box.ovf + its VMDK, and the real `vagrant box add` accepts it', async () => {
@@ -187,7 +187,7 @@ describe('vagrant post-processor, vmware_desktop and aws providers', () => {
   }, 120_000);
 
   it('writes an aws box whose Vagrantfile maps each region to its AMI, keeps the AMIs, and `vagrant box add` accepts it', async () => {
-    const input: Artifact = { builderId: 'boxwright.amazon-ebs', kind: 'amazon-ami', id: 'us-east-1:ami-0123456789abcdef0,eu-west-1:ami-0fedcba9876543210', files: [], description: '', destroy: async () => {} };
+    const input: Artifact = { builderId: 'boxwright.amazon-ebs', kind: 'amazon-ami', id: 'us-east-1:ami-0123456789abcdef0,eu-west-1:ami-0fedcba9876543210', files: [], description: '', destroy: async () => {}, amis: [{ region: 'us-east-1', id: 'ami-0123456789abcdef0' }, { region: 'eu-west-1', id: 'ami-0fedcba9876543210' }] };
     const dir = tempDir();
     const result = await vagrantPostProcessor.process(config(dir), input, context(dir));
     const box = path.join(dir, 'boxes/packer_debian_aws.box');
