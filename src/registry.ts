@@ -19,15 +19,77 @@ import { shellLocalProvisioner } from './provisioners/shell-local/index.js';
 import type { PluginRegistry } from './template/registry.js';
 
 // Adding a plugin is adding its folder and one line here.
-const builders: Builder[] = [nullBuilder as Builder, fileBuilder as Builder, qemuBuilder as Builder, dockerBuilder as Builder, virtualBoxIsoBuilder as Builder, virtualBoxOvfBuilder as Builder];
-const provisioners: Provisioner[] = [shellLocalProvisioner as Provisioner, shellProvisioner as Provisioner, fileProvisioner as Provisioner, breakpointProvisioner as Provisioner];
-const postProcessors: PostProcessor[] = [manifestPostProcessor as PostProcessor, shellLocalPostProcessor as PostProcessor, checksumPostProcessor as PostProcessor, vagrantPostProcessor as PostProcessor, dockerTagPostProcessor as PostProcessor, dockerImportPostProcessor as PostProcessor, dockerSavePostProcessor as PostProcessor, dockerPushPostProcessor as PostProcessor];
+const builders: Builder[] = [
+  nullBuilder as Builder,
+  fileBuilder as Builder,
+  qemuBuilder as Builder,
+  dockerBuilder as Builder,
+  virtualBoxIsoBuilder as Builder,
+  virtualBoxOvfBuilder as Builder,
+];
+const provisioners: Provisioner[] = [
+  shellLocalProvisioner as Provisioner,
+  shellProvisioner as Provisioner,
+  fileProvisioner as Provisioner,
+  breakpointProvisioner as Provisioner,
+];
+const postProcessors: PostProcessor[] = [
+  manifestPostProcessor as PostProcessor,
+  shellLocalPostProcessor as PostProcessor,
+  checksumPostProcessor as PostProcessor,
+  vagrantPostProcessor as PostProcessor,
+  dockerTagPostProcessor as PostProcessor,
+  dockerImportPostProcessor as PostProcessor,
+  dockerSavePostProcessor as PostProcessor,
+  dockerPushPostProcessor as PostProcessor,
+];
 
 // Packer types users' templates name that boxwright will grow into; named so the error says "not yet", not "unknown".
 const PLANNED: Record<PluginKind, string[]> = {
-  builder: ['vmware-iso', 'vmware-vmx', 'amazon-ebs', 'amazon-instance', 'amazon-chroot', 'amazon-ebssurrogate', 'amazon-ebsvolume', 'googlecompute', 'azure-arm', 'hyperv-iso', 'hyperv-vmcx', 'parallels-iso', 'lxd', 'lxc', 'vagrant', 'digitalocean', 'openstack', 'vsphere-iso'],
-  provisioner: ['ansible', 'ansible-local', 'chef-solo', 'chef-client', 'puppet-masterless', 'puppet-server', 'salt-masterless', 'powershell', 'windows-shell', 'windows-restart', 'inspec', 'converge'],
-  'post-processor': ['vagrant-cloud', 'compress', 'artifice', 'amazon-import', 'vsphere', 'vsphere-template', 'googlecompute-export', 'digitalocean-import'],
+  builder: [
+    'vmware-iso',
+    'vmware-vmx',
+    'amazon-ebs',
+    'amazon-instance',
+    'amazon-chroot',
+    'amazon-ebssurrogate',
+    'amazon-ebsvolume',
+    'googlecompute',
+    'azure-arm',
+    'hyperv-iso',
+    'hyperv-vmcx',
+    'parallels-iso',
+    'lxd',
+    'lxc',
+    'vagrant',
+    'digitalocean',
+    'openstack',
+    'vsphere-iso',
+  ],
+  provisioner: [
+    'ansible',
+    'ansible-local',
+    'chef-solo',
+    'chef-client',
+    'puppet-masterless',
+    'puppet-server',
+    'salt-masterless',
+    'powershell',
+    'windows-shell',
+    'windows-restart',
+    'inspec',
+    'converge',
+  ],
+  'post-processor': [
+    'vagrant-cloud',
+    'compress',
+    'artifice',
+    'amazon-import',
+    'vsphere',
+    'vsphere-template',
+    'googlecompute-export',
+    'digitalocean-import',
+  ],
 };
 
 /** The plugins compiled into boxwright. */
@@ -35,6 +97,7 @@ export const registry: PluginRegistry = {
   builder: (type) => builders.find((p) => p.type === type),
   provisioner: (type) => provisioners.find((p) => p.type === type),
   postProcessor: (type) => postProcessors.find((p) => p.type === type),
-  implemented: (kind) => (kind === 'builder' ? builders : kind === 'provisioner' ? provisioners : postProcessors).map((p) => p.type),
+  implemented: (kind) =>
+    (kind === 'builder' ? builders : kind === 'provisioner' ? provisioners : postProcessors).map((p) => p.type),
   planned: (kind) => PLANNED[kind],
 };

@@ -3,7 +3,11 @@
  * `-force` or `-force=false`. Commander wants `--only`. This rewrites Packer spellings to
  * Commander's before parsing, leaving option values untouched.
  */
-export function normalizeArgs(args: string[], valueOptions: ReadonlySet<string>, booleanOptions: ReadonlySet<string>): string[] {
+export function normalizeArgs(
+  args: string[],
+  valueOptions: ReadonlySet<string>,
+  booleanOptions: ReadonlySet<string>,
+): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;

@@ -11,7 +11,8 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function parseParallel(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`-parallel-builds must be a whole number, 0 or more (got "${value}")`, '0 means no limit');
+  if (!Number.isInteger(n) || n < 0)
+    throw new UserError(`-parallel-builds must be a whole number, 0 or more (got "${value}")`, '0 means no limit');
   return n;
 }
 
@@ -20,7 +21,12 @@ function templateOptions(cmd: Command): Command {
     .option('--var <name=value>', 'set a template variable (repeatable); wins over -var-file and defaults', collect, [])
     .option('--var-file <path>', 'JSON file of variable values (repeatable)', collect, [])
     .option('--only <names>', 'build only these builds (comma-separated, globs allowed)', collect, [])
-    .option('--except <names>', 'skip these builds or named post-processors (comma-separated, globs allowed)', collect, [])
+    .option(
+      '--except <names>',
+      'skip these builds or named post-processors (comma-separated, globs allowed)',
+      collect,
+      [],
+    )
     .option('--machine-readable', 'print Packer-compatible machine-readable lines')
     .option('--no-color', 'disable colours');
 }
@@ -29,10 +35,21 @@ const VALUE_OPTIONS = new Set(['var', 'var-file', 'only', 'except', 'parallel-bu
 const BOOLEAN_OPTIONS = new Set(['force', 'debug', 'machine-readable', 'timestamp-ui', 'color', 'syntax-only']);
 
 /** Runs the CLI and resolves to the exit code; never throws for user mistakes. */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  },
+): Promise<number> {
   let exitCode = 0;
   const program = new Command('boxwright')
-    .description('Build identical VirtualBox, VMware, Docker and EC2 images and matching Vagrant boxes from one Packer JSON template.')
+    .description(
+      'Build identical VirtualBox, VMware, Docker and EC2 images and matching Vagrant boxes from one Packer JSON template.',
+    )
     .version(`boxwright v${VERSION}`, '-v, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -44,7 +61,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       .description('build the images of a template')
       .argument('<template>', 'Packer JSON template')
       .option('--parallel-builds <n>', 'run at most n builds at once; 0 means no limit', parseParallel, 0)
-      .addOption(new Option('--on-error <policy>', 'what to do when a build fails').choices(['cleanup', 'abort', 'ask', 'run-cleanup-provisioner']).default('cleanup'))
+      .addOption(
+        new Option('--on-error <policy>', 'what to do when a build fails')
+          .choices(['cleanup', 'abort', 'ask', 'run-cleanup-provisioner'])
+          .default('cleanup'),
+      )
       .option('--force', 'overwrite existing output directories and artifacts')
       .option('--debug', 'run builds one at a time and pause after each step')
       .option('--timestamp-ui', 'prefix every line with a timestamp'),
@@ -92,7 +113,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stderr.write(`Error: ${err.message}\n${err.hint ? `    hint: ${err.hint}\n` : ''}`);
       return 1;
     }
-    io.stderr.write(`Internal error: ${messageOf(err)}\n${err instanceof Error && err.stack ? err.stack : ''}\nThis is a bug in boxwright; please report it with the command you ran.\n`);
+    io.stderr.write(
+      `Internal error: ${messageOf(err)}\n${err instanceof Error && err.stack ? err.stack : ''}\nThis is a bug in boxwright; please report it with the command you ran.\n`,
+    );
     return 1;
   }
 }

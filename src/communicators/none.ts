@@ -2,7 +2,10 @@ import { UserError } from '../base/errors.js';
 import type { Communicator } from '../core/communicator.js';
 
 const refuse = (what: string): never => {
-  throw new UserError(`cannot ${what}: this build uses "communicator": "none"`, 'use a provisioner that runs locally (shell-local), or give the builder a communicator such as ssh');
+  throw new UserError(
+    `cannot ${what}: this build uses "communicator": "none"`,
+    'use a provisioner that runs locally (shell-local), or give the builder a communicator such as ssh',
+  );
 };
 
 /** The communicator of builds that do not connect to a machine. */

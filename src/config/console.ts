@@ -20,10 +20,22 @@ export const vncOptions = {
 /** The console a build shows: a window unless headless; under QEMU that is a VNC console, also when a vnc_* option asks. */
 export function prepareConsole(o: Options, p: ConfigProblems): { headless: boolean; vnc: VncConfig | undefined } {
   const headless = o.headless as boolean;
-  const asked = !headless || o.vnc_bind_address !== undefined || o.vnc_port_min !== undefined || o.vnc_port_max !== undefined || o.vnc_use_password === true;
+  const asked =
+    !headless ||
+    o.vnc_bind_address !== undefined ||
+    o.vnc_port_min !== undefined ||
+    o.vnc_port_max !== undefined ||
+    o.vnc_use_password === true;
   if (!asked) return { headless, vnc: undefined };
   const min = (o.vnc_port_min as number | undefined) ?? 5900;
   const max = (o.vnc_port_max as number | undefined) ?? 6000;
   if (min > max) p.error(['vnc_port_min'], `vnc_port_min (${min}) is above vnc_port_max (${max})`);
-  return { headless, vnc: { bindAddress: (o.vnc_bind_address as string | undefined) ?? '127.0.0.1', portRange: [min, max], usePassword: o.vnc_use_password === true } };
+  return {
+    headless,
+    vnc: {
+      bindAddress: (o.vnc_bind_address as string | undefined) ?? '127.0.0.1',
+      portRange: [min, max],
+      usePassword: o.vnc_use_password === true,
+    },
+  };
 }

@@ -3,7 +3,8 @@ import type { ConfigProblems } from '../core/plugin.js';
 import { port, portRange, type Options } from './options.js';
 
 /** How provisioners reach a local VM: SSH through a host port forwarded to the guest, or not at all. */
-export type GuestAccess = { communicator: 'ssh'; ssh: SshConfig; hostPortRange: [number, number] } | { communicator: 'none' };
+export type GuestAccess =
+  { communicator: 'ssh'; ssh: SshConfig; hostPortRange: [number, number] } | { communicator: 'none' };
 
 const { communicator: _communicator, ...sshOptions } = sshSchemaProperties;
 
@@ -19,7 +20,10 @@ export const guestAccessOptions = {
 };
 
 export function prepareGuestAccess(o: Options, p: ConfigProblems): GuestAccess {
-  const range = portRange(o, ['host_port_min', 'host_port_max'], [2222, 4444], p, ['ssh_host_port_min', 'ssh_host_port_max']);
+  const range = portRange(o, ['host_port_min', 'host_port_max'], [2222, 4444], p, [
+    'ssh_host_port_min',
+    'ssh_host_port_max',
+  ]);
   if (o.communicator !== 'ssh') return { communicator: 'none' };
   return { communicator: 'ssh', ssh: prepareSsh(o, p, { hostRequired: false }), hostPortRange: range };
 }

@@ -19,7 +19,9 @@ export function prepareSize(o: Options): HardwareSize {
 }
 
 /** disk_size: megabytes, or a size with a unit; the default is the family's (Packer's differ: qemu 40960, VirtualBox 40000). */
-export const diskSizeOption = (defaultMb?: number) => ({ disk_size: { type: ['string', 'integer'], ...(defaultMb !== undefined ? { default: defaultMb } : {}) } });
+export const diskSizeOption = (defaultMb?: number) => ({
+  disk_size: { type: ['string', 'integer'], ...(defaultMb !== undefined ? { default: defaultMb } : {}) },
+});
 
 /** Parses "3G", "512M", "40960" (MiB, Packer's unit) into bytes. */
 export function parseDiskSize(value: string | number): number | undefined {
@@ -35,7 +37,12 @@ export function parseDiskSize(value: string | number): number | undefined {
 export function prepareDiskSize(o: Options, p: ConfigProblems): number | undefined {
   if (o.disk_size === undefined) return undefined;
   const bytes = parseDiskSize(o.disk_size as string | number);
-  if (bytes === undefined) p.error(['disk_size'], `"${o.disk_size}" is not a disk size`, 'write megabytes as a number (40960) or a size such as "8G"');
+  if (bytes === undefined)
+    p.error(
+      ['disk_size'],
+      `"${o.disk_size}" is not a disk size`,
+      'write megabytes as a number (40960) or a size such as "8G"',
+    );
   return bytes;
 }
 

@@ -19,8 +19,14 @@ export const httpOptions = {
 
 /** The server, or undefined when neither http_directory nor http_content asks for one. */
 export function prepareHttp(o: Options, p: ConfigProblems): HttpConfig | undefined {
-  if (o.http_directory !== undefined && o.http_content !== undefined) p.error(['http_content'], '"http_directory" and "http_content" cannot be used together');
+  if (o.http_directory !== undefined && o.http_content !== undefined)
+    p.error(['http_content'], '"http_directory" and "http_content" cannot be used together');
   const range = portRange(o, ['http_port_min', 'http_port_max'], [8000, 9000], p);
   if (o.http_directory === undefined && o.http_content === undefined) return undefined;
-  return { directory: o.http_directory as string | undefined, content: o.http_content as Record<string, string> | undefined, bindAddress: o.http_bind_address as string, portRange: range };
+  return {
+    directory: o.http_directory as string | undefined,
+    content: o.http_content as Record<string, string> | undefined,
+    bindAddress: o.http_bind_address as string,
+    portRange: range,
+  };
 }

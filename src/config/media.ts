@@ -29,10 +29,20 @@ export const cdOptions = {
 /** floppy_files, floppy_dirs and floppy_content; paths that cannot exist are reported before the build starts. */
 export function prepareFloppy(o: Options, p: ConfigProblems): FloppyConfig {
   checkMediaPaths(o, ['floppy_files', 'floppy_dirs'], p);
-  return { files: (o.floppy_files as string[] | undefined) ?? [], dirs: (o.floppy_dirs as string[] | undefined) ?? [], content: (o.floppy_content as Record<string, string> | undefined) ?? {}, label: o.floppy_label as string };
+  return {
+    files: (o.floppy_files as string[] | undefined) ?? [],
+    dirs: (o.floppy_dirs as string[] | undefined) ?? [],
+    content: (o.floppy_content as Record<string, string> | undefined) ?? {},
+    label: o.floppy_label as string,
+  };
 }
 
 export function prepareCd(o: Options, p: ConfigProblems): CdConfig {
   checkMediaPaths(o, ['cd_files'], p);
-  return { files: (o.cd_files as string[] | undefined) ?? [], dirs: [], content: (o.cd_content as Record<string, string> | undefined) ?? {}, label: o.cd_label as string | undefined };
+  return {
+    files: (o.cd_files as string[] | undefined) ?? [],
+    dirs: [],
+    content: (o.cd_content as Record<string, string> | undefined) ?? {},
+    label: o.cd_label as string | undefined,
+  };
 }

@@ -13,5 +13,8 @@ export const outputOptions = {
 
 /** Packer's defaults: output-BUILDNAME and packer-BUILDNAME. */
 export function prepareOutput(o: Options, buildName: string): OutputConfig {
-  return { outputDirectory: (o.output_directory as string | undefined) ?? `output-${buildName}`, vmName: (o.vm_name as string | undefined) ?? `packer-${buildName}` };
+  return {
+    outputDirectory: (o.output_directory as string | undefined) ?? `output-${buildName}`,
+    vmName: (o.vm_name as string | undefined) ?? `packer-${buildName}`,
+  };
 }

@@ -60,13 +60,22 @@ export interface VagrantBoxArtifact extends ArtifactBase {
  * What a builder or post-processor produced. `kind` says what a post-processor may take:
  * a post-processor declares the kinds it accepts, and the plan checks chains with it.
  */
-export type Artifact = FilesArtifact | DiskImageArtifact | ApplianceArtifact | VmxArtifact | DockerImageArtifact | DockerTarArtifact | AmiArtifact | VagrantBoxArtifact;
+export type Artifact =
+  | FilesArtifact
+  | DiskImageArtifact
+  | ApplianceArtifact
+  | VmxArtifact
+  | DockerImageArtifact
+  | DockerTarArtifact
+  | AmiArtifact
+  | VagrantBoxArtifact;
 export type ArtifactKind = Artifact['kind'];
 export type ArtifactOfKind<K extends ArtifactKind> = Extract<Artifact, { kind: K }>;
 
 /** Narrows an input to the kind a post-processor needs; the plan checked the chain, so anything else is a bug. */
 export function expectKind<K extends ArtifactKind>(artifact: Artifact, ...kinds: K[]): ArtifactOfKind<K> {
-  if (!(kinds as ArtifactKind[]).includes(artifact.kind)) throw new Error(`internal: expected ${kinds.join(' or ')}, got ${artifact.kind} (${artifact.id})`);
+  if (!(kinds as ArtifactKind[]).includes(artifact.kind))
+    throw new Error(`internal: expected ${kinds.join(' or ')}, got ${artifact.kind} (${artifact.id})`);
   return artifact as ArtifactOfKind<K>;
 }
 

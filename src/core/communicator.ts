@@ -29,7 +29,9 @@ export interface Communicator {
 /** The connection dropped while a command ran (a reboot, a crash); expect_disconnect turns it into success. */
 export class DisconnectedError extends Error {
   constructor(command: string) {
-    super(`the SSH connection closed while "${command.length > 60 ? `${command.slice(0, 60)}…` : command}" was running, before it reported an exit status`);
+    super(
+      `the SSH connection closed while "${command.length > 60 ? `${command.slice(0, 60)}…` : command}" was running, before it reported an exit status`,
+    );
     this.name = 'DisconnectedError';
   }
 }

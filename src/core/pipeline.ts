@@ -35,7 +35,9 @@ export class Pipeline<S extends object> {
   }
 
   /** Runs the steps with the build's step runner (cleanup, -on-error, -debug) and returns what they made. */
-  async run(runSteps: (steps: Step<Record<string, unknown>>[], state: Record<string, unknown>) => Promise<void>): Promise<S> {
+  async run(
+    runSteps: (steps: Step<Record<string, unknown>>[], state: Record<string, unknown>) => Promise<void>,
+  ): Promise<S> {
     const state: Record<string, unknown> = {};
     await runSteps(this.steps(), state);
     return state as S;

@@ -71,7 +71,8 @@ export async function runSteps<S>(steps: Step<S>[], state: S, ctx: RunContext, p
       failure = err;
       break;
     }
-    if (policy.debug && i < steps.length - 1) await pause(ctx, `Pausing after run of step '${step.name}'. Press enter to continue.`);
+    if (policy.debug && i < steps.length - 1)
+      await pause(ctx, `Pausing after run of step '${step.name}'. Press enter to continue.`);
   }
 
   if (leave) {
@@ -92,7 +93,8 @@ async function runCleanups<S>(started: Step<S>[], state: S, ctx: RunContext, pol
   const cleanupCtx: RunContext = { ...ctx, signal: new AbortController().signal };
   for (const step of [...started].reverse()) {
     if (!step.cleanup) continue;
-    if (policy.debug) await pause(cleanupCtx, `Pausing before cleanup of step '${step.name}'. Press enter to continue.`);
+    if (policy.debug)
+      await pause(cleanupCtx, `Pausing before cleanup of step '${step.name}'. Press enter to continue.`);
     ctx.log(`step ${ctx.buildName}: cleaning up ${step.name}`);
     try {
       await step.cleanup(state, cleanupCtx);
@@ -113,7 +115,9 @@ async function decide(onError: OnErrorPolicy, step: Step<unknown>, err: unknown,
     return 'cleanup';
   }
   for (;;) {
-    ctx.ui.say('[c] Clean up and exit, [a] abort without cleanup, or [r] retry step (build may fail even if retry succeeds)?');
+    ctx.ui.say(
+      '[c] Clean up and exit, [a] abort without cleanup, or [r] retry step (build may fail even if retry succeeds)?',
+    );
     const answer = (await ctx.prompt.nextLine(ctx.signal))?.trim().toLowerCase();
     if (answer === undefined) return 'cleanup';
     if (answer === 'c') return 'cleanup';

@@ -65,7 +65,9 @@ export class Output {
     this.log.write(`machine: ${target},${type},${clean.join(',')}`);
     if (!this.options.machineReadable) return;
     const ts = Math.floor(Date.now() / 1000);
-    this.streams.stdout.write(`${ts},${escapeMachineField(target)},${type},${clean.map(escapeMachineField).join(',')}\n`);
+    this.streams.stdout.write(
+      `${ts},${escapeMachineField(target)},${type},${clean.map(escapeMachineField).join(',')}\n`,
+    );
   }
 
   /** The UI of one build; each build keeps the colour it first got, in Packer's cycle. */

@@ -31,7 +31,12 @@ export async function unpackOva(ova: string, dir: string, signal: AbortSignal): 
       }
       if (name.includes('/') || name === '..' || name === '.') {
         stream.resume();
-        return void reject(new UserError(`${ova} holds "${header.name}", which is not a plain file name`, 'an OVA keeps its .ovf, .mf and disks at the top level; re-export the appliance'));
+        return void reject(
+          new UserError(
+            `${ova} holds "${header.name}", which is not a plain file name`,
+            'an OVA keeps its .ovf, .mf and disks at the top level; re-export the appliance',
+          ),
+        );
       }
       streamToFile(stream as unknown as NodeJS.ReadableStream, path.join(dir, name), signal).then(() => next(), reject);
     });
@@ -50,10 +55,17 @@ export async function verifyManifest(mfFile: string, dir: string, signal: AbortS
     const hash = createHash(m[1]!.toLowerCase());
     const file = path.join(dir, path.basename(m[2]!));
     await pipeline(createReadStream(file), hash, { signal }).catch((err: Error) => {
-      throw new UserError(`the manifest ${path.basename(mfFile)} lists ${m[2]}, which cannot be read (${err.message})`, 'the appliance is incomplete; export it again');
+      throw new UserError(
+        `the manifest ${path.basename(mfFile)} lists ${m[2]}, which cannot be read (${err.message})`,
+        'the appliance is incomplete; export it again',
+      );
     });
     const actual = hash.digest('hex');
-    if (actual !== m[3]!.toLowerCase()) throw new UserError(`${m[2]} does not match the manifest ${path.basename(mfFile)} (${m[1]} ${actual}, expected ${m[3]})`, 'the appliance is damaged or was changed after export; export it again');
+    if (actual !== m[3]!.toLowerCase())
+      throw new UserError(
+        `${m[2]} does not match the manifest ${path.basename(mfFile)} (${m[1]} ${actual}, expected ${m[3]})`,
+        'the appliance is damaged or was changed after export; export it again',
+      );
   }
 }
 
@@ -68,7 +80,11 @@ export async function openAppliance(source: string, signal: AbortSignal): Promis
       await unpackOva(source, unpacked, signal);
       const names = await readdir(unpacked);
       const ovf = names.find((n) => /\.ovf$/i.test(n));
-      if (!ovf) throw new UserError(`${source} holds no .ovf file`, 'an OVA starts with the appliance\'s .ovf; check that this file is an OVA');
+      if (!ovf)
+        throw new UserError(
+          `${source} holds no .ovf file`,
+          "an OVA starts with the appliance's .ovf; check that this file is an OVA",
+        );
       dir = unpacked;
       ovfFile = path.join(unpacked, ovf);
     } catch (err) {
@@ -81,11 +97,19 @@ export async function openAppliance(source: string, signal: AbortSignal): Promis
     try {
       machine = parseOvf(await readFile(ovfFile, 'utf8'));
     } catch (err) {
-      throw new UserError(`${path.basename(ovfFile)} cannot be read as an OVF: ${(err as Error).message}`, 'source_path must be an appliance exported by VirtualBox, VMware or boxwright');
+      throw new UserError(
+        `${path.basename(ovfFile)} cannot be read as an OVF: ${(err as Error).message}`,
+        'source_path must be an appliance exported by VirtualBox, VMware or boxwright',
+      );
     }
     const mf = ovfFile.replace(/\.ovf$/i, '.mf');
     if (existsSync(mf)) await verifyManifest(mf, dir, signal);
-    for (const disk of machine.disks) if (!existsSync(path.join(dir, disk.file))) throw new UserError(`the OVF names the disk ${disk.file}, which is not next to it in ${dir}`, 'copy the whole appliance (the .ovf with its .vmdk files), or use the .ova');
+    for (const disk of machine.disks)
+      if (!existsSync(path.join(dir, disk.file)))
+        throw new UserError(
+          `the OVF names the disk ${disk.file}, which is not next to it in ${dir}`,
+          'copy the whole appliance (the .ovf with its .vmdk files), or use the .ova',
+        );
     return { ovfFile, machine, dir, unpacked };
   } catch (err) {
     if (unpacked) await rm(unpacked, { recursive: true, force: true });

@@ -17,7 +17,10 @@ export interface CatalogEntry {
 interface Catalog {
   name: string;
   description?: string;
-  versions: { version: string; providers: { name: string; url: string; checksum_type: string; checksum: string; architecture?: string }[] }[];
+  versions: {
+    version: string;
+    providers: { name: string; url: string; checksum_type: string; checksum: string; architecture?: string }[];
+  }[];
 }
 
 /** Vagrant takes X.Y.Z versions (RubyGems); anything else is refused at `vagrant box add`. */
@@ -33,7 +36,8 @@ export function versionFromDate(d: Date): string {
 function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++)
+    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
 }
 
@@ -47,7 +51,10 @@ export async function recordInCatalog(catalogFile: string, entry: CatalogEntry):
     let catalog: Catalog = { name: entry.name, versions: [] };
     try {
       catalog = JSON.parse(await readFile(catalogFile, 'utf8')) as Catalog;
-      if (catalog.name !== entry.name) throw new Error(`the catalog ${catalogFile} is for box "${catalog.name}", not "${entry.name}"; set another "box_name" or output folder`);
+      if (catalog.name !== entry.name)
+        throw new Error(
+          `the catalog ${catalogFile} is for box "${catalog.name}", not "${entry.name}"; set another "box_name" or output folder`,
+        );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
@@ -57,8 +64,16 @@ export async function recordInCatalog(catalogFile: string, entry: CatalogEntry):
       version = { version: entry.version, providers: [] };
       catalog.versions.push(version);
     }
-    version.providers = version.providers.filter((p) => !(p.name === entry.provider && p.architecture === entry.architecture));
-    version.providers.push({ name: entry.provider, url: pathToFileURL(entry.boxPath).href, checksum_type: 'sha256', checksum: entry.sha256, ...(entry.architecture ? { architecture: entry.architecture } : {}) });
+    version.providers = version.providers.filter(
+      (p) => !(p.name === entry.provider && p.architecture === entry.architecture),
+    );
+    version.providers.push({
+      name: entry.provider,
+      url: pathToFileURL(entry.boxPath).href,
+      checksum_type: 'sha256',
+      checksum: entry.sha256,
+      ...(entry.architecture ? { architecture: entry.architecture } : {}),
+    });
     version.providers.sort((a, b) => a.name.localeCompare(b.name));
     catalog.versions.sort((a, b) => compareVersions(a.version, b.version));
     const temp = `${catalogFile}.tmp-${process.pid}`;

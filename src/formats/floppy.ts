@@ -19,17 +19,23 @@ async function treeBytes(dir: string): Promise<number> {
 export async function makeFloppy(stage: string, image: string, label: string, signal: AbortSignal): Promise<void> {
   const bytes = await treeBytes(stage);
   // The FAT and root directory take about 16 KiB of the disk.
-  if (bytes > FLOPPY_BYTES - 16 * 1024) throw new UserError(`the floppy files add up to ${(bytes / 1024).toFixed(0)} KiB, more than a 1.44 MB floppy holds`, 'put large files on a CD with cd_files, or serve them with http_directory');
+  if (bytes > FLOPPY_BYTES - 16 * 1024)
+    throw new UserError(
+      `the floppy files add up to ${(bytes / 1024).toFixed(0)} KiB, more than a 1.44 MB floppy holds`,
+      'put large files on a CD with cd_files, or serve them with http_directory',
+    );
   const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
   const run = async (tool: string, args: string[]) => {
     try {
       await runHostTool(tool, args, { signal, env, debianPackage: 'mtools' });
     } catch (err) {
-      if (err instanceof HostToolError && err.missing) throw new Error(`${tool} is not installed; install the mtools package to use floppy_files`);
+      if (err instanceof HostToolError && err.missing)
+        throw new Error(`${tool} is not installed; install the mtools package to use floppy_files`);
       throw err;
     }
   };
   await run('mformat', ['-i', image, '-C', '-f', '1440', '-v', label.toUpperCase().slice(0, 11), '::']);
   const entries = (await readdir(stage)).sort();
-  if (entries.length) await run('mcopy', ['-i', image, '-s', '-Q', '-m', ...entries.map((e) => path.join(stage, e)), '::/']);
+  if (entries.length)
+    await run('mcopy', ['-i', image, '-s', '-Q', '-m', ...entries.map((e) => path.join(stage, e)), '::/']);
 }

@@ -39,10 +39,27 @@ export const STREAM_OPTIMIZED_URI = 'http://www.vmware.com/interfaces/specificat
 
 /** CIM operating system ids for VirtualBox OS types; the OperatingSystemSection needs a number. */
 const CIM_OS: Record<string, number> = {
-  Other: 1, Linux: 36, Linux26: 36, Other_64: 102, Linux_64: 101, Linux26_64: 100,
-  RedHat: 79, RedHat_64: 80, Ubuntu: 93, Ubuntu_64: 94, Debian: 95, Debian_64: 96,
-  Oracle: 108, Oracle_64: 109, FreeBSD: 42, FreeBSD_64: 78, Windows10: 119, Windows10_64: 120,
-  Windows2016_64: 118, Windows2012_64: 112, Windows2008_64: 103,
+  Other: 1,
+  Linux: 36,
+  Linux26: 36,
+  Other_64: 102,
+  Linux_64: 101,
+  Linux26_64: 100,
+  RedHat: 79,
+  RedHat_64: 80,
+  Ubuntu: 93,
+  Ubuntu_64: 94,
+  Debian: 95,
+  Debian_64: 96,
+  Oracle: 108,
+  Oracle_64: 109,
+  FreeBSD: 42,
+  FreeBSD_64: 78,
+  Windows10: 119,
+  Windows10_64: 120,
+  Windows2016_64: 118,
+  Windows2012_64: 112,
+  Windows2008_64: 103,
 };
 
 export function cimOsId(osType: string): number {
@@ -57,7 +74,8 @@ const CONTROLLER_ITEM: Record<DiskController, { type: number; subtype: string; n
   virtio: { type: 20, subtype: 'VirtioSCSI', name: 'virtioController0' },
 };
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** An Item with its rasd children in alphabetical order, as VMware requires and VirtualBox writes. */
 function item(fields: Record<string, string | number>): string {
@@ -71,11 +89,53 @@ function item(fields: Record<string, string | number>): string {
 export function renderOvf(m: OvfMachine): string {
   const controller = CONTROLLER_ITEM[m.controller];
   const items = [
-    item({ Caption: `${m.cpus} virtual CPU`, Description: 'Number of virtual CPUs', ElementName: `${m.cpus} virtual CPU`, InstanceID: 1, ResourceType: 3, VirtualQuantity: m.cpus }),
-    item({ AllocationUnits: 'MegaBytes', Caption: `${m.memoryMb} MB of memory`, Description: 'Memory Size', ElementName: `${m.memoryMb} MB of memory`, InstanceID: 2, ResourceType: 4, VirtualQuantity: m.memoryMb }),
-    item({ Address: 0, Caption: controller.name, Description: `${m.controller.toUpperCase()} Controller`, ElementName: controller.name, InstanceID: 3, ResourceSubType: controller.subtype, ResourceType: controller.type }),
-    ...m.disks.map((_, i) => item({ AddressOnParent: i, Caption: `disk${i + 1}`, Description: 'Disk Image', ElementName: `disk${i + 1}`, HostResource: `/disk/vmdisk${i + 1}`, InstanceID: 4 + i, Parent: 3, ResourceType: 17 })),
-    item({ AutomaticAllocation: 'true', Caption: `Ethernet adapter on 'NAT'`, Connection: 'NAT', ElementName: `Ethernet adapter on 'NAT'`, InstanceID: 4 + m.disks.length, ResourceSubType: m.nic, ResourceType: 10 }),
+    item({
+      Caption: `${m.cpus} virtual CPU`,
+      Description: 'Number of virtual CPUs',
+      ElementName: `${m.cpus} virtual CPU`,
+      InstanceID: 1,
+      ResourceType: 3,
+      VirtualQuantity: m.cpus,
+    }),
+    item({
+      AllocationUnits: 'MegaBytes',
+      Caption: `${m.memoryMb} MB of memory`,
+      Description: 'Memory Size',
+      ElementName: `${m.memoryMb} MB of memory`,
+      InstanceID: 2,
+      ResourceType: 4,
+      VirtualQuantity: m.memoryMb,
+    }),
+    item({
+      Address: 0,
+      Caption: controller.name,
+      Description: `${m.controller.toUpperCase()} Controller`,
+      ElementName: controller.name,
+      InstanceID: 3,
+      ResourceSubType: controller.subtype,
+      ResourceType: controller.type,
+    }),
+    ...m.disks.map((_, i) =>
+      item({
+        AddressOnParent: i,
+        Caption: `disk${i + 1}`,
+        Description: 'Disk Image',
+        ElementName: `disk${i + 1}`,
+        HostResource: `/disk/vmdisk${i + 1}`,
+        InstanceID: 4 + i,
+        Parent: 3,
+        ResourceType: 17,
+      }),
+    ),
+    item({
+      AutomaticAllocation: 'true',
+      Caption: `Ethernet adapter on 'NAT'`,
+      Connection: 'NAT',
+      ElementName: `Ethernet adapter on 'NAT'`,
+      InstanceID: 4 + m.disks.length,
+      ResourceSubType: m.nic,
+      ResourceType: 10,
+    }),
   ];
   return `<?xml version="1.0"?>
 <Envelope ovf:version="1.0" xml:lang="en-US" xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:vbox="http://www.virtualbox.org/ovf/machine" xmlns:vmw="http://www.vmware.com/schema/ovf">
@@ -118,14 +178,23 @@ const list = (v: unknown): Node[] => (v === undefined ? [] : Array.isArray(v) ? 
 
 /** Reads an OVF back into the machine it describes; throws with the reason when VirtualBox would refuse it. */
 export function parseOvf(xml: string): OvfMachine {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, parseTagValue: false, textNodeName: '#text' });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    removeNSPrefix: true,
+    parseTagValue: false,
+    textNodeName: '#text',
+  });
   const doc = parser.parse(xml) as Node;
   const envelope = doc.Envelope as Node | undefined;
   if (!envelope) throw new Error('not an OVF file: no Envelope element');
-  const files = new Map(list((envelope.References as Node | undefined)?.File).map((f) => [String(f['@id']), String(f['@href'])]));
+  const files = new Map(
+    list((envelope.References as Node | undefined)?.File).map((f) => [String(f['@id']), String(f['@href'])]),
+  );
   const diskNodes = list((envelope.DiskSection as Node | undefined)?.Disk);
   const systems = list(envelope.VirtualSystem);
-  if (systems.length !== 1) throw new Error(`the OVF holds ${systems.length} virtual systems; boxwright reads exactly one`);
+  if (systems.length !== 1)
+    throw new Error(`the OVF holds ${systems.length} virtual systems; boxwright reads exactly one`);
   const system = systems[0]!;
   const os = system.OperatingSystemSection as Node | undefined;
   const osTypeNode = os?.OSType as Node | string | undefined;
@@ -134,28 +203,55 @@ export function parseOvf(xml: string): OvfMachine {
   const items = [...list(hardware?.Item), ...list(hardware?.StorageItem), ...list(hardware?.EthernetPortItem)];
   const value = (it: Node, key: string) => {
     const v = it[key];
-    return typeof v === 'object' && v !== null ? String((v as Node)['#text'] ?? '') : v === undefined ? undefined : String(v);
+    return typeof v === 'object' && v !== null
+      ? String((v as Node)['#text'] ?? '')
+      : v === undefined
+        ? undefined
+        : String(v);
   };
   const byType = (t: number) => items.filter((it) => Number(value(it, 'ResourceType')) === t);
   const cpus = Number(value(byType(3)[0] ?? {}, 'VirtualQuantity') ?? 1);
   const memoryItem = byType(4)[0] ?? {};
   const units = value(memoryItem, 'AllocationUnits') ?? 'MegaBytes';
-  const memoryMb = Number(value(memoryItem, 'VirtualQuantity') ?? 0) * (/^(GigaBytes|GB|byte \* 2\^30)$/.test(units) ? 1024 : 1);
+  const memoryMb =
+    Number(value(memoryItem, 'VirtualQuantity') ?? 0) * (/^(GigaBytes|GB|byte \* 2\^30)$/.test(units) ? 1024 : 1);
   const controllerItem = [...byType(5), ...byType(6), ...byType(20)][0];
-  const subtype = controllerItem ? value(controllerItem, 'ResourceSubType') ?? '' : '';
-  const controller: DiskController = !controllerItem ? 'sata' : Number(value(controllerItem, 'ResourceType')) === 5 ? 'ide' : Number(value(controllerItem, 'ResourceType')) === 6 ? 'scsi' : /nvme/i.test(subtype) ? 'nvme' : /virtio/i.test(subtype) ? 'virtio' : 'sata';
+  const subtype = controllerItem ? (value(controllerItem, 'ResourceSubType') ?? '') : '';
+  const controller: DiskController = !controllerItem
+    ? 'sata'
+    : Number(value(controllerItem, 'ResourceType')) === 5
+      ? 'ide'
+      : Number(value(controllerItem, 'ResourceType')) === 6
+        ? 'scsi'
+        : /nvme/i.test(subtype)
+          ? 'nvme'
+          : /virtio/i.test(subtype)
+            ? 'virtio'
+            : 'sata';
   const nicSub = value(byType(10)[0] ?? {}, 'ResourceSubType') ?? 'E1000';
   const nic: NicType = /pcnet/i.test(nicSub) ? 'PCNet32' : /virtio/i.test(nicSub) ? 'virtio' : 'E1000';
   const disks = byType(17).map((it) => {
     const ref = (value(it, 'HostResource') ?? '').replace(/^ovf:\/\/?disk\/|^\/disk\//, '');
     const disk = diskNodes.find((d) => String(d['@diskId']) === ref);
-    if (!disk) throw new Error(`a disk item refers to "${value(it, 'HostResource')}", which the DiskSection does not define`);
+    if (!disk)
+      throw new Error(`a disk item refers to "${value(it, 'HostResource')}", which the DiskSection does not define`);
     const file = files.get(String(disk['@fileRef']));
     if (!file) throw new Error(`disk ${ref} refers to file "${disk['@fileRef']}", which References does not list`);
     return { file, capacityBytes: Number(disk['@capacity']), fileBytes: 0 };
   });
-  const efi = list(hardware?.Config).some((c) => String(c['@key']) === 'firmware' && /^efi$/i.test(String(c['@value'])));
-  return { name: String(system['@id'] ?? ''), osType, cpus, memoryMb, controller, nic, ...(efi ? { firmware: 'efi' as const } : {}), disks };
+  const efi = list(hardware?.Config).some(
+    (c) => String(c['@key']) === 'firmware' && /^efi$/i.test(String(c['@value'])),
+  );
+  return {
+    name: String(system['@id'] ?? ''),
+    osType,
+    cpus,
+    memoryMb,
+    controller,
+    nic,
+    ...(efi ? { firmware: 'efi' as const } : {}),
+    disks,
+  };
 }
 
 /** SHA256 of each file, streamed, as manifest lines in the compact form both VirtualBox and ESXi read. */
@@ -173,14 +269,23 @@ export async function manifestText(files: string[]): Promise<string> {
  * Packs an OVA: the .ovf first, the .mf next, then the disks in References order, bare
  * names and regular files only, so VirtualBox's forward-only reader finds every disk.
  */
-export async function writeOva(output: string, ovfFile: string, mfFile: string, disks: string[], signal: AbortSignal = new AbortController().signal): Promise<void> {
+export async function writeOva(
+  output: string,
+  ovfFile: string,
+  mfFile: string,
+  disks: string[],
+  signal: AbortSignal = new AbortController().signal,
+): Promise<void> {
   const pack = tar.pack();
   const writing = streamToFile(pack as unknown as NodeJS.ReadableStream, output, signal);
   try {
     for (const file of [ovfFile, mfFile, ...disks]) {
       const { size } = await stat(file);
       await new Promise<void>((resolve, reject) => {
-        const entry = pack.entry({ name: path.basename(file), size, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, type: 'file' }, (err) => (err ? reject(err) : resolve()));
+        const entry = pack.entry(
+          { name: path.basename(file), size, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, type: 'file' },
+          (err) => (err ? reject(err) : resolve()),
+        );
         createReadStream(file).on('error', reject).pipe(entry);
       });
     }

@@ -34,11 +34,25 @@ export interface WrittenBox {
 export async function writeBox(options: BoxOptions): Promise<WrittenBox> {
   const pack = tar.pack();
   const entries = [...options.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const header = (name: string, size: number) => ({ name, size, mode: 0o644, mtime: options.mtime, uid: 0, gid: 0, uname: '', gname: '', type: 'file' as const });
+  const header = (name: string, size: number) => ({
+    name,
+    size,
+    mode: 0o644,
+    mtime: options.mtime,
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+    type: 'file' as const,
+  });
   const feed = (async () => {
     for (const entry of entries) {
       if ('content' in entry) {
-        await new Promise<void>((resolve, reject) => pack.entry(header(entry.name, Buffer.byteLength(entry.content)), entry.content, (err) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          pack.entry(header(entry.name, Buffer.byteLength(entry.content)), entry.content, (err) =>
+            err ? reject(err) : resolve(),
+          ),
+        );
       } else {
         const { size } = await stat(entry.path);
         const sink = pack.entry(header(entry.name, size));
@@ -59,7 +73,10 @@ export async function writeBox(options: BoxOptions): Promise<WrittenBox> {
   const partial = `${options.output}.partial-${process.pid}`;
   try {
     const compress = options.compressionLevel > 0 ? new ParallelGzip(options.compressionLevel) : new PassThrough();
-    await Promise.all([pipeline(pack, compress, measure, createWriteStream(partial), { signal: options.signal }), feed]);
+    await Promise.all([
+      pipeline(pack, compress, measure, createWriteStream(partial), { signal: options.signal }),
+      feed,
+    ]);
     await rename(partial, options.output);
   } catch (err) {
     pack.destroy();

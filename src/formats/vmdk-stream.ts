@@ -62,12 +62,27 @@ interface Extent {
 
 /** The allocated, non-zero ranges of a disk and the file offsets holding them, when qemu-img can say. */
 async function dataExtents(file: string, format: string, signal?: AbortSignal): Promise<Extent[] | undefined> {
-  const map = JSON.parse(await qemuImg.map(file, format, signal)) as { start: number; length: number; data: boolean; zero: boolean; offset?: number; depth: number; compressed?: boolean; filename?: string }[];
+  const map = JSON.parse(await qemuImg.map(file, format, signal)) as {
+    start: number;
+    length: number;
+    data: boolean;
+    zero: boolean;
+    offset?: number;
+    depth: number;
+    compressed?: boolean;
+    filename?: string;
+  }[];
   const extents: Extent[] = [];
   for (const e of map) {
     if (!e.data || e.zero) continue;
     // Compressed clusters, or data in a backing file, cannot be read in place.
-    if (e.offset === undefined || e.compressed || e.depth > 0 || (e.filename !== undefined && path.resolve(e.filename) !== path.resolve(file))) return undefined;
+    if (
+      e.offset === undefined ||
+      e.compressed ||
+      e.depth > 0 ||
+      (e.filename !== undefined && path.resolve(e.filename) !== path.resolve(file))
+    )
+      return undefined;
     extents.push({ start: e.start, length: e.length, offset: e.offset });
   }
   return extents;
@@ -161,7 +176,12 @@ class SectorWriter {
 }
 
 /** Reads one grain of the virtual disk from the extents that overlap it. */
-async function readGrain(fh: FileHandle, extents: Extent[], first: number, grain: number): Promise<{ data: Buffer; next: number }> {
+async function readGrain(
+  fh: FileHandle,
+  extents: Extent[],
+  first: number,
+  grain: number,
+): Promise<{ data: Buffer; next: number }> {
   const start = grain * GRAIN;
   const end = start + GRAIN;
   const data = Buffer.alloc(GRAIN);
@@ -250,7 +270,11 @@ export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Prom
       const read = await readGrain(input, extents, next, grain);
       next = read.next;
       const data = read.data;
-      queue.push(data.equals(ZERO_GRAIN) ? Promise.resolve({ grain, compressed: undefined }) : deflateAsync(data, { level: options.compressionLevel ?? 6 }).then((compressed) => ({ grain, compressed })));
+      queue.push(
+        data.equals(ZERO_GRAIN)
+          ? Promise.resolve({ grain, compressed: undefined })
+          : deflateAsync(data, { level: options.compressionLevel ?? 6 }).then((compressed) => ({ grain, compressed })),
+      );
       if (queue.length >= IN_FLIGHT) await drainOne();
     }
     while (queue.length) await drainOne();
@@ -264,7 +288,10 @@ export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Prom
     await writer.flush();
     // The CID comes from the content, so the same disk gives the same file.
     const cid = contentHash.digest('hex').slice(0, 8);
-    const front = Buffer.concat([header(BigInt(capacitySectors), GD_AT_END), descriptor(path.basename(options.output), capacitySectors, cid, options.adapterType ?? 'ide')]);
+    const front = Buffer.concat([
+      header(BigInt(capacitySectors), GD_AT_END),
+      descriptor(path.basename(options.output), capacitySectors, cid, options.adapterType ?? 'ide'),
+    ]);
     await out.write(front, 0, front.length, 0);
     await out.sync();
     const { size } = await out.stat();

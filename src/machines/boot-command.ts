@@ -5,18 +5,58 @@ export type BootAction = { kind: 'down'; key: string } | { kind: 'up'; key: stri
 
 /** Packer's special keys, as QEMU qcodes. */
 const SPECIAL: Record<string, string> = {
-  bs: 'backspace', del: 'delete', enter: 'ret', return: 'ret', esc: 'esc', tab: 'tab', spacebar: 'spc', insert: 'insert',
-  home: 'home', end: 'end', pageup: 'pgup', pagedown: 'pgdn', up: 'up', down: 'down', left: 'left', right: 'right',
-  leftalt: 'alt', rightalt: 'alt_r', leftctrl: 'ctrl', rightctrl: 'ctrl_r', leftshift: 'shift', rightshift: 'shift_r',
-  leftsuper: 'meta_l', rightsuper: 'meta_r', menu: 'menu',
+  bs: 'backspace',
+  del: 'delete',
+  enter: 'ret',
+  return: 'ret',
+  esc: 'esc',
+  tab: 'tab',
+  spacebar: 'spc',
+  insert: 'insert',
+  home: 'home',
+  end: 'end',
+  pageup: 'pgup',
+  pagedown: 'pgdn',
+  up: 'up',
+  down: 'down',
+  left: 'left',
+  right: 'right',
+  leftalt: 'alt',
+  rightalt: 'alt_r',
+  leftctrl: 'ctrl',
+  rightctrl: 'ctrl_r',
+  leftshift: 'shift',
+  rightshift: 'shift_r',
+  leftsuper: 'meta_l',
+  rightsuper: 'meta_r',
+  menu: 'menu',
   ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i + 1}`, `f${i + 1}`])),
 };
 
 // A US keyboard: the unshifted and shifted character on each key.
 const KEYS: [string, string, string][] = [
-  ['1', '!', '1'], ['2', '@', '2'], ['3', '#', '3'], ['4', '$', '4'], ['5', '%', '5'], ['6', '^', '6'], ['7', '&', '7'], ['8', '*', '8'], ['9', '(', '9'], ['0', ')', '0'],
-  ['-', '_', 'minus'], ['=', '+', 'equal'], ['[', '{', 'bracket_left'], [']', '}', 'bracket_right'], ['\\', '|', 'backslash'], [';', ':', 'semicolon'],
-  ["'", '"', 'apostrophe'], ['`', '~', 'grave_accent'], [',', '<', 'comma'], ['.', '>', 'dot'], ['/', '?', 'slash'], [' ', ' ', 'spc'],
+  ['1', '!', '1'],
+  ['2', '@', '2'],
+  ['3', '#', '3'],
+  ['4', '$', '4'],
+  ['5', '%', '5'],
+  ['6', '^', '6'],
+  ['7', '&', '7'],
+  ['8', '*', '8'],
+  ['9', '(', '9'],
+  ['0', ')', '0'],
+  ['-', '_', 'minus'],
+  ['=', '+', 'equal'],
+  ['[', '{', 'bracket_left'],
+  [']', '}', 'bracket_right'],
+  ['\\', '|', 'backslash'],
+  [';', ':', 'semicolon'],
+  ["'", '"', 'apostrophe'],
+  ['`', '~', 'grave_accent'],
+  [',', '<', 'comma'],
+  ['.', '>', 'dot'],
+  ['/', '?', 'slash'],
+  [' ', ' ', 'spc'],
 ];
 const CHARS = new Map<string, { key: string; shift: boolean }>();
 for (const [plain, shifted, key] of KEYS) {
@@ -60,7 +100,8 @@ export function parseBootCommand(text: string, warnings: string[] = []): BootAct
         i = close + 1;
         continue;
       }
-      if (token && /^[A-Za-z][A-Za-z0-9]*$/.test(token)) warnings.push(`<${token}> is not a special key, so it is typed as written`);
+      if (token && /^[A-Za-z][A-Za-z0-9]*$/.test(token))
+        warnings.push(`<${token}> is not a special key, so it is typed as written`);
     }
     const ch = text[i]!;
     const mapped = CHARS.get(ch);
@@ -80,13 +121,20 @@ export function parseBootCommand(text: string, warnings: string[] = []): BootAct
       if (arg === '') return [{ kind: 'wait', ms: 1000 }];
       if (/^\d+$/.test(arg)) return [{ kind: 'wait', ms: Number(arg) * 1000 }];
       const ms = parseGoDuration(arg);
-      if (ms === undefined) throw new BootCommandError(`<${token}> is not a wait: write <wait>, <wait5> or <wait1m30s>`, at);
+      if (ms === undefined)
+        throw new BootCommandError(`<${token}> is not a wait: write <wait>, <wait5> or <wait1m30s>`, at);
       return [{ kind: 'wait', ms }];
     }
     const hold = /^(.+?)(on|off)$/.exec(lower);
     if (hold && SPECIAL[hold[1]!]) return [{ kind: hold[2] === 'on' ? 'down' : 'up', key: SPECIAL[hold[1]!]! }];
-    if (hold && hold[1]!.length === 1 && CHARS.has(hold[1]!)) return [{ kind: hold[2] === 'on' ? 'down' : 'up', key: CHARS.get(hold[1]!)!.key }];
+    if (hold && hold[1]!.length === 1 && CHARS.has(hold[1]!))
+      return [{ kind: hold[2] === 'on' ? 'down' : 'up', key: CHARS.get(hold[1]!)!.key }];
     const key = SPECIAL[lower];
-    return key ? [{ kind: 'down', key }, { kind: 'up', key }] : undefined;
+    return key
+      ? [
+          { kind: 'down', key },
+          { kind: 'up', key },
+        ]
+      : undefined;
   }
 }

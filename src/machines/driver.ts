@@ -81,5 +81,8 @@ export interface DriverCandidate {
    * The driver and why it was chosen, or why it cannot run here. `pinned` says the template
    * named this driver; `skipped` holds why earlier candidates were passed over.
    */
-  probe(how: { pinned: boolean; skipped: string[] }): Promise<{ driver: MachineDriver; reason: string } | { skipped: string; refusal: string; hint: string }>;
+  probe(how: {
+    pinned: boolean;
+    skipped: string[];
+  }): Promise<{ driver: MachineDriver; reason: string } | { skipped: string; refusal: string; hint: string }>;
 }

@@ -54,8 +54,10 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     ...base,
     force: settings.force,
     onError: settings.onError,
-    runSteps: <S>(steps: Step<S>[], state: S) => runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
-    provision: (communicator, generated = {}) => provisionWithErrorCleanup(build, communicator, base, settings.onError, generated),
+    runSteps: <S>(steps: Step<S>[], state: S) =>
+      runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
+    provision: (communicator, generated = {}) =>
+      provisionWithErrorCleanup(build, communicator, base, settings.onError, generated),
   };
   try {
     const artifact = await build.builder.run(build.config, ctx);
@@ -73,7 +75,13 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
   }
 }
 
-async function provisionWithErrorCleanup(build: PlannedBuild, communicator: Communicator, ctx: RunContext, onError: OnErrorPolicy, generated: Record<string, string>): Promise<void> {
+async function provisionWithErrorCleanup(
+  build: PlannedBuild,
+  communicator: Communicator,
+  ctx: RunContext,
+  onError: OnErrorPolicy,
+  generated: Record<string, string>,
+): Promise<void> {
   try {
     await runProvisioners(build.provisioners, communicator, ctx, generated);
   } catch (err) {

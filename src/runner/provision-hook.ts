@@ -5,7 +5,12 @@ import { CancelledError, messageOf, sleep } from '../base/errors.js';
 import type { ProvisionContext, RunContext } from '../core/plugin.js';
 
 /** Runs provisioners in template order with pause_before, max_retries and timeout. */
-export async function runProvisioners(provisioners: PlannedProvisioner[], communicator: Communicator, ctx: RunContext, generated: Record<string, string> = {}): Promise<void> {
+export async function runProvisioners(
+  provisioners: PlannedProvisioner[],
+  communicator: Communicator,
+  ctx: RunContext,
+  generated: Record<string, string> = {},
+): Promise<void> {
   for (const p of provisioners) {
     if (p.pauseBeforeMs > 0) {
       ctx.ui.say(`Pausing ${formatElapsed(p.pauseBeforeMs)} before the next provisioner...`);
@@ -25,7 +30,9 @@ async function runWithRetries(p: PlannedProvisioner, ctx: ProvisionContext): Pro
       if (attempt >= p.maxRetries) throw new Error(`${p.type} provisioner (${p.label}) failed: ${messageOf(err)}`);
       // Packer backs off between retries; so do we, a little, and it is cancellable.
       const wait = Math.min(2000 * 2 ** attempt, 30_000);
-      ctx.ui.error(`${p.type} provisioner failed: ${messageOf(err)}\nRetrying (${attempt + 1} of ${p.maxRetries}) in ${formatElapsed(wait)}...`);
+      ctx.ui.error(
+        `${p.type} provisioner failed: ${messageOf(err)}\nRetrying (${attempt + 1} of ${p.maxRetries}) in ${formatElapsed(wait)}...`,
+      );
       await sleep(wait, ctx.signal);
     }
   }
@@ -40,10 +47,12 @@ async function runOnce(p: PlannedProvisioner, ctx: ProvisionContext): Promise<vo
   try {
     await p.plugin.provision(p.config, { ...ctx, signal });
   } catch (err) {
-    if (timer.signal.aborted && !ctx.signal.aborted) throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);
+    if (timer.signal.aborted && !ctx.signal.aborted)
+      throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);
     throw err;
   } finally {
     clearTimeout(handle);
   }
-  if (timer.signal.aborted && !ctx.signal.aborted) throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);
+  if (timer.signal.aborted && !ctx.signal.aborted)
+    throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);
 }

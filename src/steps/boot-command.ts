@@ -8,7 +8,10 @@ import type { RunningHttpServer } from '../util/http-server.js';
 import { GUEST_HOST_IP } from './http-server.js';
 
 /** Waits boot_wait, then types boot_command with {{ .HTTPIP }}, {{ .HTTPPort }} and {{ .Name }} filled in. */
-export function stepBootCommand(boot: BootConfig, vmName: string): PipelineStep<{ running: RunningVm; http: RunningHttpServer | undefined }, object> {
+export function stepBootCommand(
+  boot: BootConfig,
+  vmName: string,
+): PipelineStep<{ running: RunningVm; http: RunningHttpServer | undefined }, object> {
   return {
     name: 'boot-command',
     async run({ running, http }, ctx) {
@@ -17,7 +20,11 @@ export function stepBootCommand(boot: BootConfig, vmName: string): PipelineStep<
         await sleep(boot.waitMs, ctx.signal);
       }
       if (!boot.command) return {};
-      const text = ctx.render(boot.command, { HTTPIP: GUEST_HOST_IP, HTTPPort: String(http?.port ?? ''), Name: vmName });
+      const text = ctx.render(boot.command, {
+        HTTPIP: GUEST_HOST_IP,
+        HTTPPort: String(http?.port ?? ''),
+        Name: vmName,
+      });
       ctx.ui.say('Typing the boot command...');
       ctx.log(`boot command: ${text}`);
       await running.type(parseBootCommand(text), boot.keyIntervalMs, ctx);

@@ -14,7 +14,10 @@ export function stepDetachMedia(): PipelineStep<{ stopped: StoppedVm }, object> 
 }
 
 /** Writes the family's artifact; only then is the output directory kept. */
-export function stepExport(): PipelineStep<{ stopped: StoppedVm; output: OutputDirectory }, { exported: ExportResult }> {
+export function stepExport(): PipelineStep<
+  { stopped: StoppedVm; output: OutputDirectory },
+  { exported: ExportResult }
+> {
   return {
     name: 'export',
     async run({ stopped, output }, ctx) {

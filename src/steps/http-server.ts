@@ -6,13 +6,23 @@ import { startHttpServer, type RunningHttpServer } from '../util/http-server.js'
 export const GUEST_HOST_IP = '10.0.2.2';
 
 /** Serves http_directory or http_content to the installer. */
-export function stepHttpServer(http: HttpConfig | undefined): PipelineStep<object, { http: RunningHttpServer | undefined }> {
+export function stepHttpServer(
+  http: HttpConfig | undefined,
+): PipelineStep<object, { http: RunningHttpServer | undefined }> {
   return {
     name: 'http-server',
     async run(_state, ctx) {
       if (!http) return { http: undefined };
-      const server = await startHttpServer({ directory: http.directory, content: http.content, bind: http.bindAddress, portMin: http.portRange[0], portMax: http.portRange[1] });
-      ctx.ui.say(`Serving ${http.directory ?? 'http_content'} on http://${http.bindAddress}:${server.port} (the guest sees it at ${GUEST_HOST_IP}:${server.port})`);
+      const server = await startHttpServer({
+        directory: http.directory,
+        content: http.content,
+        bind: http.bindAddress,
+        portMin: http.portRange[0],
+        portMax: http.portRange[1],
+      });
+      ctx.ui.say(
+        `Serving ${http.directory ?? 'http_content'} on http://${http.bindAddress}:${server.port} (the guest sees it at ${GUEST_HOST_IP}:${server.port})`,
+      );
       return { http: server };
     },
     async cleanup({ http: server }, ctx) {

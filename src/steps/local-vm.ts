@@ -44,7 +44,10 @@ export interface FamilySteps {
   /** Finds the guest tools ISO before the machine is defined; `attach` puts it in a CD drive. */
   guestTools?: PipelineStep<object, { guestTools: { iso: string; attach: boolean } | undefined }>;
   /** Runs after connecting, before the provisioners (uploads of version files and tools). */
-  beforeProvision?: PipelineStep<{ communicator: Communicator; guestTools: { iso: string; attach: boolean } | undefined }, object>;
+  beforeProvision?: PipelineStep<
+    { communicator: Communicator; guestTools: { iso: string; attach: boolean } | undefined },
+    object
+  >;
 }
 
 /**
@@ -53,8 +56,16 @@ export interface FamilySteps {
  * detach media → export. Each step owns one resource; the runner releases them in reverse.
  * Returns what the export wrote.
  */
-export async function runLocalVm(settings: LocalVmSettings, driver: MachineDriver, build: BuildContext, family: FamilySteps = {}): Promise<ExportResult> {
-  const noTools: PipelineStep<object, { guestTools: { iso: string; attach: boolean } | undefined }> = { name: 'guest-tools', run: async () => ({ guestTools: undefined }) };
+export async function runLocalVm(
+  settings: LocalVmSettings,
+  driver: MachineDriver,
+  build: BuildContext,
+  family: FamilySteps = {},
+): Promise<ExportResult> {
+  const noTools: PipelineStep<object, { guestTools: { iso: string; attach: boolean } | undefined }> = {
+    name: 'guest-tools',
+    run: async () => ({ guestTools: undefined }),
+  };
   const pipeline = Pipeline.start()
     .then(stepOutputDirectory(settings.output.outputDirectory, build.cwd, build.force))
     .then(stepDownload(settings.source, settings.sourceOption))
@@ -68,8 +79,15 @@ export async function runLocalVm(settings: LocalVmSettings, driver: MachineDrive
         vmName: settings.output.vmName,
         outputDir: s.output.path,
         source: s.source,
-        media: { installer: settings.installer, cds: [...(s.cd ? [s.cd.file] : []), ...(s.guestTools?.attach ? [s.guestTools.iso] : [])], floppy: s.floppy?.file },
-        sshForward: s.sshPort && settings.access.communicator === 'ssh' ? { hostPort: s.sshPort.port, guestPort: settings.access.ssh.port } : undefined,
+        media: {
+          installer: settings.installer,
+          cds: [...(s.cd ? [s.cd.file] : []), ...(s.guestTools?.attach ? [s.guestTools.iso] : [])],
+          floppy: s.floppy?.file,
+        },
+        sshForward:
+          s.sshPort && settings.access.communicator === 'ssh'
+            ? { hostPort: s.sshPort.port, guestPort: settings.access.ssh.port }
+            : undefined,
       })),
     )
     .then(stepStart())

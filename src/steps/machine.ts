@@ -2,7 +2,10 @@ import type { PipelineStep } from '../core/pipeline.js';
 import type { DefinedMachine, DefineRequest, MachineDriver, RunningVm } from '../machines/driver.js';
 
 /** Defines the machine with the driver; cleanup removes it (VirtualBox: unregistervm --delete; QEMU: its working files). */
-export function stepDefine<In>(driver: MachineDriver, request: (state: In) => DefineRequest): PipelineStep<In, { machine: DefinedMachine }> {
+export function stepDefine<In>(
+  driver: MachineDriver,
+  request: (state: In) => DefineRequest,
+): PipelineStep<In, { machine: DefinedMachine }> {
   return {
     name: 'define',
     async run(state, ctx) {

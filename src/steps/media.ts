@@ -53,7 +53,11 @@ export function stepCd(cd: CdConfig): PipelineStep<object, { cd: MadeImage | und
         await stageMedia(stage, cd, 'cd');
         const file = path.join(dir, 'cd.iso');
         ctx.ui.say(`Creating a CD with ${cd.label ? `label "${cd.label}"` : 'no label'} from cd_files/cd_content...`);
-        await runHostTool('xorriso', ['-as', 'mkisofs', '-quiet', '-J', '-R', ...(cd.label ? ['-V', cd.label] : []), '-o', file, stage], { signal: ctx.signal, log: ctx.log, debianPackage: 'xorriso' });
+        await runHostTool(
+          'xorriso',
+          ['-as', 'mkisofs', '-quiet', '-J', '-R', ...(cd.label ? ['-V', cd.label] : []), '-o', file, stage],
+          { signal: ctx.signal, log: ctx.log, debianPackage: 'xorriso' },
+        );
         return { cd: { file, dir } };
       } catch (err) {
         await rm(dir, { recursive: true, force: true });

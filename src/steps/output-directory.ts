@@ -24,13 +24,21 @@ export class OutputDirectory {
 }
 
 /** Creates output_directory: refused if it exists and is not empty, unless -force. */
-export function stepOutputDirectory(outputDirectory: string, cwd: string, force: boolean): PipelineStep<object, { output: OutputDirectory }> {
+export function stepOutputDirectory(
+  outputDirectory: string,
+  cwd: string,
+  force: boolean,
+): PipelineStep<object, { output: OutputDirectory }> {
   return {
     name: 'output-directory',
     async run(_state, ctx) {
       const dir = path.resolve(cwd, outputDirectory);
       if (existsSync(dir) && readdirSync(dir).length > 0) {
-        if (!force) throw new UserError(`output directory ${outputDirectory} already exists`, 'remove it, choose another "output_directory", or build with -force');
+        if (!force)
+          throw new UserError(
+            `output directory ${outputDirectory} already exists`,
+            'remove it, choose another "output_directory", or build with -force',
+          );
         ctx.ui.say(`Deleting the previous output directory ${outputDirectory} (-force)`);
         await rm(dir, { recursive: true, force: true });
       }

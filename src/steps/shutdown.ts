@@ -11,7 +11,9 @@ import type { RunningVm, StoppedVm } from '../machines/driver.js';
  * running at the timeout fails the build, as in Packer: its disk may not be consistent, so
  * it is not exported.
  */
-export function stepShutdown(shutdown: ShutdownConfig): PipelineStep<{ running: RunningVm; communicator: Communicator }, { stopped: StoppedVm }> {
+export function stepShutdown(
+  shutdown: ShutdownConfig,
+): PipelineStep<{ running: RunningVm; communicator: Communicator }, { stopped: StoppedVm }> {
   return {
     name: 'shutdown',
     async run({ running, communicator }, ctx) {
@@ -24,7 +26,9 @@ export function stepShutdown(shutdown: ShutdownConfig): PipelineStep<{ running: 
           ctx.ui.message(line);
         };
         // The connection usually drops as the guest goes down; that is expected.
-        await communicator.exec(shutdown.command, { signal: ctx.signal, onStdout: keep, onStderr: keep }).catch((err) => ctx.log(`shutdown command: ${messageOf(err)}`));
+        await communicator
+          .exec(shutdown.command, { signal: ctx.signal, onStdout: keep, onStderr: keep })
+          .catch((err) => ctx.log(`shutdown command: ${messageOf(err)}`));
         stopped = await running.waitForPowerOff(shutdown.timeoutMs, ctx);
         if (!stopped) {
           const console = await running.consoleTail();

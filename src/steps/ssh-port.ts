@@ -9,7 +9,10 @@ export interface HeldPort {
 }
 
 /** Holds a port on 127.0.0.1 for the SSH forward; none when the build has no SSH or forwards nothing. */
-export function stepSshPort(access: GuestAccess, forward: boolean): PipelineStep<object, { sshPort: HeldPort | undefined }> {
+export function stepSshPort(
+  access: GuestAccess,
+  forward: boolean,
+): PipelineStep<object, { sshPort: HeldPort | undefined }> {
   return {
     name: 'host-ports',
     async run() {

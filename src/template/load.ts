@@ -32,11 +32,20 @@ export function parseTemplate(templatePath: string, bag: DiagnosticBag): ParsedT
   if (!source || bag.errors.length) return undefined;
   const root = source.value();
   if (!isObject(root)) {
-    bag.add({ ...source.locate([]), message: 'a template must be a JSON object', hint: 'start with {"builders": [...]}' });
+    bag.add({
+      ...source.locate([]),
+      message: 'a template must be a JSON object',
+      hint: 'start with {"builders": [...]}',
+    });
     return undefined;
   }
   for (const problem of checkSchema(rootSchema, root)) {
-    bag.add({ ...source.locate(problem.path, problem.at), path: formatPath(problem.path), message: problem.message, hint: topLevelHint(problem.path, problem.message) ?? problem.hint });
+    bag.add({
+      ...source.locate(problem.path, problem.at),
+      path: formatPath(problem.path),
+      message: problem.message,
+      hint: topLevelHint(problem.path, problem.message) ?? problem.hint,
+    });
   }
   return { source, root };
 }
@@ -50,7 +59,13 @@ export function loadTemplate(request: LoadRequest): LoadedTemplate {
     throw new Error('unreachable: a template that failed to parse produced no diagnostics');
   }
   const templateDir = path.dirname(path.resolve(request.cwd, request.templatePath));
-  const variables = resolveVariables(parsed.source, parsed.root, request, { env: (n) => request.env[n] ?? '', initTime: request.initTime, templateDir, pwd: request.cwd }, bag);
+  const variables = resolveVariables(
+    parsed.source,
+    parsed.root,
+    request,
+    { env: (n) => request.env[n] ?? '', initTime: request.initTime, templateDir, pwd: request.cwd },
+    bag,
+  );
   request.redactor.add(...sensitiveValues(variables));
   const planner = new Planner(parsed.source, parsed.root, variables, request, bag);
   const builds = planner.plan({ only: request.only, except: request.except });
@@ -59,6 +74,7 @@ export function loadTemplate(request: LoadRequest): LoadedTemplate {
 }
 
 function topLevelHint(path: (string | number)[], message: string): string | undefined {
-  if (path.length === 1 && path[0] === 'push' && message.startsWith('unknown option')) return 'Packer removed "push" in 1.4; boxwright does not support it';
+  if (path.length === 1 && path[0] === 'push' && message.startsWith('unknown option'))
+    return 'Packer removed "push" in 1.4; boxwright does not support it';
   return undefined;
 }

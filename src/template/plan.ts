@@ -9,7 +9,12 @@ import type { FunctionScope } from './interpolate/functions.js';
 import { TemplateError } from './interpolate/parse.js';
 import { render } from './interpolate/render.js';
 import type { PluginRegistry } from './registry.js';
-import { BUILDER_COMMON_KEYS, POST_PROCESSOR_COMMON_KEYS, postProcessorBlockSchema, PROVISIONER_COMMON_KEYS } from './root-schema.js';
+import {
+  BUILDER_COMMON_KEYS,
+  POST_PROCESSOR_COMMON_KEYS,
+  postProcessorBlockSchema,
+  PROVISIONER_COMMON_KEYS,
+} from './root-schema.js';
 import { isObject } from '../util/is-object.js';
 import { checkSchema } from './schema.js';
 import { formatPath, type JsonPath, type JsonSource } from './source.js';
@@ -76,7 +81,11 @@ interface PostProcessorDecl {
   name: string;
 }
 
-const KIND_WORD: Record<PluginKind, string> = { builder: 'builder', provisioner: 'provisioner', 'post-processor': 'post-processor' };
+const KIND_WORD: Record<PluginKind, string> = {
+  builder: 'builder',
+  provisioner: 'provisioner',
+  'post-processor': 'post-processor',
+};
 
 /** Plans the selected builds of a parsed, schema-checked template. Problems go into `bag`. */
 export class Planner {
@@ -100,9 +109,14 @@ export class Planner {
     list.forEach((raw, index) => {
       if (!isObject(raw) || typeof raw.type !== 'string') return;
       const rawName = typeof raw.name === 'string' ? raw.name : raw.type;
-      const name = this.renderString(rawName, ['builders', index, typeof raw.name === 'string' ? 'name' : 'type'], this.scope()) ?? rawName;
+      const name =
+        this.renderString(rawName, ['builders', index, typeof raw.name === 'string' ? 'name' : 'type'], this.scope()) ??
+        rawName;
       if (seen.has(name)) {
-        this.report(['builders', index], { message: `a second build is named "${name}" (builders[${seen.get(name)}] has that name)`, hint: 'give each builder of the same type a distinct "name"' });
+        this.report(['builders', index], {
+          message: `a second build is named "${name}" (builders[${seen.get(name)}] has that name)`,
+          hint: 'give each builder of the same type a distinct "name"',
+        });
       }
       seen.set(name, index);
       decls.push({ index, name, type: raw.type, raw });
@@ -129,7 +143,13 @@ export class Planner {
     return builds;
   }
 
-  private planBuild(decl: BuilderDecl, provisionerList: unknown[], chains: PostProcessorDecl[][], selection: Selection, names: string[]): PlannedBuild | undefined {
+  private planBuild(
+    decl: BuilderDecl,
+    provisionerList: unknown[],
+    chains: PostProcessorDecl[][],
+    selection: Selection,
+    names: string[],
+  ): PlannedBuild | undefined {
     const builder = this.lookup('builder', decl.type, ['builders', decl.index, 'type']) as Builder | undefined;
     let config: unknown;
     let communicator: CommunicatorType = 'none';
@@ -141,20 +161,41 @@ export class Planner {
     const provisioners: PlannedProvisioner[] = [];
     provisionerList.forEach((raw, i) => {
       if (!isObject(raw) || typeof raw.type !== 'string' || !appliesTo(raw, decl.name)) return;
-      const p = this.planProvisioner(raw, ['provisioners', i], `provisioners[${i}]`, decl, communicator, builder !== undefined && config !== undefined);
+      const p = this.planProvisioner(
+        raw,
+        ['provisioners', i],
+        `provisioners[${i}]`,
+        decl,
+        communicator,
+        builder !== undefined && config !== undefined,
+      );
       if (p) provisioners.push(p);
     });
     let errorCleanupProvisioner: PlannedProvisioner | undefined;
     const ecp = this.root['error-cleanup-provisioner'];
     if (isObject(ecp) && typeof ecp.type === 'string') {
       this.checkBuildReferences([ecp], ['error-cleanup-provisioner'], names, true);
-      if (appliesTo(ecp, decl.name)) errorCleanupProvisioner = this.planProvisioner(ecp, ['error-cleanup-provisioner'], 'error-cleanup-provisioner', decl, communicator, builder !== undefined && config !== undefined);
+      if (appliesTo(ecp, decl.name))
+        errorCleanupProvisioner = this.planProvisioner(
+          ecp,
+          ['error-cleanup-provisioner'],
+          'error-cleanup-provisioner',
+          decl,
+          communicator,
+          builder !== undefined && config !== undefined,
+        );
     }
 
     const planned: PlannedPostProcessor[][] = [];
     for (const chain of chains) {
       const steps: PlannedPostProcessor[] = [];
-      let kind: ArtifactKind | undefined = !builder ? undefined : typeof builder.produces === 'function' ? (config === undefined ? undefined : builder.produces(config)) : builder.produces;
+      let kind: ArtifactKind | undefined = !builder
+        ? undefined
+        : typeof builder.produces === 'function'
+          ? config === undefined
+            ? undefined
+            : builder.produces(config)
+          : builder.produces;
       for (const pp of chain) {
         if (!appliesTo(pp.raw, decl.name) || selection.except.some((pattern) => globMatch(pattern, pp.name))) continue;
         const plugin = this.lookup('post-processor', pp.type, [...pp.path, 'type']) as PostProcessor | undefined;
@@ -171,20 +212,46 @@ export class Planner {
         if (kind) kind = plugin.produces === 'input' ? kind : plugin.produces;
         const ppConfig = this.prepareBlock(plugin, pp.raw, pp.path, new Map(), POST_PROCESSOR_COMMON_KEYS, decl);
         if (ppConfig === undefined) continue;
-        steps.push({ type: pp.type, name: pp.name, label: formatPath(pp.path), plugin, config: ppConfig, keepInputArtifact: typeof pp.raw.keep_input_artifact === 'boolean' ? pp.raw.keep_input_artifact : undefined });
+        steps.push({
+          type: pp.type,
+          name: pp.name,
+          label: formatPath(pp.path),
+          plugin,
+          config: ppConfig,
+          keepInputArtifact: typeof pp.raw.keep_input_artifact === 'boolean' ? pp.raw.keep_input_artifact : undefined,
+        });
       }
       if (steps.length) planned.push(steps);
     }
     if (!builder || config === undefined) return undefined;
-    return { name: decl.name, type: decl.type, builder, config, communicator, provisioners, errorCleanupProvisioner, chains: planned };
+    return {
+      name: decl.name,
+      type: decl.type,
+      builder,
+      config,
+      communicator,
+      provisioners,
+      errorCleanupProvisioner,
+      chains: planned,
+    };
   }
 
-  private planProvisioner(raw: Record<string, unknown>, blockPath: JsonPath, label: string, decl: BuilderDecl, communicator: CommunicatorType, builderOk: boolean): PlannedProvisioner | undefined {
+  private planProvisioner(
+    raw: Record<string, unknown>,
+    blockPath: JsonPath,
+    label: string,
+    decl: BuilderDecl,
+    communicator: CommunicatorType,
+    builderOk: boolean,
+  ): PlannedProvisioner | undefined {
     const type = String(raw.type);
     const plugin = this.lookup('provisioner', type, [...blockPath, 'type']) as Provisioner | undefined;
     if (!plugin) return undefined;
     if (plugin.needsCommunicator && builderOk && communicator === 'none') {
-      this.report([...blockPath, 'type'], { message: `the ${type} provisioner needs to reach the machine, but build "${decl.name}" has "communicator": "none"`, hint: `give the builder a communicator, use shell-local instead, or add "except": ["${decl.name}"]` });
+      this.report([...blockPath, 'type'], {
+        message: `the ${type} provisioner needs to reach the machine, but build "${decl.name}" has "communicator": "none"`,
+        hint: `give the builder a communicator, use shell-local instead, or add "except": ["${decl.name}"]`,
+      });
     }
     // override.<build> replaces top-level options for that build (Packer's shallow merge).
     const merged: Record<string, unknown> = { ...raw };
@@ -202,7 +269,11 @@ export class Planner {
       const text = this.renderString(raw[key], [...blockPath, key], scope);
       if (text === undefined) return undefined;
       const ms = parseGoDuration(text);
-      if (ms === undefined) this.report([...blockPath, key], { message: `the string ${JSON.stringify(text)} is not a duration`, hint: 'write a Go duration such as "30s", "5m" or "1h30m"' });
+      if (ms === undefined)
+        this.report([...blockPath, key], {
+          message: `the string ${JSON.stringify(text)} is not a duration`,
+          hint: 'write a Go duration such as "30s", "5m" or "1h30m"',
+        });
       return ms;
     };
     const pauseBeforeMs = durationOf('pause_before') ?? 0;
@@ -212,7 +283,9 @@ export class Planner {
       const text = this.renderString(String(raw.max_retries), [...blockPath, 'max_retries'], scope);
       maxRetries = Number(text);
       if (text !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
-        this.report([...blockPath, 'max_retries'], { message: `max_retries must be a whole number, 0 or more, not ${JSON.stringify(text)}` });
+        this.report([...blockPath, 'max_retries'], {
+          message: `max_retries must be a whole number, 0 or more, not ${JSON.stringify(text)}`,
+        });
       }
     }
     const config = this.prepareBlock(plugin, merged, blockPath, keyPaths, PROVISIONER_COMMON_KEYS, decl);
@@ -221,10 +294,22 @@ export class Planner {
   }
 
   /** Interpolates, schema-checks and prepares one plugin block; undefined when it has errors. */
-  private prepareBlock(plugin: Builder | Provisioner | PostProcessor, raw: Record<string, unknown>, blockPath: JsonPath, keyPaths: Map<string, JsonPath>, reserved: Set<string>, decl: BuilderDecl): unknown {
+  private prepareBlock(
+    plugin: Builder | Provisioner | PostProcessor,
+    raw: Record<string, unknown>,
+    blockPath: JsonPath,
+    keyPaths: Map<string, JsonPath>,
+    reserved: Set<string>,
+    decl: BuilderDecl,
+  ): unknown {
     const sourcePath = (p: ConfigPath): JsonPath => {
       const [top, ...rest] = p;
-      const base = typeof top === 'string' && keyPaths.has(top) ? keyPaths.get(top)! : top === undefined ? blockPath : [...blockPath, top];
+      const base =
+        typeof top === 'string' && keyPaths.has(top)
+          ? keyPaths.get(top)!
+          : top === undefined
+            ? blockPath
+            : [...blockPath, top];
       return [...base, ...rest];
     };
     const before = this.bag.errors.length;
@@ -236,28 +321,63 @@ export class Planner {
       options[key] = this.renderValue(value, [key], sourcePath, scope, deferred);
     }
     // A password written straight into the template is as secret as a sensitive variable.
-    for (const key of plugin.secretOptions ?? []) if (typeof options[key] === 'string') this.env.redactor?.add(options[key]);
+    for (const key of plugin.secretOptions ?? [])
+      if (typeof options[key] === 'string') this.env.redactor?.add(options[key]);
     for (const problem of checkSchema(plugin.schema, options)) {
       this.report(sourcePath(problem.path), { message: problem.message, hint: problem.hint, where: problem.at });
     }
     if (this.bag.errors.length > before) return undefined;
     const problems = {
       error: (p: ConfigPath, message: string, hint?: string) => this.report(sourcePath(p), { message, hint }),
-      warn: (p: ConfigPath, message: string, hint?: string) => this.report(sourcePath(p), { message, hint, severity: 'warning' }),
+      warn: (p: ConfigPath, message: string, hint?: string) =>
+        this.report(sourcePath(p), { message, hint, severity: 'warning' }),
     };
-    const config = plugin.prepare(options, { problems, templateDir: this.templateDir, buildName: decl.name, buildType: decl.type });
+    const config = plugin.prepare(options, {
+      problems,
+      templateDir: this.templateDir,
+      buildName: decl.name,
+      buildType: decl.type,
+    });
     return this.bag.errors.length > before ? undefined : config;
   }
 
   /** Adds a problem at a template path, with its file, line and column. */
-  private report(at: JsonPath, d: { message: string; hint?: string; severity?: 'error' | 'warning'; where?: 'key' | 'value'; innerOffset?: number }): void {
-    this.bag.add({ ...this.source.locate(at, d.where ?? 'value', d.innerOffset), path: formatPath(at), message: d.message, hint: d.hint, severity: d.severity });
+  private report(
+    at: JsonPath,
+    d: {
+      message: string;
+      hint?: string;
+      severity?: 'error' | 'warning';
+      where?: 'key' | 'value';
+      innerOffset?: number;
+    },
+  ): void {
+    this.bag.add({
+      ...this.source.locate(at, d.where ?? 'value', d.innerOffset),
+      path: formatPath(at),
+      message: d.message,
+      hint: d.hint,
+      severity: d.severity,
+    });
   }
 
-  private renderValue(value: unknown, configPath: ConfigPath, sourcePath: (p: ConfigPath) => JsonPath, scope: FunctionScope, deferred: Set<string>): unknown {
+  private renderValue(
+    value: unknown,
+    configPath: ConfigPath,
+    sourcePath: (p: ConfigPath) => JsonPath,
+    scope: FunctionScope,
+    deferred: Set<string>,
+  ): unknown {
     if (typeof value === 'string') return this.renderString(value, sourcePath(configPath), scope, deferred) ?? value;
-    if (Array.isArray(value)) return value.map((v, i) => this.renderValue(v, [...configPath, i], sourcePath, scope, deferred));
-    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.renderValue(v, [...configPath, k], sourcePath, scope, deferred)]));
+    if (Array.isArray(value))
+      return value.map((v, i) => this.renderValue(v, [...configPath, i], sourcePath, scope, deferred));
+    if (isObject(value))
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [
+          k,
+          this.renderValue(v, [...configPath, k], sourcePath, scope, deferred),
+        ]),
+      );
     return value;
   }
 
@@ -289,13 +409,20 @@ export class Planner {
 
   private lookup(kind: PluginKind, type: string, at: JsonPath): Builder | Provisioner | PostProcessor | undefined {
     const reg = this.env.registry;
-    const plugin = kind === 'builder' ? reg.builder(type) : kind === 'provisioner' ? reg.provisioner(type) : reg.postProcessor(type);
+    const plugin =
+      kind === 'builder' ? reg.builder(type) : kind === 'provisioner' ? reg.provisioner(type) : reg.postProcessor(type);
     if (plugin) return plugin;
     const implemented = reg.implemented(kind);
     if (reg.planned(kind).includes(type)) {
-      this.report(at, { message: `${KIND_WORD[kind]} type "${type}" is not supported by boxwright yet`, hint: `supported ${KIND_WORD[kind]} types: ${implemented.join(', ')}` });
+      this.report(at, {
+        message: `${KIND_WORD[kind]} type "${type}" is not supported by boxwright yet`,
+        hint: `supported ${KIND_WORD[kind]} types: ${implemented.join(', ')}`,
+      });
     } else {
-      this.report(at, { message: `unknown ${KIND_WORD[kind]} type "${type}"`, hint: suggestion(type, [...implemented, ...reg.planned(kind)]) });
+      this.report(at, {
+        message: `unknown ${KIND_WORD[kind]} type "${type}"`,
+        hint: suggestion(type, [...implemented, ...reg.planned(kind)]),
+      });
     }
     return undefined;
   }
@@ -308,7 +435,10 @@ export class Planner {
     const one = (raw: unknown, p: JsonPath): PostProcessorDecl | undefined => {
       const obj = typeof raw === 'string' ? { type: raw } : raw;
       if (!isObject(obj)) {
-        this.report(p, { message: 'a post-processor must be a type name ("manifest") or an object with "type"', hint: 'a list inside "post-processors" is a chain; lists cannot nest deeper' });
+        this.report(p, {
+          message: 'a post-processor must be a type name ("manifest") or an object with "type"',
+          hint: 'a list inside "post-processors" is a chain; lists cannot nest deeper',
+        });
         return undefined;
       }
       for (const problem of checkSchema(postProcessorBlockSchema, obj)) {
@@ -318,7 +448,9 @@ export class Planner {
       return { path: p, raw: obj, type: obj.type, name: typeof obj.name === 'string' ? obj.name : obj.type };
     };
     list.forEach((entry, i) => {
-      const chain = Array.isArray(entry) ? entry.map((e, j) => one(e, ['post-processors', i, j])) : [one(entry, ['post-processors', i])];
+      const chain = Array.isArray(entry)
+        ? entry.map((e, j) => one(e, ['post-processors', i, j]))
+        : [one(entry, ['post-processors', i])];
       const decls = chain.filter((d): d is PostProcessorDecl => d !== undefined);
       for (const d of decls) this.checkBuildReferences([d.raw], d.path, buildNames, true);
       chains.push(decls);
@@ -335,12 +467,21 @@ export class Planner {
         const list = block[key];
         if (!Array.isArray(list)) continue;
         list.forEach((name, j) => {
-          if (typeof name === 'string' && !names.includes(name)) this.report([...blockPath, key, j], { message: `"${key}" names build "${name}", but there is no such build`, hint: suggestion(name, names, 'a build name:') });
+          if (typeof name === 'string' && !names.includes(name))
+            this.report([...blockPath, key, j], {
+              message: `"${key}" names build "${name}", but there is no such build`,
+              hint: suggestion(name, names, 'a build name:'),
+            });
         });
       }
       if (isObject(block.override)) {
         for (const name of Object.keys(block.override)) {
-          if (!names.includes(name)) this.report([...blockPath, 'override', name], { where: 'key', message: `"override" names build "${name}", but there is no such build`, hint: suggestion(name, names, 'a build name:') });
+          if (!names.includes(name))
+            this.report([...blockPath, 'override', name], {
+              where: 'key',
+              message: `"override" names build "${name}", but there is no such build`,
+              hint: suggestion(name, names, 'a build name:'),
+            });
         }
       }
     });
@@ -350,19 +491,42 @@ export class Planner {
   private select(builders: BuilderDecl[], postProcessors: PostProcessorDecl[], selection: Selection): Set<string> {
     const names = builders.map((b) => b.name);
     for (const pattern of selection.only) {
-      if (!names.some((n) => globMatch(pattern, n))) this.bag.add({ path: '-only', message: `"${pattern}" matches no build`, hint: `builds in this template: ${names.join(', ')}` });
+      if (!names.some((n) => globMatch(pattern, n)))
+        this.bag.add({
+          path: '-only',
+          message: `"${pattern}" matches no build`,
+          hint: `builds in this template: ${names.join(', ')}`,
+        });
     }
     for (const pattern of selection.except) {
-      if (!names.some((n) => globMatch(pattern, n)) && !postProcessors.some((p) => globMatch(pattern, p.name))) this.bag.add({ path: '-except', message: `"${pattern}" matches no build or post-processor`, hint: `builds in this template: ${names.join(', ')}` });
+      if (!names.some((n) => globMatch(pattern, n)) && !postProcessors.some((p) => globMatch(pattern, p.name)))
+        this.bag.add({
+          path: '-except',
+          message: `"${pattern}" matches no build or post-processor`,
+          hint: `builds in this template: ${names.join(', ')}`,
+        });
     }
-    const chosen = names.filter((n) => (selection.only.length === 0 || selection.only.some((p) => globMatch(p, n))) && !selection.except.some((p) => globMatch(p, n)));
-    if (chosen.length === 0 && names.length > 0 && this.bag.errors.length === 0) this.bag.add({ path: '-only/-except', message: 'together they select no build', hint: `builds in this template: ${names.join(', ')}` });
+    const chosen = names.filter(
+      (n) =>
+        (selection.only.length === 0 || selection.only.some((p) => globMatch(p, n))) &&
+        !selection.except.some((p) => globMatch(p, n)),
+    );
+    if (chosen.length === 0 && names.length > 0 && this.bag.errors.length === 0)
+      this.bag.add({
+        path: '-only/-except',
+        message: 'together they select no build',
+        hint: `builds in this template: ${names.join(', ')}`,
+      });
     return new Set(chosen);
   }
 
   private noteMinVersion(): void {
     if (typeof this.root.min_packer_version === 'string') {
-      this.report(['min_packer_version'], { severity: 'warning', message: `min_packer_version "${this.root.min_packer_version}" is accepted and ignored`, hint: 'boxwright reads Packer 1.6 JSON templates whatever version they ask for' });
+      this.report(['min_packer_version'], {
+        severity: 'warning',
+        message: `min_packer_version "${this.root.min_packer_version}" is accepted and ignored`,
+        hint: 'boxwright reads Packer 1.6 JSON templates whatever version they ask for',
+      });
     }
   }
 }
@@ -376,6 +540,11 @@ export function appliesTo(block: Record<string, unknown>, build: string): boolea
 
 /** Matches Packer's -only/-except globs: * and ? wildcards, the rest literal. */
 export function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  );
   return re.test(name);
 }

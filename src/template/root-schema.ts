@@ -3,7 +3,15 @@ const names = { type: 'array', items: { type: 'string' } };
 // Checked again after interpolation by the planner: they may hold {{user `x`}}.
 const duration = { type: 'string' };
 
-export const PROVISIONER_COMMON_KEYS = new Set(['type', 'only', 'except', 'override', 'pause_before', 'max_retries', 'timeout']);
+export const PROVISIONER_COMMON_KEYS = new Set([
+  'type',
+  'only',
+  'except',
+  'override',
+  'pause_before',
+  'max_retries',
+  'timeout',
+]);
 export const BUILDER_COMMON_KEYS = new Set(['type', 'name']);
 export const POST_PROCESSOR_COMMON_KEYS = new Set(['type', 'only', 'except', 'keep_input_artifact', 'name']);
 

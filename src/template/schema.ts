@@ -68,7 +68,8 @@ const TYPE_WORDS: Record<string, string> = {
 
 function typeHint(expected: string[]): string | undefined {
   if (expected.includes('array')) return 'write a JSON list, for example ["a", "b"]';
-  if (expected.includes('integer') || expected.includes('number')) return 'write a number such as 2, or a string that renders to one, such as "{{user `cpus`}}"';
+  if (expected.includes('integer') || expected.includes('number'))
+    return 'write a number such as 2, or a string that renders to one, such as "{{user `cpus`}}"';
   if (expected.includes('boolean')) return 'write true or false without quotes';
   if (expected.includes('object')) return 'write a JSON object, for example {"key": "value"}';
   return undefined;
@@ -86,38 +87,76 @@ function explain(e: ErrorObject): SchemaProblem {
         path: [...path, key],
         at: 'key',
         message: `unknown option "${key}"`,
-        hint: near ? `did you mean "${near}"?` : known.length ? `known options here: ${known.sort().join(', ')}` : 'remove it',
+        hint: near
+          ? `did you mean "${near}"?`
+          : known.length
+            ? `known options here: ${known.sort().join(', ')}`
+            : 'remove it',
       };
     }
     case 'required': {
       const key = String(params.missingProperty);
       const doc = findDescription(e.parentSchema, key);
-      return { path, at: 'value', message: `missing required option "${key}"`, hint: doc ? `add "${key}": ${doc}` : `add "${key}"` };
+      return {
+        path,
+        at: 'value',
+        message: `missing required option "${key}"`,
+        hint: doc ? `add "${key}": ${doc}` : `add "${key}"`,
+      };
     }
     case 'type': {
       const expected = String(params.type).split(',');
-      return { path, at: 'value', message: `must be ${expected.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}, not ${describeValue(e.data)}`, hint: typeHint(expected) };
+      return {
+        path,
+        at: 'value',
+        message: `must be ${expected.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}, not ${describeValue(e.data)}`,
+        hint: typeHint(expected),
+      };
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const near = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
-      return { path, at: 'value', message: `${describeValue(e.data)} is not allowed here`, hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}` };
+      return {
+        path,
+        at: 'value',
+        message: `${describeValue(e.data)} is not allowed here`,
+        hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}`,
+      };
     }
     case 'const':
-      return { path, at: 'value', message: `must be ${JSON.stringify(params.allowedValue)}, not ${describeValue(e.data)}` };
+      return {
+        path,
+        at: 'value',
+        message: `must be ${JSON.stringify(params.allowedValue)}, not ${describeValue(e.data)}`,
+      };
     case 'format':
-      if (params.format === 'duration') return { path, at: 'value', message: `${describeValue(e.data)} is not a duration`, hint: 'write a Go duration such as "30s", "5m" or "1h30m"' };
+      if (params.format === 'duration')
+        return {
+          path,
+          at: 'value',
+          message: `${describeValue(e.data)} is not a duration`,
+          hint: 'write a Go duration such as "30s", "5m" or "1h30m"',
+        };
       return { path, at: 'value', message: `${describeValue(e.data)} is not a valid ${String(params.format)}` };
     case 'minItems':
       return { path, at: 'value', message: `needs at least ${String(params.limit)} item(s)` };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
-      return { path, at: 'value', message: `must be ${String(params.comparison)} ${String(params.limit)}, not ${String(e.data)}` };
+      return {
+        path,
+        at: 'value',
+        message: `must be ${String(params.comparison)} ${String(params.limit)}, not ${String(e.data)}`,
+      };
     case 'minLength':
       return { path, at: 'value', message: 'must not be empty' };
     case 'pattern':
-      return { path, at: 'value', message: `${describeValue(e.data)} does not have the expected form`, hint: (e.parentSchema as { description?: string })?.description };
+      return {
+        path,
+        at: 'value',
+        message: `${describeValue(e.data)} does not have the expected form`,
+        hint: (e.parentSchema as { description?: string })?.description,
+      };
     default:
       return { path, at: 'value', message: e.message ?? 'is not valid' };
   }

@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import {
+  findNodeAtLocation,
+  getNodeValue,
+  parseTree,
+  printParseErrorCode,
+  type Node,
+  type ParseError,
+} from 'jsonc-parser';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
 
 /** A JSON path: keys and array indexes from the document root. */
@@ -22,14 +29,25 @@ export class JsonSource {
   static parse(file: string, text: string, bag: DiagnosticBag): JsonSource {
     const errors: ParseError[] = [];
     if (looksBinary(text)) {
-      bag.add({ file, line: 1, column: 1, message: 'this is not a text file, so it cannot be a JSON template', hint: 'check the path: a template is a JSON text file such as {"builders": [...]}' });
+      bag.add({
+        file,
+        line: 1,
+        column: 1,
+        message: 'this is not a text file, so it cannot be a JSON template',
+        hint: 'check the path: a template is a JSON text file such as {"builders": [...]}',
+      });
       return new JsonSource(file, text, undefined);
     }
     // The parser and every later pass recurse once per level; refuse absurd depths before they can overflow the stack.
     const tooDeep = firstOffsetDeeperThan(text, MAX_DEPTH);
     if (tooDeep !== undefined) {
       const source = new JsonSource(file, text, undefined);
-      bag.add({ file, ...source.position(tooDeep), message: `the JSON is nested more than ${MAX_DEPTH} levels deep here`, hint: 'a template needs a few levels; check that the file is a Packer template and that its brackets are balanced' });
+      bag.add({
+        file,
+        ...source.position(tooDeep),
+        message: `the JSON is nested more than ${MAX_DEPTH} levels deep here`,
+        hint: 'a template needs a few levels; check that the file is a Packer template and that its brackets are balanced',
+      });
       return source;
     }
     // Comments are a convenience Packer lacks; trailing commas stay errors, as in JSON.
@@ -38,9 +56,22 @@ export class JsonSource {
     for (const e of errors) {
       const { line, column } = source.position(e.offset);
       const code = printParseErrorCode(e.error);
-      bag.add({ file, line, column, message: `invalid JSON: ${describeParseError(code)}`, hint: parseHint(code, text[e.offset]) });
+      bag.add({
+        file,
+        line,
+        column,
+        message: `invalid JSON: ${describeParseError(code)}`,
+        hint: parseHint(code, text[e.offset]),
+      });
     }
-    if (!root && errors.length === 0) bag.add({ file, line: 1, column: 1, message: 'the file is empty', hint: 'a template is a JSON object such as {"builders": [...]}' });
+    if (!root && errors.length === 0)
+      bag.add({
+        file,
+        line: 1,
+        column: 1,
+        message: 'the file is empty',
+        hint: 'a template is a JSON object such as {"builders": [...]}',
+      });
     return source;
   }
 
@@ -51,7 +82,11 @@ export class JsonSource {
       text = readFileSync(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      bag.add({ file, message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(err)})`, hint: code === 'ENOENT' ? 'check the path; it is relative to the current directory' : undefined });
+      bag.add({
+        file,
+        message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(err)})`,
+        hint: code === 'ENOENT' ? 'check the path; it is relative to the current directory' : undefined,
+      });
       return undefined;
     }
     return JsonSource.parse(file, text, bag);
@@ -88,7 +123,11 @@ export class JsonSource {
    * Where a problem at `path` should point. For a property, `at: 'key'` points at its
    * name (unknown keys), otherwise at its value.
    */
-  locate(path: JsonPath, at: 'key' | 'value' = 'value', innerOffset?: number): Pick<Diagnostic, 'file' | 'line' | 'column'> {
+  locate(
+    path: JsonPath,
+    at: 'key' | 'value' = 'value',
+    innerOffset?: number,
+  ): Pick<Diagnostic, 'file' | 'line' | 'column'> {
     const node = this.nodeAt(path);
     if (!node) return { file: this.file, line: 1, column: 1 };
     let offset = node.offset;

@@ -25,12 +25,19 @@ export interface VariableInputs {
 type BaseScope = Omit<FunctionScope, 'section' | 'userVariable' | 'variableNames' | 'buildName' | 'buildType'>;
 
 /** Resolves variables with Packer's precedence: default < -var-file < -var. */
-export function resolveVariables(source: JsonSource, root: Record<string, unknown>, inputs: VariableInputs, base: BaseScope, bag: DiagnosticBag): Variables {
+export function resolveVariables(
+  source: JsonSource,
+  root: Record<string, unknown>,
+  inputs: VariableInputs,
+  base: BaseScope,
+  bag: DiagnosticBag,
+): Variables {
   const declaredRaw = isObject(root.variables) ? root.variables : {};
   const declared = new Map<string, { required: boolean; default: string | undefined }>();
   for (const [name, value] of Object.entries(declaredRaw)) {
     if (value === null) declared.set(name, { required: true, default: undefined });
-    else if (['string', 'number', 'boolean'].includes(typeof value)) declared.set(name, { required: false, default: String(value) });
+    else if (['string', 'number', 'boolean'].includes(typeof value))
+      declared.set(name, { required: false, default: String(value) });
     // Other types are reported by the root schema.
   }
 
@@ -39,7 +46,14 @@ export function resolveVariables(source: JsonSource, root: Record<string, unknow
   sensitiveList.forEach((name, i) => {
     if (typeof name !== 'string') return;
     if (!declared.has(name)) {
-      bag.add({ ...source.locate(['sensitive-variables', i]), path: `sensitive-variables[${i}]`, message: `"${name}" is listed as sensitive but is not declared in "variables"`, hint: declared.size ? suggestion(name, [...declared.keys()], 'a declared variable:') : 'declare it in "variables" first' });
+      bag.add({
+        ...source.locate(['sensitive-variables', i]),
+        path: `sensitive-variables[${i}]`,
+        message: `"${name}" is listed as sensitive but is not declared in "variables"`,
+        hint: declared.size
+          ? suggestion(name, [...declared.keys()], 'a declared variable:')
+          : 'declare it in "variables" first',
+      });
     }
     sensitive.add(name);
   });
@@ -50,17 +64,32 @@ export function resolveVariables(source: JsonSource, root: Record<string, unknow
     const value = varSource?.value();
     if (!varSource || value === undefined) continue;
     if (!isObject(value)) {
-      bag.add({ ...varSource.locate([]), message: 'a var-file must be a JSON object of variable names and values', hint: 'for example {"region": "eu-west-1"}' });
+      bag.add({
+        ...varSource.locate([]),
+        message: 'a var-file must be a JSON object of variable names and values',
+        hint: 'for example {"region": "eu-west-1"}',
+      });
       continue;
     }
     for (const [name, v] of Object.entries(value)) {
       if (!['string', 'number', 'boolean'].includes(typeof v)) {
-        bag.add({ ...varSource.locate([name]), path: name, message: `the value of "${name}" must be a string, number or boolean`, hint: 'variables hold text; write lists as a string and split them in the template' });
+        bag.add({
+          ...varSource.locate([name]),
+          path: name,
+          message: `the value of "${name}" must be a string, number or boolean`,
+          hint: 'variables hold text; write lists as a string and split them in the template',
+        });
         continue;
       }
       if (!declared.has(name)) {
         // A var-file is often shared by several templates, so an extra name is only a warning.
-        bag.add({ ...varSource.locate([name], 'key'), path: name, severity: 'warning', message: `variable "${name}" is not declared in the template; it is ignored`, hint: declared.size ? suggestion(name, [...declared.keys()], 'a declared variable:') : undefined });
+        bag.add({
+          ...varSource.locate([name], 'key'),
+          path: name,
+          severity: 'warning',
+          message: `variable "${name}" is not declared in the template; it is ignored`,
+          hint: declared.size ? suggestion(name, [...declared.keys()], 'a declared variable:') : undefined,
+        });
         continue;
       }
       overrides.set(name, String(v));
@@ -75,7 +104,13 @@ export function resolveVariables(source: JsonSource, root: Record<string, unknow
     }
     const name = assignment.slice(0, eq);
     if (!declared.has(name)) {
-      bag.add({ path: '-var', message: `variable "${name}" is not declared in the template`, hint: declared.size ? suggestion(name, [...declared.keys()], 'a declared variable:') : 'declare it in the "variables" section' });
+      bag.add({
+        path: '-var',
+        message: `variable "${name}" is not declared in the template`,
+        hint: declared.size
+          ? suggestion(name, [...declared.keys()], 'a declared variable:')
+          : 'declare it in the "variables" section',
+      });
       continue;
     }
     overrides.set(name, assignment.slice(eq + 1));
@@ -91,10 +126,20 @@ export function resolveVariables(source: JsonSource, root: Record<string, unknow
     }
     const decl = declared.get(name);
     if (!decl || decl.default === undefined) return undefined;
-    if (resolving.has(name)) throw new TemplateError(`variable "${name}" refers to itself through {{user}}`, 0, 'break the cycle between the variable defaults');
+    if (resolving.has(name))
+      throw new TemplateError(
+        `variable "${name}" refers to itself through {{user}}`,
+        0,
+        'break the cycle between the variable defaults',
+      );
     resolving.add(name);
     try {
-      const scope: FunctionScope = { ...base, section: 'variables', userVariable: (n) => resolve(n) ?? (declared.has(n) ? '' : undefined), variableNames: () => [...declared.keys()] };
+      const scope: FunctionScope = {
+        ...base,
+        section: 'variables',
+        userVariable: (n) => resolve(n) ?? (declared.has(n) ? '' : undefined),
+        variableNames: () => [...declared.keys()],
+      };
       const rendered = render(decl.default, { scope });
       values.set(name, rendered);
       return rendered;
@@ -107,11 +152,21 @@ export function resolveVariables(source: JsonSource, root: Record<string, unknow
     try {
       const value = resolve(name);
       if (value === undefined && decl.required) {
-        bag.add({ ...source.locate(['variables', name], 'key'), path: `variables.${name}`, message: `required variable "${name}" has no value`, hint: `pass -var '${name}=...' or set it in a -var-file` });
+        bag.add({
+          ...source.locate(['variables', name], 'key'),
+          path: `variables.${name}`,
+          message: `required variable "${name}" has no value`,
+          hint: `pass -var '${name}=...' or set it in a -var-file`,
+        });
       }
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
-      bag.add({ ...source.locate(['variables', name], 'value', err.offset), path: `variables.${name}`, message: err.message, hint: err.hint });
+      bag.add({
+        ...source.locate(['variables', name], 'value', err.offset),
+        path: `variables.${name}`,
+        message: err.message,
+        hint: err.hint,
+      });
     }
   }
   return { values, sensitive, declared };

@@ -27,18 +27,26 @@ interface Expected {
 }
 
 /** Reads Packer's iso_checksum forms: "sha256:HEX", bare HEX (by length), "file:URL", "none". */
-export async function resolveChecksum(spec: string, fileName: string, signal: AbortSignal): Promise<Expected | undefined> {
+export async function resolveChecksum(
+  spec: string,
+  fileName: string,
+  signal: AbortSignal,
+): Promise<Expected | undefined> {
   if (spec === 'none') return undefined;
   const typed = /^(md5|sha1|sha256|sha512):([0-9a-fA-F]+)$/.exec(spec);
   if (typed) return { algorithm: typed[1]!, hex: typed[2]!.toLowerCase() };
   const byLength: Record<number, string> = { 32: 'md5', 40: 'sha1', 64: 'sha256', 128: 'sha512' };
-  if (/^[0-9a-fA-F]+$/.test(spec) && byLength[spec.length]) return { algorithm: byLength[spec.length]!, hex: spec.toLowerCase() };
+  if (/^[0-9a-fA-F]+$/.test(spec) && byLength[spec.length])
+    return { algorithm: byLength[spec.length]!, hex: spec.toLowerCase() };
   if (spec.startsWith('file:')) {
     const location = spec.slice('file:'.length);
-    const text = /^https?:/.test(location) ? await (await fetch(location, { signal })).text() : await readFile(location.startsWith('//') ? fileURLToPath(`file:${location}`) : location, 'utf8');
+    const text = /^https?:/.test(location)
+      ? await (await fetch(location, { signal })).text()
+      : await readFile(location.startsWith('//') ? fileURLToPath(`file:${location}`) : location, 'utf8');
     for (const line of text.split('\n')) {
       const m = /^([0-9a-fA-F]{32,128})\s+\*?(.+)$/.exec(line.trim());
-      if (m && path.basename(m[2]!) === fileName) return { algorithm: byLength[m[1]!.length] ?? 'sha256', hex: m[1]!.toLowerCase() };
+      if (m && path.basename(m[2]!) === fileName)
+        return { algorithm: byLength[m[1]!.length] ?? 'sha256', hex: m[1]!.toLowerCase() };
     }
     throw new Error(`the checksum file ${location} has no line for ${fileName}`);
   }
@@ -48,7 +56,8 @@ export async function resolveChecksum(spec: string, fileName: string, signal: Ab
 async function verify(file: string, expected: Expected | undefined, signal: AbortSignal): Promise<void> {
   if (!expected) return;
   const actual = await hashFile(file, expected.algorithm, signal);
-  if (actual !== expected.hex) throw new Error(`checksum mismatch for ${file}: expected ${expected.algorithm} ${expected.hex}, got ${actual}`);
+  if (actual !== expected.hex)
+    throw new Error(`checksum mismatch for ${file}: expected ${expected.algorithm} ${expected.hex}, got ${actual}`);
 }
 
 /**
@@ -57,7 +66,11 @@ async function verify(file: string, expected: Expected | undefined, signal: Abor
  * keyed by checksum, written under a temporary name and locked against parallel builds;
  * an interrupted download resumes where it stopped.
  */
-export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; signal: AbortSignal; env?: NodeJS.ProcessEnv; option?: string }): Promise<string> {
+export async function obtain(
+  urls: string[],
+  checksum: string,
+  opts: { ui: Ui; signal: AbortSignal; env?: NodeJS.ProcessEnv; option?: string },
+): Promise<string> {
   const errors: string[] = [];
   for (const url of urls) {
     try {
@@ -75,35 +88,46 @@ export async function obtain(urls: string[], checksum: string, opts: { ui: Ui; s
       mkdirSync(dir, { recursive: true });
       const target = path.join(dir, `${key}${path.extname(name)}`);
       if (existsSync(target)) return target;
-      await withFileLock(target, async () => {
-        if (existsSync(target)) return;
-        opts.ui.say(`Downloading ${url}...`);
-        // One partial file per cache entry (the lock keeps it to one writer), so an interrupted download resumes.
-        const partial = `${target}.partial`;
-        // Without a checksum nothing proves that old bytes belong to today's file: start clean.
-        if (!expected) await rm(partial, { force: true });
-        const started = Date.now();
-        try {
-          await downloadResumable(url, partial, opts);
-        } catch (err) {
-          if (expected && existsSync(partial)) opts.ui.error(`Keeping the ${(statSync(partial).size / 1024 ** 2).toFixed(1)} MiB downloaded so far; the next build resumes from there.`);
-          throw err;
-        }
-        try {
-          await verify(partial, expected, opts.signal);
-        } catch (err) {
-          // Wrong bytes are no base to resume from.
-          await rm(partial, { force: true });
-          throw err;
-        }
-        await rename(partial, target);
-        opts.ui.say(`Downloaded ${(statSync(target).size / 1024 ** 2).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      }, { signal: opts.signal, staleMs: 30 * 60_000 });
+      await withFileLock(
+        target,
+        async () => {
+          if (existsSync(target)) return;
+          opts.ui.say(`Downloading ${url}...`);
+          // One partial file per cache entry (the lock keeps it to one writer), so an interrupted download resumes.
+          const partial = `${target}.partial`;
+          // Without a checksum nothing proves that old bytes belong to today's file: start clean.
+          if (!expected) await rm(partial, { force: true });
+          const started = Date.now();
+          try {
+            await downloadResumable(url, partial, opts);
+          } catch (err) {
+            if (expected && existsSync(partial))
+              opts.ui.error(
+                `Keeping the ${(statSync(partial).size / 1024 ** 2).toFixed(1)} MiB downloaded so far; the next build resumes from there.`,
+              );
+            throw err;
+          }
+          try {
+            await verify(partial, expected, opts.signal);
+          } catch (err) {
+            // Wrong bytes are no base to resume from.
+            await rm(partial, { force: true });
+            throw err;
+          }
+          await rename(partial, target);
+          opts.ui.say(
+            `Downloaded ${(statSync(target).size / 1024 ** 2).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+          );
+        },
+        { signal: opts.signal, staleMs: 30 * 60_000 },
+      );
       return target;
     } catch (err) {
       if (opts.signal.aborted) throw err;
       errors.push(`${url}: ${(err as Error).message}`);
     }
   }
-  throw new Error(`${urls.length === 1 ? `${opts.option ?? 'iso_url'} could not be used` : `none of the ${opts.option ?? 'iso_urls'} could be used`}:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+  throw new Error(
+    `${urls.length === 1 ? `${opts.option ?? 'iso_url'} could not be used` : `none of the ${opts.option ?? 'iso_urls'} could be used`}:\n${errors.map((e) => `  ${e}`).join('\n')}`,
+  );
 }

@@ -9,7 +9,11 @@ const queues = new Map<string, Promise<unknown>>();
  * guarded against other processes by a `<file>.lock` directory (mkdir is atomic). A lock
  * left by a dead process is taken over after `staleMs`.
  */
-export function withFileLock<T>(file: string, task: () => Promise<T>, options: { signal?: AbortSignal; staleMs?: number } = {}): Promise<T> {
+export function withFileLock<T>(
+  file: string,
+  task: () => Promise<T>,
+  options: { signal?: AbortSignal; staleMs?: number } = {},
+): Promise<T> {
   const run = async () => {
     const lock = `${file}.lock`;
     for (;;) {
@@ -30,6 +34,9 @@ export function withFileLock<T>(file: string, task: () => Promise<T>, options: {
   };
   const previous = queues.get(file) ?? Promise.resolve();
   const next = previous.then(run, run);
-  queues.set(file, next.catch(() => undefined));
+  queues.set(
+    file,
+    next.catch(() => undefined),
+  );
   return next;
 }

@@ -40,14 +40,42 @@ function tail(text: string, lines = 3): string {
  * HostToolError naming the command, the exit code or signal, and its last lines; Ctrl-C
  * throws CancelledError.
  */
-export async function runHostTool(command: string, args: readonly string[], options: HostToolOptions = {}): Promise<string> {
+export async function runHostTool(
+  command: string,
+  args: readonly string[],
+  options: HostToolOptions = {},
+): Promise<string> {
   options.log?.(`exec: ${command} ${args.join(' ')}`);
-  const result = await execa(command, args, { cancelSignal: options.signal, reject: false, stdin: 'ignore', env: options.env, cwd: options.cwd, timeout: options.timeoutMs });
+  const result = await execa(command, args, {
+    cancelSignal: options.signal,
+    reject: false,
+    stdin: 'ignore',
+    env: options.env,
+    cwd: options.cwd,
+    timeout: options.timeoutMs,
+  });
   if (result.isCanceled) throw new CancelledError('Build was cancelled.');
   if (!result.failed) return String(result.stdout);
   if ((result as { code?: string }).code === 'ENOENT') {
-    throw new HostToolError(command, args, 'could not run: it is not installed', options.debianPackage ? `install the ${options.debianPackage} package` : '', true);
+    throw new HostToolError(
+      command,
+      args,
+      'could not run: it is not installed',
+      options.debianPackage ? `install the ${options.debianPackage} package` : '',
+      true,
+    );
   }
-  const outcome = result.timedOut ? `timed out after ${options.timeoutMs} ms` : result.signal ? `was killed by ${result.signal}` : `failed (exit code ${result.exitCode})`;
-  throw new HostToolError(command, args, outcome, tail(String(result.stderr)) || tail(String(result.stdout)), false, String(result.stderr).slice(-8000));
+  const outcome = result.timedOut
+    ? `timed out after ${options.timeoutMs} ms`
+    : result.signal
+      ? `was killed by ${result.signal}`
+      : `failed (exit code ${result.exitCode})`;
+  throw new HostToolError(
+    command,
+    args,
+    outcome,
+    tail(String(result.stderr)) || tail(String(result.stdout)),
+    false,
+    String(result.stderr).slice(-8000),
+  );
 }

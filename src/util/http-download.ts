@@ -29,7 +29,9 @@ function meter(name: string, start: number, total: number | undefined, ui: Ui): 
       if (now - last >= 250) {
         last = now;
         const rate = (done - start) / Math.max(0.001, (now - began) / 1000);
-        const share = total ? `${Math.floor((done / total) * 100)}% (${mib(done)} of ${mib(total)} MiB, ${mib(rate)} MiB/s)` : `${mib(done)} MiB (${mib(rate)} MiB/s)`;
+        const share = total
+          ? `${Math.floor((done / total) * 100)}% (${mib(done)} of ${mib(total)} MiB, ${mib(rate)} MiB/s)`
+          : `${mib(done)} MiB (${mib(rate)} MiB/s)`;
         ui.progress?.(`Downloading ${name}: ${share}`);
       }
       callback(null, chunk);
@@ -43,7 +45,11 @@ function meter(name: string, start: number, total: number | undefined, ui: Ui): 
  * or an interrupted build) are kept and only the rest is fetched. A server that answers
  * a Range request with the whole file starts it over. The caller checks the checksum.
  */
-export async function downloadResumable(url: string, partial: string, opts: { ui: Ui; signal: AbortSignal }): Promise<void> {
+export async function downloadResumable(
+  url: string,
+  partial: string,
+  opts: { ui: Ui; signal: AbortSignal },
+): Promise<void> {
   const name = path.basename(new URL(url).pathname) || url;
   for (let resumes = 0; ; resumes++) {
     const have = sizeOf(partial);
@@ -52,14 +58,25 @@ export async function downloadResumable(url: string, partial: string, opts: { ui
     if (response.status === 416 && have > 0) return void (await response.body?.cancel());
     if (!response.ok || !response.body) throw new Error(`${url} answered ${response.status} ${response.statusText}`);
     const resumed = have > 0 && response.status === 206 && rangeStart(response) === have;
-    if (have > 0) opts.ui.say(resumed ? `Resuming the download of ${name} at ${mib(have)} MiB` : `The server cannot resume ${name}; downloading it again from the start`);
+    if (have > 0)
+      opts.ui.say(
+        resumed
+          ? `Resuming the download of ${name} at ${mib(have)} MiB`
+          : `The server cannot resume ${name}; downloading it again from the start`,
+      );
     const length = Number(response.headers.get('content-length') ?? NaN);
     const total = Number.isFinite(length) ? (resumed ? have : 0) + length : undefined;
     const start = resumed ? have : 0;
     try {
-      await pipeline(Readable.fromWeb(response.body as never), meter(name, start, total, opts.ui), createWriteStream(partial, { flags: resumed ? 'a' : 'w' }), { signal: opts.signal });
+      await pipeline(
+        Readable.fromWeb(response.body as never),
+        meter(name, start, total, opts.ui),
+        createWriteStream(partial, { flags: resumed ? 'a' : 'w' }),
+        { signal: opts.signal },
+      );
       const written = sizeOf(partial);
-      if (total !== undefined && written < total) throw new Error(`the connection closed after ${mib(written)} of ${mib(total)} MiB`);
+      if (total !== undefined && written < total)
+        throw new Error(`the connection closed after ${mib(written)} of ${mib(total)} MiB`);
       return;
     } catch (err) {
       if (opts.signal.aborted) throw err;

@@ -15,7 +15,13 @@ export interface RunningHttpServer {
  * Serves a directory (http_directory) or fixed contents (http_content) read-only, for
  * preseed and kickstart files. Paths outside the directory are refused.
  */
-export async function startHttpServer(options: { directory?: string; content?: Record<string, string>; bind: string; portMin: number; portMax: number }): Promise<RunningHttpServer> {
+export async function startHttpServer(options: {
+  directory?: string;
+  content?: Record<string, string>;
+  bind: string;
+  portMin: number;
+  portMax: number;
+}): Promise<RunningHttpServer> {
   const requests: string[] = [];
   const root = options.directory ? path.resolve(options.directory) : undefined;
   const server: Server = createServer(async (req, res) => {
@@ -23,7 +29,10 @@ export async function startHttpServer(options: { directory?: string; content?: R
     requests.push(`${req.method} ${url}`);
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
     const fixed = options.content?.[url] ?? options.content?.[url.replace(/^\//, '')];
-    if (fixed !== undefined) return void res.writeHead(200, { 'content-length': Buffer.byteLength(fixed) }).end(req.method === 'HEAD' ? undefined : fixed);
+    if (fixed !== undefined)
+      return void res
+        .writeHead(200, { 'content-length': Buffer.byteLength(fixed) })
+        .end(req.method === 'HEAD' ? undefined : fixed);
     if (!root) return void res.writeHead(404).end();
     const file = path.resolve(root, `.${url}`);
     if (file !== root && !file.startsWith(root + path.sep)) return void res.writeHead(403).end();

@@ -4,7 +4,11 @@ import { createServer } from 'node:net';
 const reserved = new Set<number>();
 
 /** A port in [min, max] that is free on `host` now and not held by another build; release it when done. */
-export async function reservePort(min: number, max: number, host = '127.0.0.1'): Promise<{ port: number; release(): void }> {
+export async function reservePort(
+  min: number,
+  max: number,
+  host = '127.0.0.1',
+): Promise<{ port: number; release(): void }> {
   const span = max - min + 1;
   const start = min + Math.floor(Math.random() * span);
   for (let i = 0; i < span; i++) {

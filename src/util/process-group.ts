@@ -68,9 +68,14 @@ export async function runLocalCommand(command: string[], options: LocalRunOption
         })
       : Promise.resolve();
   try {
-    const [result] = await Promise.all([child, lines(child.stdout, options.onStdout), lines(child.stderr, options.onStderr)]);
+    const [result] = await Promise.all([
+      child,
+      lines(child.stdout, options.onStdout),
+      lines(child.stderr, options.onStderr),
+    ]);
     if (options.signal.aborted) throw new CancelledError('Build was cancelled.');
-    if (result.failed && result.exitCode === undefined && !result.signal) throw new Error(`could not start ${file}: ${result.shortMessage ?? result.message}`);
+    if (result.failed && result.exitCode === undefined && !result.signal)
+      throw new Error(`could not start ${file}: ${result.shortMessage ?? result.message}`);
     return { exitCode: result.exitCode, signal: result.signal, tail: tail.lines };
   } finally {
     options.signal.removeEventListener('abort', onAbort);

@@ -11,18 +11,40 @@ const QEMU_UTILS = { debianPackage: 'qemu-utils' };
 /** qemu-img, one call per operation the builds and exporters need. */
 export const qemuImg = {
   async info(file: string, signal?: AbortSignal): Promise<ImageInfo> {
-    const info = JSON.parse(await runHostTool('qemu-img', ['info', '--output=json', file], { signal, ...QEMU_UTILS })) as { format: string; 'virtual-size': number };
+    const info = JSON.parse(
+      await runHostTool('qemu-img', ['info', '--output=json', file], { signal, ...QEMU_UTILS }),
+    ) as { format: string; 'virtual-size': number };
     return { format: info.format, virtualSize: info['virtual-size'] };
   },
 
   /** A new qcow2: empty of `bytes`, or an overlay on `backing`. */
-  async create(file: string, options: { bytes: number } | { backing: string; backingFormat: string }, signal?: AbortSignal): Promise<void> {
-    const args = 'bytes' in options ? ['create', '-f', 'qcow2', file, String(options.bytes)] : ['create', '-f', 'qcow2', '-b', options.backing, '-F', options.backingFormat, file];
+  async create(
+    file: string,
+    options: { bytes: number } | { backing: string; backingFormat: string },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const args =
+      'bytes' in options
+        ? ['create', '-f', 'qcow2', file, String(options.bytes)]
+        : ['create', '-f', 'qcow2', '-b', options.backing, '-F', options.backingFormat, file];
     await runHostTool('qemu-img', args, { signal, ...QEMU_UTILS });
   },
 
-  async convert(source: string, target: string, options: { format: string; compress?: boolean; sparse?: string }, signal?: AbortSignal): Promise<void> {
-    const args = ['convert', '-O', options.format, ...(options.compress ? ['-c'] : []), ...(options.sparse ? ['-S', options.sparse] : []), source, target];
+  async convert(
+    source: string,
+    target: string,
+    options: { format: string; compress?: boolean; sparse?: string },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const args = [
+      'convert',
+      '-O',
+      options.format,
+      ...(options.compress ? ['-c'] : []),
+      ...(options.sparse ? ['-S', options.sparse] : []),
+      source,
+      target,
+    ];
     await runHostTool('qemu-img', args, { signal, ...QEMU_UTILS });
   },
 

@@ -16,11 +16,19 @@ export interface StagedMedia {
 /** Copies the media's files into `stage`; a pattern that matches nothing is named by its option (cd_files, floppy_dirs). */
 export async function stageMedia(stage: string, media: StagedMedia, medium: 'cd' | 'floppy'): Promise<void> {
   await mkdir(stage, { recursive: true });
-  for (const [key, patterns] of [[`${medium}_files`, media.files], [`${medium}_dirs`, media.dirs]] as const) {
+  for (const [key, patterns] of [
+    [`${medium}_files`, media.files],
+    [`${medium}_dirs`, media.dirs],
+  ] as const) {
     for (const pattern of patterns) {
       const matches = expandPattern(pattern);
-      if (matches.length === 0) throw new UserError(`${key}: "${pattern}" matches no file`, 'paths are relative to the directory boxwright runs in');
-      for (const file of matches) await cp(file, pattern.endsWith('/') ? stage : path.join(stage, path.basename(file)), { recursive: true });
+      if (matches.length === 0)
+        throw new UserError(
+          `${key}: "${pattern}" matches no file`,
+          'paths are relative to the directory boxwright runs in',
+        );
+      for (const file of matches)
+        await cp(file, pattern.endsWith('/') ? stage : path.join(stage, path.basename(file)), { recursive: true });
     }
   }
   for (const [name, content] of Object.entries(media.content)) {
@@ -38,6 +46,16 @@ function expandPattern(pattern: string): string[] {
   const clean = pattern.replace(/\/$/, '');
   if (!clean.includes('*')) return existsSync(clean) ? [clean] : [];
   const dir = path.dirname(clean);
-  const re = new RegExp(`^${path.basename(clean).replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f)) : [];
+  const re = new RegExp(
+    `^${path
+      .basename(clean)
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')}$`,
+  );
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => re.test(f))
+        .sort()
+        .map((f) => path.join(dir, f))
+    : [];
 }

@@ -10,9 +10,14 @@ import { recordingUi } from '../support/ssh.js';
 
 /** Installs Debian's packer (1.6.6 in bookworm) when it is missing, as root or through sudo. */
 function ensurePacker(): string {
-  if (spawnSync('packer', ['version']).status === 0) return execFileSync('packer', ['version'], { encoding: 'utf8' }).trim();
+  if (spawnSync('packer', ['version']).status === 0)
+    return execFileSync('packer', ['version'], { encoding: 'utf8' }).trim();
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  execFileSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '--no-install-recommends', 'packer'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync(
+    sudo[0] ?? 'apt-get',
+    [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '--no-install-recommends', 'packer'],
+    { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+  );
   return execFileSync('packer', ['version'], { encoding: 'utf8' }).trim();
 }
 
@@ -32,11 +37,34 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
   writeFileSync(
     path.join(dir, 'packer.json'),
     JSON.stringify({
-      builders: [{ type: 'qemu', iso_url: disk, iso_checksum: 'none', disk_image: true, use_backing_file: false, skip_compaction: true, accelerator: 'tcg', headless: true, memory: 1024, output_directory: path.join(dir, 'packer-out'), vm_name: 'disk.qcow2', format: 'qcow2', ssh_username: 'vagrant', ssh_password: 'vagrant', ssh_timeout: '5m', shutdown_command: 'sudo poweroff' }],
+      builders: [
+        {
+          type: 'qemu',
+          iso_url: disk,
+          iso_checksum: 'none',
+          disk_image: true,
+          use_backing_file: false,
+          skip_compaction: true,
+          accelerator: 'tcg',
+          headless: true,
+          memory: 1024,
+          output_directory: path.join(dir, 'packer-out'),
+          vm_name: 'disk.qcow2',
+          format: 'qcow2',
+          ssh_username: 'vagrant',
+          ssh_password: 'vagrant',
+          ssh_timeout: '5m',
+          shutdown_command: 'sudo poweroff',
+        },
+      ],
       'post-processors': [{ type: 'vagrant', compression_level: 6, keep_input_artifact: true, output: packerBox }],
     }),
   );
-  const run = spawnSync('packer', ['build', '-machine-readable', 'packer.json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PACKER_CACHE_DIR: path.join(dir, 'packer_cache'), CHECKPOINT_DISABLE: '1' } });
+  const run = spawnSync('packer', ['build', '-machine-readable', 'packer.json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, PACKER_CACHE_DIR: path.join(dir, 'packer_cache'), CHECKPOINT_DISABLE: '1' },
+  });
   expect(run.status, run.stdout + run.stderr).toBe(0);
   const lines = run.stdout.split('\n').map((l) => l.split(','));
   const started = lines.find((l) => l[3] === 'say' && /Running post-processor: vagrant/.test(l.slice(4).join(',')));
@@ -45,13 +73,47 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
   const packerSeconds = Number(boxed![0]) - Number(started![0]);
 
   const output = path.join(dir, 'packer-out', 'disk.qcow2');
-  const artifact: Artifact = { builderId: 'boxwright.qemu', kind: 'qemu-disk', id: 'disk', files: [output], description: '', destroy: async () => {}, disk: { format: 'qcow2', accelerator: 'tcg', firmware: { kind: 'bios' } } };
+  const artifact: Artifact = {
+    builderId: 'boxwright.qemu',
+    kind: 'qemu-disk',
+    id: 'disk',
+    files: [output],
+    description: '',
+    destroy: async () => {},
+    disk: { format: 'qcow2', accelerator: 'tcg', firmware: { kind: 'bios' } },
+  };
   const ourBox = path.join(dir, 'boxwright.box');
   const t = performance.now();
   await vagrantPostProcessor.process(
-    { boxName: 'bench', boxVersion: undefined, boxDescription: undefined, catalog: false, output: ourBox, compressionLevel: 6, include: [], vagrantfileTemplate: undefined, providerOverride: undefined, architecture: undefined, override: {} },
+    {
+      boxName: 'bench',
+      boxVersion: undefined,
+      boxDescription: undefined,
+      catalog: false,
+      output: ourBox,
+      compressionLevel: 6,
+      include: [],
+      vagrantfileTemplate: undefined,
+      providerOverride: undefined,
+      architecture: undefined,
+      override: {},
+    },
     artifact,
-    { buildName: 'bench', buildType: 'qemu', ui: recordingUi(), signal: new AbortController().signal, prompt: undefined as never, debug: false, log: () => {}, render: (s: string) => s, templateDir: dir, cwd: dir, runUuid: 'bench', startedAt: new Date(), redact: <T>(v: T) => v },
+    {
+      buildName: 'bench',
+      buildType: 'qemu',
+      ui: recordingUi(),
+      signal: new AbortController().signal,
+      prompt: undefined as never,
+      debug: false,
+      log: () => {},
+      render: (s: string) => s,
+      templateDir: dir,
+      cwd: dir,
+      runUuid: 'bench',
+      startedAt: new Date(),
+      redact: <T>(v: T) => v,
+    },
   );
   const oursSeconds = (performance.now() - t) / 1000;
   expect(existsSync(packerBox) && existsSync(ourBox)).toBe(true);
@@ -65,6 +127,13 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
     ].join('\n'),
   );
   // Both boxes must hold the same disk, or the comparison means nothing.
-  execFileSync('sh', ['-c', `cd ${dir} && mkdir p b && tar -xzf packer.box -C p box.img && tar -xzf boxwright.box -C b box.img`]);
-  expect(execFileSync('qemu-img', ['compare', path.join(dir, 'p/box.img'), path.join(dir, 'b/box.img')], { encoding: 'utf8' })).toContain('Images are identical');
+  execFileSync('sh', [
+    '-c',
+    `cd ${dir} && mkdir p b && tar -xzf packer.box -C p box.img && tar -xzf boxwright.box -C b box.img`,
+  ]);
+  expect(
+    execFileSync('qemu-img', ['compare', path.join(dir, 'p/box.img'), path.join(dir, 'b/box.img')], {
+      encoding: 'utf8',
+    }),
+  ).toContain('Images are identical');
 });

@@ -27,7 +27,8 @@ it('VMDK writer vs qemu-img on the 3 GiB base disk', async () => {
 
   const oursBytes = statSync(ours).size;
   const theirsBytes = statSync(theirs).size;
-  const row = (name: string, ms: number, bytes: number) => `${name.padEnd(10)} ${(ms / 1000).toFixed(2).padStart(7)} s ${(bytes / 1024 ** 2).toFixed(1).padStart(8)} MiB`;
+  const row = (name: string, ms: number, bytes: number) =>
+    `${name.padEnd(10)} ${(ms / 1000).toFixed(2).padStart(7)} s ${(bytes / 1024 ** 2).toFixed(1).padStart(8)} MiB`;
   console.log(
     [
       `source: ${source} (${(statSync(source).size / 1024 ** 2).toFixed(0)} MiB qcow2)`,
@@ -37,5 +38,7 @@ it('VMDK writer vs qemu-img on the 3 GiB base disk', async () => {
     ].join('\n'),
   );
   // The output must be the same disk, or the figures mean nothing.
-  expect(execFileSync('qemu-img', ['compare', '-f', 'qcow2', '-F', 'vmdk', source, ours], { encoding: 'utf8' })).toContain('Images are identical');
+  expect(
+    execFileSync('qemu-img', ['compare', '-f', 'qcow2', '-F', 'vmdk', source, ours], { encoding: 'utf8' }),
+  ).toContain('Images are identical');
 });

@@ -3,10 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir, writeTemplate } from '../support/cli.js';
 
-const nullWith = (provisioners: unknown[], extra: Record<string, unknown> = {}) => ({ builders: [{ type: 'null', communicator: 'none' }], provisioners, ...extra });
+const nullWith = (provisioners: unknown[], extra: Record<string, unknown> = {}) => ({
+  builders: [{ type: 'null', communicator: 'none' }],
+  provisioners,
+  ...extra,
+});
 
 describe('boxwright build', () => {
-  it('runs provisioners and prints in Packer\'s look', async () => {
+  it("runs provisioners and prints in Packer's look", async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['echo hello from $PACKER_BUILD_NAME'] }]));
     const run = await runCli(['build', t], { cwd: dir });
@@ -15,7 +19,9 @@ describe('boxwright build', () => {
     expect(run.stdout).toContain('==> null: Running local shell script: inline commands (1)');
     expect(run.stdout).toContain('    null: hello from null');
     expect(run.stdout).toMatch(/Build 'null' finished after \d+ (milli)?seconds?/);
-    expect(run.stdout).toContain('==> Builds finished. The artifacts of successful builds are:\n--> null: Did not export anything. This is the null builder');
+    expect(run.stdout).toContain(
+      '==> Builds finished. The artifacts of successful builds are:\n--> null: Did not export anything. This is the null builder',
+    );
   });
 
   it('fails with the script, its exit code and its last output, and exits 1', async () => {
@@ -23,7 +29,9 @@ describe('boxwright build', () => {
     const t = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['echo about to fail', 'exit 3'] }]));
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('shell-local provisioner (provisioners[0]) failed: local script inline commands (2) exited with code 3 (allowed exit codes: 0)');
+    expect(run.stderr).toContain(
+      'shell-local provisioner (provisioners[0]) failed: local script inline commands (2) exited with code 3 (allowed exit codes: 0)',
+    );
     expect(run.stderr).toContain('Last output:\n  about to fail');
     expect(run.stderr).toContain("==> Some builds didn't complete successfully and had errors:");
     expect(run.stdout).toContain('Builds finished but no artifacts were created.');
@@ -37,7 +45,12 @@ describe('boxwright build', () => {
 
   it('runs the error-cleanup-provisioner when provisioning fails, and only then', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['test -f fail-now && exit 1 || true'] }], { 'error-cleanup-provisioner': { type: 'shell-local', inline: ['echo cleaned > cleanup-ran'] } }));
+    const t = writeTemplate(
+      dir,
+      nullWith([{ type: 'shell-local', inline: ['test -f fail-now && exit 1 || true'] }], {
+        'error-cleanup-provisioner': { type: 'shell-local', inline: ['echo cleaned > cleanup-ran'] },
+      }),
+    );
     expect((await runCli(['build', t], { cwd: dir })).code).toBe(0);
     expect(existsSync(path.join(dir, 'cleanup-ran'))).toBe(false);
     writeFileSync(path.join(dir, 'fail-now'), '');
@@ -49,7 +62,12 @@ describe('boxwright build', () => {
 
   it('under -on-error=run-cleanup-provisioner runs the cleanup provisioner, then leaves resources', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['exit 1'] }], { 'error-cleanup-provisioner': { type: 'shell-local', inline: ['touch cleanup-ran'] } }));
+    const t = writeTemplate(
+      dir,
+      nullWith([{ type: 'shell-local', inline: ['exit 1'] }], {
+        'error-cleanup-provisioner': { type: 'shell-local', inline: ['touch cleanup-ran'] },
+      }),
+    );
     const run = await runCli(['build', '-on-error=run-cleanup-provisioner', t], { cwd: dir });
     expect(run.code).toBe(1);
     expect(existsSync(path.join(dir, 'cleanup-ran'))).toBe(true);
@@ -58,7 +76,12 @@ describe('boxwright build', () => {
 
   it('under -on-error=abort does not run the cleanup provisioner', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['exit 1'] }], { 'error-cleanup-provisioner': { type: 'shell-local', inline: ['touch cleanup-ran'] } }));
+    const t = writeTemplate(
+      dir,
+      nullWith([{ type: 'shell-local', inline: ['exit 1'] }], {
+        'error-cleanup-provisioner': { type: 'shell-local', inline: ['touch cleanup-ran'] },
+      }),
+    );
     const run = await runCli(['build', '-on-error=abort', t], { cwd: dir });
     expect(run.code).toBe(1);
     expect(existsSync(path.join(dir, 'cleanup-ran'))).toBe(false);
@@ -69,13 +92,16 @@ describe('boxwright build', () => {
     const dir = tempDir();
     const run = await runCli(['build', '-on-error=explode', writeTemplate(dir, nullWith([]))], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("Allowed choices are cleanup, abort, ask, run-cleanup-provisioner");
+    expect(run.stderr).toContain('Allowed choices are cleanup, abort, ask, run-cleanup-provisioner');
   });
 
   it('applies only, except and override per build', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [{ type: 'null', name: 'a' }, { type: 'null', name: 'b' }],
+      builders: [
+        { type: 'null', name: 'a' },
+        { type: 'null', name: 'b' },
+      ],
       provisioners: [
         { type: 'shell-local', inline: ['echo only-a ran in $PACKER_BUILD_NAME'], only: ['a'] },
         { type: 'shell-local', inline: ['echo except-a ran in $PACKER_BUILD_NAME'], except: ['a'] },
@@ -94,7 +120,13 @@ describe('boxwright build', () => {
 
   it('builds only what -only and -except select, and fails on a pattern that matches nothing', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [{ type: 'null', name: 'web-1' }, { type: 'null', name: 'web-2' }, { type: 'null', name: 'db' }] });
+    const t = writeTemplate(dir, {
+      builders: [
+        { type: 'null', name: 'web-1' },
+        { type: 'null', name: 'web-2' },
+        { type: 'null', name: 'db' },
+      ],
+    });
     const only = await runCli(['build', '--only=web-*', '-except', 'web-2', t], { cwd: dir });
     expect(only.code).toBe(0);
     expect(only.stdout).toContain('--> web-1:');
@@ -107,7 +139,14 @@ describe('boxwright build', () => {
 
   it('gives {{timestamp}} one value for every build of a run', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [1, 2, 3].map((i) => ({ type: 'file', name: `f${i}`, target: `out/{{build_name}}.txt`, content: '{{timestamp}} {{isotime "2006"}}' })) });
+    const t = writeTemplate(dir, {
+      builders: [1, 2, 3].map((i) => ({
+        type: 'file',
+        name: `f${i}`,
+        target: `out/{{build_name}}.txt`,
+        content: '{{timestamp}} {{isotime "2006"}}',
+      })),
+    });
     expect((await runCli(['build', t], { cwd: dir })).code).toBe(0);
     const values = [1, 2, 3].map((i) => readFileSync(path.join(dir, 'out', `f${i}.txt`), 'utf8'));
     expect(new Set(values).size).toBe(1);
@@ -117,19 +156,32 @@ describe('boxwright build', () => {
   it('honours -var over -var-file over defaults', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'vars.json'), JSON.stringify({ a: 'file', b: 'file' }));
-    const t = writeTemplate(dir, { variables: { a: 'default', b: 'default', c: 'default' }, builders: [{ type: 'file', target: 'out.txt', content: '{{user `a`}} {{user `b`}} {{user `c`}}' }] });
+    const t = writeTemplate(dir, {
+      variables: { a: 'default', b: 'default', c: 'default' },
+      builders: [{ type: 'file', target: 'out.txt', content: '{{user `a`}} {{user `b`}} {{user `c`}}' }],
+    });
     expect((await runCli(['build', '-var', 'a=cli', '-var-file=vars.json', t], { cwd: dir })).code).toBe(0);
     expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('cli file default');
   });
 
   it('fails a provisioner that runs past its timeout, and retries up to max_retries', async () => {
     const dir = tempDir();
-    const timeout = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['sleep 20'], timeout: '1s' }]), 'timeout.json');
+    const timeout = writeTemplate(
+      dir,
+      nullWith([{ type: 'shell-local', inline: ['sleep 20'], timeout: '1s' }]),
+      'timeout.json',
+    );
     const run = await runCli(['build', timeout], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('failed: timed out after 1 second (its "timeout")');
 
-    const retry = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['echo x >> attempts', 'test $(wc -l < attempts) -ge 2'], max_retries: 2 }]), 'retry.json');
+    const retry = writeTemplate(
+      dir,
+      nullWith([
+        { type: 'shell-local', inline: ['echo x >> attempts', 'test $(wc -l < attempts) -ge 2'], max_retries: 2 },
+      ]),
+      'retry.json',
+    );
     const second = await runCli(['build', retry], { cwd: dir });
     expect(second.code).toBe(0);
     expect(second.stderr).toContain('Retrying (1 of 2)');
@@ -147,7 +199,13 @@ describe('boxwright build', () => {
 
   it('continues past a breakpoint when Enter is pressed', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, nullWith([{ type: 'breakpoint', note: 'look around' }, { type: 'shell-local', inline: ['echo after'] }]));
+    const t = writeTemplate(
+      dir,
+      nullWith([
+        { type: 'breakpoint', note: 'look around' },
+        { type: 'shell-local', inline: ['echo after'] },
+      ]),
+    );
     const run = await runCli(['build', t], { cwd: dir, stdin: '\n' });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Pausing at breakpoint provisioner with note "look around". Press enter to continue.');
@@ -159,30 +217,64 @@ describe('post-processors', () => {
   it('keeps or deletes the input artifact as keep_input_artifact says, through a chain', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [{ type: 'file', name: 'kept', target: 'kept.txt', content: 'a' }, { type: 'file', name: 'dropped', target: 'dropped.txt', content: 'b' }],
-      'post-processors': [[{ type: 'checksum', checksum_types: ['sha256'], output: '{{.BuildName}}.sum', keep_input_artifact: false, only: ['dropped'] }, { type: 'manifest', output: 'm.json' }], [{ type: 'checksum', output: '{{.BuildName}}.md5', only: ['kept'] }]],
+      builders: [
+        { type: 'file', name: 'kept', target: 'kept.txt', content: 'a' },
+        { type: 'file', name: 'dropped', target: 'dropped.txt', content: 'b' },
+      ],
+      'post-processors': [
+        [
+          {
+            type: 'checksum',
+            checksum_types: ['sha256'],
+            output: '{{.BuildName}}.sum',
+            keep_input_artifact: false,
+            only: ['dropped'],
+          },
+          { type: 'manifest', output: 'm.json' },
+        ],
+        [{ type: 'checksum', output: '{{.BuildName}}.md5', only: ['kept'] }],
+      ],
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(0);
     expect(existsSync(path.join(dir, 'kept.txt'))).toBe(true);
     expect(existsSync(path.join(dir, 'dropped.txt'))).toBe(false);
-    expect(readFileSync(path.join(dir, 'dropped.sum'), 'utf8')).toBe('3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d\tdropped.txt\n');
+    expect(readFileSync(path.join(dir, 'dropped.sum'), 'utf8')).toBe(
+      '3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d\tdropped.txt\n',
+    );
     expect(readFileSync(path.join(dir, 'kept.md5'), 'utf8')).toBe('0cc175b9c0f1b6a831c399e269772661\tkept.txt\n');
     const manifest = JSON.parse(readFileSync(path.join(dir, 'm.json'), 'utf8'));
     // The manifest has no "only": for "kept" it is the whole chain and records the builder's file.
     const byName = Object.fromEntries(manifest.builds.map((b: { name: string }) => [b.name, b]));
-    expect(byName.dropped).toMatchObject({ builder_type: 'file', artifact_id: 'dropped.sum', files: [{ name: 'dropped.sum', size: 77 }] });
-    expect(byName.kept).toMatchObject({ builder_type: 'file', artifact_id: 'kept.txt', files: [{ name: 'kept.txt', size: 1 }] });
+    expect(byName.dropped).toMatchObject({
+      builder_type: 'file',
+      artifact_id: 'dropped.sum',
+      files: [{ name: 'dropped.sum', size: 77 }],
+    });
+    expect(byName.kept).toMatchObject({
+      builder_type: 'file',
+      artifact_id: 'kept.txt',
+      files: [{ name: 'kept.txt', size: 1 }],
+    });
   });
 
-  it('writes Packer\'s manifest and appends to it on the next run', async () => {
+  it("writes Packer's manifest and appends to it on the next run", async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [{ type: 'file', target: 'out/a.txt', content: 'abc' }], 'post-processors': [{ type: 'manifest', strip_path: true, custom_data: { commit: 'abc123' } }] });
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'file', target: 'out/a.txt', content: 'abc' }],
+      'post-processors': [{ type: 'manifest', strip_path: true, custom_data: { commit: 'abc123' } }],
+    });
     expect((await runCli(['build', t], { cwd: dir })).code).toBe(0);
     expect((await runCli(['build', t], { cwd: dir })).code).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'packer-manifest.json'), 'utf8'));
     expect(manifest.builds).toHaveLength(2);
-    expect(manifest.builds[0]).toMatchObject({ name: 'file', builder_type: 'file', files: [{ name: 'a.txt', size: 3 }], artifact_id: 'out/a.txt', custom_data: { commit: 'abc123' } });
+    expect(manifest.builds[0]).toMatchObject({
+      name: 'file',
+      builder_type: 'file',
+      files: [{ name: 'a.txt', size: 3 }],
+      artifact_id: 'out/a.txt',
+      custom_data: { commit: 'abc123' },
+    });
     expect(manifest.builds[0].build_time).toBeGreaterThan(1_600_000_000);
     expect(manifest.builds[0].packer_run_uuid).not.toBe(manifest.builds[1].packer_run_uuid);
     expect(manifest.last_run_uuid).toBe(manifest.builds[1].packer_run_uuid);
@@ -190,7 +282,16 @@ describe('post-processors', () => {
 
   it('runs shell-local as a post-processor with the artifact in its environment', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [{ type: 'file', target: 'a.txt', content: 'x' }], 'post-processors': [{ type: 'shell-local', inline: ['echo "pp saw $BOXWRIGHT_ARTIFACT_FILES"'], execute_command: ['/bin/sh', '-c', '{{.Vars}} {{.Script}}'] }] });
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'file', target: 'a.txt', content: 'x' }],
+      'post-processors': [
+        {
+          type: 'shell-local',
+          inline: ['echo "pp saw $BOXWRIGHT_ARTIFACT_FILES"'],
+          execute_command: ['/bin/sh', '-c', '{{.Vars}} {{.Script}}'],
+        },
+      ],
+    });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('    file: pp saw a.txt');
@@ -216,7 +317,9 @@ describe('output modes', () => {
     const dir = tempDir();
     const t = writeTemplate(dir, nullWith([]));
     const run = await runCli(['build', '-timestamp-ui', t], { cwd: dir });
-    expect(run.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d): ==> null: output will be in this color\./m);
+    expect(run.stdout).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d): ==> null: output will be in this color\./m,
+    );
   });
 
   it('colours build output on request and not with -color=false', async () => {
@@ -237,7 +340,13 @@ describe('sensitive variables', () => {
       variables: { password: '', user: 'admin' },
       'sensitive-variables': ['password'],
       builders: [{ type: 'null' }],
-      provisioners: [{ type: 'shell-local', inline: ['echo "logging in as {{user `user`}} with {{user `password`}}"', 'echo "$PW"'], environment_vars: ['PW={{user `password`}}'] }],
+      provisioners: [
+        {
+          type: 'shell-local',
+          inline: ['echo "logging in as {{user `user`}} with {{user `password`}}"', 'echo "$PW"'],
+          environment_vars: ['PW={{user `password`}}'],
+        },
+      ],
       'post-processors': [{ type: 'manifest', output: 'manifest.json', custom_data: { pw: '{{user `password`}}' } }],
     });
     const log = path.join(dir, 'debug.log');
@@ -257,7 +366,12 @@ describe('sensitive variables', () => {
 
   it('are hidden in validation errors too', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { variables: { token: '' }, 'sensitive-variables': ['token'], builders: [{ type: 'null' }], provisioners: [{ type: 'shell-local', inline: ['x'], timeout: '{{user `token`}}' }] });
+    const t = writeTemplate(dir, {
+      variables: { token: '' },
+      'sensitive-variables': ['token'],
+      builders: [{ type: 'null' }],
+      provisioners: [{ type: 'shell-local', inline: ['x'], timeout: '{{user `token`}}' }],
+    });
     const run = await runCli(['validate', '-var', 'token=hunter2hunter2', t], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('the string "<sensitive>" is not a duration');
@@ -275,18 +389,27 @@ describe('validate, inspect, version and help', () => {
 
   it('validate lists every error with file:line:column and a hint, and exits 1', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, '{\n  "builders": [{"type": "nul"}],\n  "provisioners": [{"type": "shell-local", "inlin": ["x"]}]\n}\n');
+    const t = writeTemplate(
+      dir,
+      '{\n  "builders": [{"type": "nul"}],\n  "provisioners": [{"type": "shell-local", "inlin": ["x"]}]\n}\n',
+    );
     const run = await runCli(['validate', t], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`Template ${t} has 2 errors:`);
-    expect(run.stderr).toContain(`${t}:2:25: builders[0].type: unknown builder type "nul"\n    hint: did you mean "null"?`);
-    expect(run.stderr).toContain(`${t}:3:44: provisioners[0].inlin: unknown option "inlin"\n    hint: did you mean "inline"?`);
+    expect(run.stderr).toContain(
+      `${t}:2:25: builders[0].type: unknown builder type "nul"\n    hint: did you mean "null"?`,
+    );
+    expect(run.stderr).toContain(
+      `${t}:3:44: provisioners[0].inlin: unknown option "inlin"\n    hint: did you mean "inline"?`,
+    );
   });
 
   it('validate -syntax-only checks JSON only', async () => {
     const dir = tempDir();
     const ok = writeTemplate(dir, { builders: [{ type: 'nosuch' }] }, 'ok.json');
-    expect((await runCli(['validate', '-syntax-only', ok], { cwd: dir })).stdout).toContain('Syntax-only check passed.');
+    expect((await runCli(['validate', '-syntax-only', ok], { cwd: dir })).stdout).toContain(
+      'Syntax-only check passed.',
+    );
     const bad = writeTemplate(dir, '{"builders": [}', 'bad.json');
     const run = await runCli(['validate', '-syntax-only', bad], { cwd: dir });
     expect(run.code).toBe(1);
@@ -307,7 +430,10 @@ describe('validate, inspect, version and help', () => {
       description: 'A web server image',
       variables: { region: 'eu', key: 'abc', must: null },
       'sensitive-variables': ['key'],
-      builders: [{ type: 'null', name: 'web' }, { type: 'file', target: 't', content: '' }],
+      builders: [
+        { type: 'null', name: 'web' },
+        { type: 'file', target: 't', content: '' },
+      ],
       provisioners: [{ type: 'shell-local', inline: ['x'] }],
       'post-processors': ['manifest', [{ type: 'checksum' }, { type: 'shell-local', inline: ['y'] }]],
     });

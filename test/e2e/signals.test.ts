@@ -19,7 +19,16 @@ describe('Ctrl-C', () => {
       builders: [{ type: 'null' }],
       provisioners: [
         // The script records its pid and path, then sleeps in the foreground; its trap proves the signal arrived.
-        { type: 'shell-local', inline: ["trap 'echo TERM > got-term; exit 143' TERM", 'echo "$0" > script-path', 'sleep 30 & echo $! > sleep-pid', 'echo $$ > shell-pid', 'wait'] },
+        {
+          type: 'shell-local',
+          inline: [
+            "trap 'echo TERM > got-term; exit 143' TERM",
+            'echo "$0" > script-path',
+            'sleep 30 & echo $! > sleep-pid',
+            'echo $$ > shell-pid',
+            'wait',
+          ],
+        },
         { type: 'shell-local', inline: ['touch must-not-run'] },
       ],
     });
@@ -41,7 +50,10 @@ describe('Ctrl-C', () => {
   it('a second SIGINT stops at once without waiting for cleanup, and kills what is still running', async () => {
     const dir = tempDir();
     // Ignoring TERM makes the graceful cancel wait for its SIGKILL grace period.
-    const t = writeTemplate(dir, { builders: [{ type: 'null' }], provisioners: [{ type: 'shell-local', inline: ["trap '' TERM", 'sleep 60 & echo $! > sleep-pid', 'wait'] }] });
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'null' }],
+      provisioners: [{ type: 'shell-local', inline: ["trap '' TERM", 'sleep 60 & echo $! > sleep-pid', 'wait'] }],
+    });
     const run = startCli(['build', t], dir);
     await waitForFile(path.join(dir, 'sleep-pid'));
     run.signal('SIGINT');
@@ -57,7 +69,10 @@ describe('Ctrl-C', () => {
 
   it('SIGTERM cancels like the first Ctrl-C', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [{ type: 'null' }], provisioners: [{ type: 'shell-local', inline: ['echo $$ > shell-pid', 'sleep 30'] }] });
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'null' }],
+      provisioners: [{ type: 'shell-local', inline: ['echo $$ > shell-pid', 'sleep 30'] }],
+    });
     const run = startCli(['build', t], dir);
     await waitForFile(path.join(dir, 'shell-pid'));
     run.signal('SIGTERM');

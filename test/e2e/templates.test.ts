@@ -6,7 +6,7 @@ import { loadFile } from '../support/validate.js';
 
 const TEMPLATES = path.resolve(__dirname, '../../templates');
 
-describe('templates/hello (the README\'s main job)', () => {
+describe("templates/hello (the README's main job)", () => {
   it('builds, hides the token, and writes the release notes, checksum and manifest', async () => {
     const dir = tempDir();
     // An output/ left by running the README's main command must not leak into the copy.
@@ -31,6 +31,7 @@ describe('templates/packer (real Packer templates, some for builders still to co
 
   it.each(files)('%s validates, or is refused only for plugins not supported yet', (file) => {
     const { diagnostics } = loadFile(path.join(TEMPLATES, 'packer', file), { env: {} });
-    for (const e of diagnostics.filter((d) => d.severity === 'error')) expect(e.message).toMatch(/is not supported by boxwright yet$/);
+    for (const e of diagnostics.filter((d) => d.severity === 'error'))
+      expect(e.message).toMatch(/is not supported by boxwright yet$/);
   });
 });

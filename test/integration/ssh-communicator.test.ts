@@ -57,7 +57,9 @@ describe('SSH communicator against a real sshd', () => {
 
   it('reports a refused login as such, after ssh_handshake_attempts', async () => {
     const cfg = sshConfig({ ssh_port: sshd.port, ssh_password: 'wrong', ssh_handshake_attempts: 2 });
-    await expect(waitForSsh(cfg, { host: '127.0.0.1', port: sshd.port }, { ui: recordingUi(), signal, log: () => {} })).rejects.toThrow(`SSH login to 127.0.0.1:${sshd.port} as "${TEST_USER}" was refused 2 times`);
+    await expect(
+      waitForSsh(cfg, { host: '127.0.0.1', port: sshd.port }, { ui: recordingUi(), signal, log: () => {} }),
+    ).rejects.toThrow(`SSH login to 127.0.0.1:${sshd.port} as "${TEST_USER}" was refused 2 times`);
   });
 
   it('times out on a closed port with the last error, and says so while waiting', async () => {
@@ -65,7 +67,11 @@ describe('SSH communicator against a real sshd', () => {
     const ui = recordingUi();
     const cfg = sshConfig({ ssh_port: port, ssh_password: 'x', ssh_timeout: '2s' });
     const started = Date.now();
-    await expect(waitForSsh(cfg, { host: '127.0.0.1', port }, { ui, signal, log: () => {}, progressEveryMs: 500 })).rejects.toThrow(`Timeout waiting for SSH after 2 seconds. Last error (port closed): connection refused on 127.0.0.1:${port}`);
+    await expect(
+      waitForSsh(cfg, { host: '127.0.0.1', port }, { ui, signal, log: () => {}, progressEveryMs: 500 }),
+    ).rejects.toThrow(
+      `Timeout waiting for SSH after 2 seconds. Last error (port closed): connection refused on 127.0.0.1:${port}`,
+    );
     expect(Date.now() - started).toBeLessThan(4000);
     expect(ui.lines.some((l) => l.includes('Still waiting for SSH') && l.includes('port closed'))).toBe(true);
   });
@@ -76,7 +82,9 @@ describe('SSH communicator against a real sshd', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     const cfg = sshConfig({ ssh_port: port, ssh_password: 'x', ssh_timeout: '1s' });
-    await expect(waitForSsh(cfg, { host: '127.0.0.1', port }, { ui: recordingUi(), signal, log: () => {} })).rejects.toThrow('Last error (handshake failed)');
+    await expect(
+      waitForSsh(cfg, { host: '127.0.0.1', port }, { ui: recordingUi(), signal, log: () => {} }),
+    ).rejects.toThrow('Last error (handshake failed)');
     server.close();
   });
 
@@ -102,7 +110,11 @@ describe('SSH communicator against a real sshd', () => {
     writeFileSync(path.join(dir, 'tree/sub/deeper/b.sh'), 'b', { mode: 0o700 });
     const remote = `/tmp/boxwright-tree-${process.pid}`;
     await comm.uploadDir(path.join(dir, 'tree'), remote, { signal });
-    expect((await run(comm, `cd ${remote} && find . -type f | sort && stat -c %a sub/deeper/b.sh`)).out).toEqual(['./a.txt', './sub/deeper/b.sh', '700']);
+    expect((await run(comm, `cd ${remote} && find . -type f | sort && stat -c %a sub/deeper/b.sh`)).out).toEqual([
+      './a.txt',
+      './sub/deeper/b.sh',
+      '700',
+    ]);
     await comm.downloadDir(remote, path.join(dir, 'back'), { signal });
     expect(readFileSync(path.join(dir, 'back/sub/deeper/b.sh'), 'utf8')).toBe('b');
     await run(comm, `rm -rf ${remote}`);
@@ -118,7 +130,10 @@ describe('SSH communicator against a real sshd', () => {
     const { openSync, writeSync, closeSync } = await import('node:fs');
     const fd = openSync(local, 'w');
     for (let i = 0; i < 300; i++) {
-      createHash('sha512').update(String(i)).digest().copy(chunk, (i * 64) % (chunk.length - 64));
+      createHash('sha512')
+        .update(String(i))
+        .digest()
+        .copy(chunk, (i * 64) % (chunk.length - 64));
       chunk.writeUInt32LE(i, 0);
       writeSync(fd, chunk);
     }
@@ -153,7 +168,8 @@ describe('SSH communicator against a real sshd', () => {
     controller.abort();
     await expect(running).rejects.toThrow('cancelled');
     const gone = Date.now() + 5000;
-    while (Date.now() < gone && (await run(comm, `kill -0 ${pid} 2>/dev/null`)).exitCode === 0) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < gone && (await run(comm, `kill -0 ${pid} 2>/dev/null`)).exitCode === 0)
+      await new Promise((r) => setTimeout(r, 100));
     expect((await run(comm, `kill -0 ${pid} 2>/dev/null`)).exitCode).not.toBe(0);
     rmSync(marker, { force: true });
     await comm.close();
@@ -169,7 +185,9 @@ describe('SSH communicator against a real sshd', () => {
 
   it('stops a command that outlives ssh_read_write_timeout, and says why', async () => {
     const comm = await connect({ ssh_private_key_file: sshd.clientKey, ssh_read_write_timeout: '1s' });
-    await expect(run(comm, 'sleep 30')).rejects.toThrow('the command did not finish within ssh_read_write_timeout (1 second) and was stopped');
+    await expect(run(comm, 'sleep 30')).rejects.toThrow(
+      'the command did not finish within ssh_read_write_timeout (1 second) and was stopped',
+    );
     expect((await run(comm, 'echo still usable')).out).toEqual(['still usable']);
     await comm.close();
   });

@@ -1,6 +1,17 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,14 +36,35 @@ afterAll(async () => {
   rmSync(shared, { recursive: true, force: true });
 });
 
-const keyAuth = () => ({ type: 'null', ssh_host: '127.0.0.1', ssh_port: sshd.port, ssh_username: TEST_USER, ssh_private_key_file: sshd.clientKey, ssh_timeout: '20s' });
+const keyAuth = () => ({
+  type: 'null',
+  ssh_host: '127.0.0.1',
+  ssh_port: sshd.port,
+  ssh_username: TEST_USER,
+  ssh_private_key_file: sshd.clientKey,
+  ssh_timeout: '20s',
+});
 
 describe('shell and file provisioners over SSH (null builder, real sshd)', () => {
   it('logs in with a password and runs inline commands with environment variables', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [{ type: 'null', ssh_host: '127.0.0.1', ssh_port: sshd.port, ssh_username: TEST_USER, ssh_password: TEST_PASSWORD }],
-      provisioners: [{ type: 'shell', inline: ['echo "I am $(id -un) in build $PACKER_BUILD_NAME"', 'echo "greeting=$GREETING"', 'uname -r'], environment_vars: ["GREETING=it's me"] }],
+      builders: [
+        {
+          type: 'null',
+          ssh_host: '127.0.0.1',
+          ssh_port: sshd.port,
+          ssh_username: TEST_USER,
+          ssh_password: TEST_PASSWORD,
+        },
+      ],
+      provisioners: [
+        {
+          type: 'shell',
+          inline: ['echo "I am $(id -un) in build $PACKER_BUILD_NAME"', 'echo "greeting=$GREETING"', 'uname -r'],
+          environment_vars: ["GREETING=it's me"],
+        },
+      ],
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
@@ -65,7 +97,15 @@ describe('shell and file provisioners over SSH (null builder, real sshd)', () =>
   it('reaches the machine through a bastion', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [{ ...keyAuth(), ssh_bastion_host: '127.0.0.1', ssh_bastion_port: bastion.port, ssh_bastion_username: TEST_USER, ssh_bastion_private_key_file: bastion.clientKey }],
+      builders: [
+        {
+          ...keyAuth(),
+          ssh_bastion_host: '127.0.0.1',
+          ssh_bastion_port: bastion.port,
+          ssh_bastion_username: TEST_USER,
+          ssh_bastion_private_key_file: bastion.clientKey,
+        },
+      ],
       provisioners: [{ type: 'shell', inline: ['echo "via bastion: $SSH_CONNECTION"'] }],
     });
     const run = await runCli(['build', t], { cwd: dir });
@@ -76,23 +116,33 @@ describe('shell and file provisioners over SSH (null builder, real sshd)', () =>
 
   it('fails with the script, the exit code and the last output', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [keyAuth()], provisioners: [{ type: 'shell', inline: ['echo step one', 'echo something broke >&2', 'exit 42'] }] });
+    const t = writeTemplate(dir, {
+      builders: [keyAuth()],
+      provisioners: [{ type: 'shell', inline: ['echo step one', 'echo something broke >&2', 'exit 42'] }],
+    });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('shell provisioner (provisioners[0]) failed: script inline commands (3) exited with code 42 on the machine (allowed exit codes: 0)');
+    expect(run.stderr).toContain(
+      'shell provisioner (provisioners[0]) failed: script inline commands (3) exited with code 42 on the machine (allowed exit codes: 0)',
+    );
     expect(run.stderr).toContain('Last output:\n  step one\n  something broke');
   });
 
   it('reports an SSH timeout with the last error and a hint', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [{ ...keyAuth(), ssh_port: 1, ssh_timeout: '1s' }], provisioners: [{ type: 'shell', inline: ['true'] }] });
+    const t = writeTemplate(dir, {
+      builders: [{ ...keyAuth(), ssh_port: 1, ssh_timeout: '1s' }],
+      provisioners: [{ type: 'shell', inline: ['true'] }],
+    });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('Timeout waiting for SSH after 1 second. Last error (port closed): connection refused on 127.0.0.1:1');
+    expect(run.stderr).toContain(
+      'Timeout waiting for SSH after 1 second. Last error (port closed): connection refused on 127.0.0.1:1',
+    );
     expect(run.stderr).toContain('(hint: the SSH server is not listening yet');
   });
 
-  it('uploads and downloads directories with Packer\'s trailing-slash rule', async () => {
+  it("uploads and downloads directories with Packer's trailing-slash rule", async () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'site/css'), { recursive: true });
     writeFileSync(path.join(dir, 'site/index.html'), '<h1>hi</h1>');
@@ -109,7 +159,9 @@ describe('shell and file provisioners over SSH (null builder, real sshd)', () =>
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
-    expect(run.stdout).toContain('    null: ./flat/css/a.css\n    null: ./flat/index.html\n    null: ./site/css/a.css\n    null: ./site/index.html');
+    expect(run.stdout).toContain(
+      '    null: ./flat/css/a.css\n    null: ./flat/index.html\n    null: ./site/css/a.css\n    null: ./site/index.html',
+    );
     expect(readFileSync(path.join(dir, 'back/css/a.css'), 'utf8')).toBe('body{}');
   });
 
@@ -127,7 +179,13 @@ describe('shell and file provisioners over SSH (null builder, real sshd)', () =>
     }
     closeSync(fd);
     const target = path.join(shared, 'big.bin');
-    const t = writeTemplate(dir, { builders: [keyAuth()], provisioners: [{ type: 'file', source: 'big.bin', destination: target }, { type: 'shell', inline: [`sha256sum ${target}`, `rm -f ${target}`] }] });
+    const t = writeTemplate(dir, {
+      builders: [keyAuth()],
+      provisioners: [
+        { type: 'file', source: 'big.bin', destination: target },
+        { type: 'shell', inline: [`sha256sum ${target}`, `rm -f ${target}`] },
+      ],
+    });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
     expect(run.stdout).toContain(`    null: ${hash.digest('hex')}  ${target}`);
@@ -161,8 +219,14 @@ describe('Ctrl-C over SSH', () => {
   it('stops the remote command: nothing is left running on the machine', async () => {
     const dir = tempDir();
     const pidFile = path.join(shared, 'remote-sleep.pid');
-    const t = writeTemplate(dir, { builders: [keyAuth()], provisioners: [{ type: 'shell', inline: [`sleep 120 & echo $! > ${pidFile}`, 'wait'] }] });
-    const child = spawn(process.execPath, [path.resolve(__dirname, '../../bin/boxwright'), 'build', t], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const t = writeTemplate(dir, {
+      builders: [keyAuth()],
+      provisioners: [{ type: 'shell', inline: [`sleep 120 & echo $! > ${pidFile}`, 'wait'] }],
+    });
+    const child = spawn(process.execPath, [path.resolve(__dirname, '../../bin/boxwright'), 'build', t], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -23,7 +23,10 @@ export interface CliRun {
 }
 
 /** Runs the CLI in this process with captured output, in `cwd`. */
-export async function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string }): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string },
+): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
   const stdin = new PassThrough();

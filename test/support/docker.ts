@@ -29,7 +29,10 @@ async function answers(host: string): Promise<boolean> {
 async function waitUntil(check: () => Promise<boolean>, what: string, ms: number, log?: string): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what} did not start within ${ms / 1000}s${log ? `:\n${readFileSync(log, 'utf8').split('\n').slice(-15).join('\n')}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(
+        `${what} did not start within ${ms / 1000}s${log ? `:\n${readFileSync(log, 'utf8').split('\n').slice(-15).join('\n')}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -63,7 +66,23 @@ export async function startTestDocker(): Promise<TestDocker> {
   const socket = path.join(dir, 'docker.sock');
   const log = path.join(dir, 'dockerd.log');
   const out = openSync(log, 'a');
-  const child = spawn('dockerd', ['--host', `unix://${socket}`, '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'docker.pid'), '--bridge=none', '--iptables=false', '--ip-masq=false'], { stdio: ['ignore', out, out] });
+  const child = spawn(
+    'dockerd',
+    [
+      '--host',
+      `unix://${socket}`,
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '--pidfile',
+      path.join(dir, 'docker.pid'),
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+    ],
+    { stdio: ['ignore', out, out] },
+  );
   const host = `unix://${socket}`;
   try {
     await waitUntil(() => answers(host), 'dockerd', 60_000, log);
@@ -87,16 +106,50 @@ export async function startTestDocker(): Promise<TestDocker> {
  * A tiny Linux image made with `docker import` (there is no registry here): busybox with
  * a shell and coreutils, root and an unprivileged `app` user (uid 1000), a world-writable /tmp.
  */
-export async function importBusyboxImage(docker: Docker, reference: string, changes: string[] = ['CMD ["/bin/sh"]']): Promise<string> {
+export async function importBusyboxImage(
+  docker: Docker,
+  reference: string,
+  changes: string[] = ['CMD ["/bin/sh"]'],
+): Promise<string> {
   const pack = tar.pack();
   const dir = (name: string, mode = 0o755) => pack.entry({ name, type: 'directory', mode });
   for (const d of ['bin', 'etc', 'root', 'home', 'home/app', 'proc', 'sys', 'dev', 'var', 'usr', 'usr/bin']) dir(d);
   dir('tmp', 0o1777);
   pack.entry({ name: 'bin/busybox', mode: 0o755 }, readFileSync('/bin/busybox'));
-  for (const applet of ['sh', 'ls', 'cat', 'echo', 'mkdir', 'chmod', 'chown', 'id', 'stat', 'sleep', 'env', 'rm', 'touch', 'test', '[', 'printf', 'whoami', 'timeout', 'tar', 'true', 'false', 'grep', 'wc', 'date', 'sha256sum', 'head']) {
+  for (const applet of [
+    'sh',
+    'ls',
+    'cat',
+    'echo',
+    'mkdir',
+    'chmod',
+    'chown',
+    'id',
+    'stat',
+    'sleep',
+    'env',
+    'rm',
+    'touch',
+    'test',
+    '[',
+    'printf',
+    'whoami',
+    'timeout',
+    'tar',
+    'true',
+    'false',
+    'grep',
+    'wc',
+    'date',
+    'sha256sum',
+    'head',
+  ]) {
     pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox' });
   }
-  pack.entry({ name: 'etc/passwd', mode: 0o644 }, 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n');
+  pack.entry(
+    { name: 'etc/passwd', mode: 0o644 },
+    'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n',
+  );
   pack.entry({ name: 'etc/group', mode: 0o644 }, 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n');
   pack.finalize();
   const [repo, tag] = reference.split(/:(?=[^/:]+$)/);
@@ -123,7 +176,10 @@ export async function startRegistry(): Promise<TestRegistry> {
   const address = `127.0.0.1:${port}`;
   mkdirSync(path.join(dir, 'data'));
   const config = path.join(dir, 'config.yml');
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\nhttp:\n  addr: ${address}\n`);
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\nhttp:\n  addr: ${address}\n`,
+  );
   const log = path.join(dir, 'registry.log');
   const out = openSync(log, 'a');
   const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', out, out] });

@@ -47,14 +47,30 @@ export function recordingBuilder(events: string[], script: Script): Builder<Scri
         leftover: () => `resource of ${name}`,
       }));
       await ctx.runSteps(steps, {});
-      const artifact: Artifact = { builderId: 'test.recording', kind: 'none', id: ctx.buildName, files: [], description: `recorded ${ctx.buildName}`, destroy: async () => {} };
+      const artifact: Artifact = {
+        builderId: 'test.recording',
+        kind: 'none',
+        id: ctx.buildName,
+        files: [],
+        description: `recorded ${ctx.buildName}`,
+        destroy: async () => {},
+      };
       return artifact;
     },
   };
 }
 
 export function plannedBuild(name: string, builder: Builder<Script>, script: Script): PlannedBuild {
-  return { name, type: builder.type, builder: builder as Builder, config: script, communicator: 'none', provisioners: [], errorCleanupProvisioner: undefined, chains: [] };
+  return {
+    name,
+    type: builder.type,
+    builder: builder as Builder,
+    config: script,
+    communicator: 'none',
+    provisioners: [],
+    errorCleanupProvisioner: undefined,
+    chains: [],
+  };
 }
 
 export interface TestSettings {
@@ -66,12 +82,17 @@ export interface TestSettings {
 }
 
 /** Run settings writing to captured streams, with `stdin` as the answers to prompts. */
-export function testSettings(options: { onError?: OnErrorPolicy; debug?: boolean; stdin?: string; tty?: boolean } = {}): TestSettings {
+export function testSettings(
+  options: { onError?: OnErrorPolicy; debug?: boolean; stdin?: string; tty?: boolean } = {},
+): TestSettings {
   const stdout = new Capture();
   const stderr = new Capture();
   const redactor = new Redactor();
   const log = DebugLog.fromEnv({}, redactor);
-  const output = new Output({ machineReadable: false, color: false, timestamps: false }, redactor, log, { stdout, stderr });
+  const output = new Output({ machineReadable: false, color: false, timestamps: false }, redactor, log, {
+    stdout,
+    stderr,
+  });
   const input = new PassThrough();
   if (options.tty) Object.assign(input, { isTTY: true });
   input.end(options.stdin ?? '');
@@ -82,7 +103,15 @@ export function testSettings(options: { onError?: OnErrorPolicy; debug?: boolean
     debug: options.debug ?? false,
     force: false,
     runUuid: 'run-uuid',
-    scope: { section: 'template', userVariable: () => undefined, variableNames: () => [], env: () => '', initTime: new Date(0), templateDir: '/tmp', pwd: '/tmp' },
+    scope: {
+      section: 'template',
+      userVariable: () => undefined,
+      variableNames: () => [],
+      env: () => '',
+      initTime: new Date(0),
+      templateDir: '/tmp',
+      pwd: '/tmp',
+    },
     output,
     prompt: new Prompt(input),
     log,

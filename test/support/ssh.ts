@@ -18,5 +18,10 @@ export function sshConfig(options: Record<string, unknown>): SshConfig {
 /** A UI that keeps what it was told, for assertions. */
 export function recordingUi(): Ui & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, say: (m) => lines.push(`say: ${m}`), message: (m) => lines.push(`message: ${m}`), error: (m) => lines.push(`error: ${m}`) };
+  return {
+    lines,
+    say: (m) => lines.push(`say: ${m}`),
+    message: (m) => lines.push(`message: ${m}`),
+    error: (m) => lines.push(`error: ${m}`),
+  };
 }

@@ -88,7 +88,8 @@ export async function startSshd(extraConfig: string[] = []): Promise<Sshd> {
   chmodSync(dir, 0o755);
   const hostKey = path.join(dir, 'host_ed25519');
   const clientKey = path.join(dir, 'client_ed25519');
-  for (const key of [hostKey, clientKey]) if (!existsSync(key)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  for (const key of [hostKey, clientKey])
+    if (!existsSync(key)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   const authorized = path.join(dir, 'authorized_keys');
   writeFileSync(authorized, readFileSync(`${clientKey}.pub`));
   chmodSync(authorized, 0o644);

@@ -15,7 +15,10 @@ export interface ValidateOptions {
 }
 
 /** Loads template text from a temp file; returns the template or every diagnostic. */
-export function loadText(text: string, options: ValidateOptions = {}): { loaded?: LoadedTemplate; diagnostics: Diagnostic[]; file: string; dir: string } {
+export function loadText(
+  text: string,
+  options: ValidateOptions = {},
+): { loaded?: LoadedTemplate; diagnostics: Diagnostic[]; file: string; dir: string } {
   const dir = tempDir();
   const file = path.join(dir, 'template.json');
   writeFileSync(file, text);
@@ -23,7 +26,10 @@ export function loadText(text: string, options: ValidateOptions = {}): { loaded?
 }
 
 /** Loads a template file where it is (so {{template_dir}} is its real folder). */
-export function loadFile(file: string, options: ValidateOptions = {}): { loaded?: LoadedTemplate; diagnostics: Diagnostic[]; file: string; dir: string } {
+export function loadFile(
+  file: string,
+  options: ValidateOptions = {},
+): { loaded?: LoadedTemplate; diagnostics: Diagnostic[]; file: string; dir: string } {
   const dir = path.dirname(file);
   try {
     const loaded = loadTemplate({

@@ -15,11 +15,12 @@ function reader(socket: Socket) {
     }
   };
   socket.on('data', (d: Buffer) => ((buffered = Buffer.concat([buffered, d])), settle()));
-  return (n: number) => new Promise<Buffer>((resolve, reject) => {
-    wanted = { n, resolve };
-    socket.once('close', () => reject(new Error(`the VNC server closed the connection (wanted ${n} bytes)`)));
-    settle();
-  });
+  return (n: number) =>
+    new Promise<Buffer>((resolve, reject) => {
+      wanted = { n, resolve };
+      socket.once('close', () => reject(new Error(`the VNC server closed the connection (wanted ${n} bytes)`)));
+      settle();
+    });
 }
 
 /** VNC authentication: DES of the challenge, keyed by the password with each byte's bits reversed (RFB 6.2.2). */
@@ -42,7 +43,10 @@ function vncResponse(password: string, challenge: Buffer): Buffer {
  * Speaks the first steps of RFB 3.8 to a VNC server: returns the security types it offers
  * and, when a password is given, whether VNC authentication with it succeeds.
  */
-export async function probeVnc(port: number, password?: string): Promise<{ version: string; securityTypes: number[]; authenticated?: boolean }> {
+export async function probeVnc(
+  port: number,
+  password?: string,
+): Promise<{ version: string; securityTypes: number[]; authenticated?: boolean }> {
   const socket = connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => (socket.once('connect', resolve), socket.once('error', reject)));
   try {

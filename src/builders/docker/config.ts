@@ -70,25 +70,53 @@ export const dockerSchema = {
 
 export function prepareDocker(o: Record<string, unknown>, ctx: PrepareContext): DockerConfig {
   const p = ctx.problems;
-  for (const [key, instead] of Object.entries(NOT_YET)) if (o[key] !== undefined) p.error([key], `"${key}" is not supported by boxwright's docker builder yet`, instead);
+  for (const [key, instead] of Object.entries(NOT_YET))
+    if (o[key] !== undefined) p.error([key], `"${key}" is not supported by boxwright's docker builder yet`, instead);
   const image = (o.image as string | undefined) ?? '';
-  if (!image) p.error([], 'missing required option "image"', 'name the image to start from, for example "image": "debian:bookworm"');
+  if (!image)
+    p.error(
+      [],
+      'missing required option "image"',
+      'name the image to start from, for example "image": "debian:bookworm"',
+    );
 
-  const chosen = (['commit', 'discard', 'export_path'] as const).filter((k) => (k === 'export_path' ? o[k] !== undefined : o[k] === true));
+  const chosen = (['commit', 'discard', 'export_path'] as const).filter((k) =>
+    k === 'export_path' ? o[k] !== undefined : o[k] === true,
+  );
   if (chosen.length !== 1) {
-    p.error(chosen.length ? [chosen[1]!] : [], chosen.length ? `"${chosen.join('" and "')}" cannot be used together` : 'say what to keep: set one of "commit": true, "discard": true or "export_path"', 'commit makes an image, export_path writes the container\'s files to a tar, discard keeps nothing');
+    p.error(
+      chosen.length ? [chosen[1]!] : [],
+      chosen.length
+        ? `"${chosen.join('" and "')}" cannot be used together`
+        : 'say what to keep: set one of "commit": true, "discard": true or "export_path"',
+      "commit makes an image, export_path writes the container's files to a tar, discard keeps nothing",
+    );
   }
-  const output: DockerOutput = o.export_path !== undefined ? { kind: 'export', path: o.export_path as string } : o.discard === true ? { kind: 'discard' } : { kind: 'commit' };
+  const output: DockerOutput =
+    o.export_path !== undefined
+      ? { kind: 'export', path: o.export_path as string }
+      : o.discard === true
+        ? { kind: 'discard' }
+        : { kind: 'commit' };
 
   const changes = o.changes as string[];
   checkChanges(changes, p, 'docker commit');
-  if (changes.length && output.kind !== 'commit') p.warn(['changes'], `"changes" only applies when the container is committed; this build ${output.kind === 'export' ? 'exports a tar' : 'discards it'}`, output.kind === 'export' ? 'give the changes to the docker-import post-processor instead' : 'remove it');
+  if (changes.length && output.kind !== 'commit')
+    p.warn(
+      ['changes'],
+      `"changes" only applies when the container is committed; this build ${output.kind === 'export' ? 'exports a tar' : 'discards it'}`,
+      output.kind === 'export' ? 'give the changes to the docker-import post-processor instead' : 'remove it',
+    );
 
   // The builder's own options are what Packer puts before run_command as docker run flags; they are read the same way.
   const base = emptyRunSpec();
   base.privileged = o.privileged as boolean;
   const flags: [flag: string, values: string[], path: string][] = [
-    ['volume', Object.entries(o.volumes as Record<string, string>).map(([host, container]) => `${host}:${container}`), 'volumes'],
+    [
+      'volume',
+      Object.entries(o.volumes as Record<string, string>).map(([host, container]) => `${host}:${container}`),
+      'volumes',
+    ],
     ['cap-add', o.cap_add as string[], 'cap_add'],
     ['cap-drop', o.cap_drop as string[], 'cap_drop'],
     ['device', o.device as string[], 'device'],

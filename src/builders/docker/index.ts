@@ -10,7 +10,8 @@ import { stepConnect, stepEngine, stepOutput, stepPull, stepRun, type DockerStat
 export const dockerBuilder: Builder<DockerConfig> = {
   kind: 'builder',
   type: 'docker',
-  produces: (config) => (config.output.kind === 'commit' ? 'docker-image' : config.output.kind === 'export' ? 'docker-tar' : 'none'),
+  produces: (config) =>
+    config.output.kind === 'commit' ? 'docker-image' : config.output.kind === 'export' ? 'docker-tar' : 'none',
   schema: dockerSchema,
   secretOptions: ['login_password'],
   lateFields: { run_command: ['Image'] },
@@ -18,9 +19,20 @@ export const dockerBuilder: Builder<DockerConfig> = {
   communicator: (config) => config.communicator,
   async run(config, ctx) {
     const state: DockerState = {};
-    await ctx.runSteps([stepEngine(), stepPull(config), stepRun(config), stepConnect(config), stepProvision<DockerState>(ctx), stepOutput(config)], state);
+    await ctx.runSteps(
+      [
+        stepEngine(),
+        stepPull(config),
+        stepRun(config),
+        stepConnect(config),
+        stepProvision<DockerState>(ctx),
+        stepOutput(config),
+      ],
+      state,
+    );
     const output = config.output;
-    if (output.kind === 'commit') return imageArtifact({ id: state.imageId! }, `Imported Docker image: ${state.imageId}`);
+    if (output.kind === 'commit')
+      return imageArtifact({ id: state.imageId! }, `Imported Docker image: ${state.imageId}`);
     if (output.kind === 'export') {
       return {
         builderId: DOCKER_BUILDER_ID,
@@ -31,6 +43,13 @@ export const dockerBuilder: Builder<DockerConfig> = {
         destroy: () => rm(path.resolve(output.path), { force: true }),
       };
     }
-    return { builderId: DOCKER_BUILDER_ID, kind: 'none', id: '', files: [], description: 'The container was discarded; nothing was kept.', destroy: async () => {} };
+    return {
+      builderId: DOCKER_BUILDER_ID,
+      kind: 'none',
+      id: '',
+      files: [],
+      description: 'The container was discarded; nothing was kept.',
+      destroy: async () => {},
+    };
   },
 };

@@ -61,7 +61,10 @@ const VALUE_FLAGS: Record<string, ValueFlag> = {
     else if (process.env[v] !== undefined) s.env.push(`${v}=${process.env[v]}`);
     return undefined;
   },
-  volume: (s, v) => (v.includes(':') ? void s.binds.push(v) : 'a volume needs HOST:CONTAINER[:OPTIONS], for example /srv/cache:/cache:ro'),
+  volume: (s, v) =>
+    v.includes(':')
+      ? void s.binds.push(v)
+      : 'a volume needs HOST:CONTAINER[:OPTIONS], for example /srv/cache:/cache:ro',
   workdir: (s, v) => void (s.workingDir = v),
   user: (s, v) => void (s.user = v),
   hostname: (s, v) => void (s.hostname = v),
@@ -102,7 +105,19 @@ const VALUE_FLAGS: Record<string, ValueFlag> = {
   },
 };
 
-const ALIASES: Record<string, string> = { d: 'detach', i: 'interactive', t: 'tty', e: 'env', v: 'volume', w: 'workdir', u: 'user', h: 'hostname', l: 'label', m: 'memory', net: 'network' };
+const ALIASES: Record<string, string> = {
+  d: 'detach',
+  i: 'interactive',
+  t: 'tty',
+  e: 'env',
+  v: 'volume',
+  w: 'workdir',
+  u: 'user',
+  h: 'hostname',
+  l: 'label',
+  m: 'memory',
+  net: 'network',
+};
 
 const SUPPORTED = [...Object.keys(BOOLEAN_FLAGS), ...Object.keys(VALUE_FLAGS)].map((f) => `--${f}`).join(', ');
 
@@ -122,11 +137,30 @@ export function parseByteSize(text: string): number | undefined {
 }
 
 export function emptyRunSpec(): RunSpec {
-  return { image: '', cmd: [], tty: false, openStdin: false, env: [], labels: {}, binds: [], tmpfs: {}, devices: [], capAdd: [], capDrop: [], privileged: false, init: false, securityOpt: [], extraHosts: [] };
+  return {
+    image: '',
+    cmd: [],
+    tty: false,
+    openStdin: false,
+    env: [],
+    labels: {},
+    binds: [],
+    tmpfs: {},
+    devices: [],
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    init: false,
+    securityOpt: [],
+    extraHosts: [],
+  };
 }
 
 /** Parses `docker run` arguments (without "run"): flags, then the image, then the command. */
-export function parseRunCommand(args: readonly string[], spec: RunSpec = emptyRunSpec()): { spec: RunSpec } | { error: RunCommandError } {
+export function parseRunCommand(
+  args: readonly string[],
+  spec: RunSpec = emptyRunSpec(),
+): { spec: RunSpec } | { error: RunCommandError } {
   let i = 0;
   const fail = (index: number, message: string, hint: string) => ({ error: { index, message, hint } });
   while (i < args.length) {
@@ -143,17 +177,29 @@ export function parseRunCommand(args: readonly string[], spec: RunSpec = emptyRu
       const inline = eq < 0 ? undefined : arg.slice(eq + 1);
       const bool = BOOLEAN_FLAGS[name];
       if (bool) {
-        if (inline !== undefined && inline !== 'true' && inline !== 'false') return fail(i, `"${arg}": --${raw} takes true or false`, `write --${raw} or --${raw}=false`);
+        if (inline !== undefined && inline !== 'true' && inline !== 'false')
+          return fail(i, `"${arg}": --${raw} takes true or false`, `write --${raw} or --${raw}=false`);
         bool(spec, inline !== 'false');
         i++;
         continue;
       }
       const valued = VALUE_FLAGS[name];
-      if (!valued) return fail(i, `boxwright does not support the docker run flag "--${raw}"`, `supported flags: ${SUPPORTED}; or use the builder's own options (volumes, device, cap_add, ...)`);
+      if (!valued)
+        return fail(
+          i,
+          `boxwright does not support the docker run flag "--${raw}"`,
+          `supported flags: ${SUPPORTED}; or use the builder's own options (volumes, device, cap_add, ...)`,
+        );
       const value = inline ?? args[i + 1];
-      if (value === undefined) return fail(i, `"${arg}" needs a value`, `for example "--${raw}", "VALUE" as two list items, or "--${raw}=VALUE"`);
+      if (value === undefined)
+        return fail(
+          i,
+          `"${arg}" needs a value`,
+          `for example "--${raw}", "VALUE" as two list items, or "--${raw}=VALUE"`,
+        );
       const problem = valued(spec, value);
-      if (problem) return fail(inline === undefined ? i + 1 : i, `"--${raw}": ${problem}`, 'fix the value in run_command');
+      if (problem)
+        return fail(inline === undefined ? i + 1 : i, `"--${raw}": ${problem}`, 'fix the value in run_command');
       i += inline === undefined ? 2 : 1;
       continue;
     }
@@ -162,7 +208,12 @@ export function parseRunCommand(args: readonly string[], spec: RunSpec = emptyRu
     for (let c = 1; c < arg.length; c++) {
       const letter = arg[c]!;
       const name = ALIASES[letter];
-      if (!name) return fail(i, `boxwright does not support the docker run flag "-${letter}" (in "${arg}")`, `supported flags: ${SUPPORTED}`);
+      if (!name)
+        return fail(
+          i,
+          `boxwright does not support the docker run flag "-${letter}" (in "${arg}")`,
+          `supported flags: ${SUPPORTED}`,
+        );
       const bool = BOOLEAN_FLAGS[name];
       if (bool) {
         bool(spec, true);
@@ -183,7 +234,12 @@ export function parseRunCommand(args: readonly string[], spec: RunSpec = emptyRu
     i += consumed;
   }
   const image = args[i];
-  if (image === undefined || image === '') return fail(Math.max(0, args.length - 1), 'run_command names no image to run', 'end it with "--", "{{.Image}}" as Packer\'s default does');
+  if (image === undefined || image === '')
+    return fail(
+      Math.max(0, args.length - 1),
+      'run_command names no image to run',
+      'end it with "--", "{{.Image}}" as Packer\'s default does',
+    );
   return { spec: { ...spec, image, cmd: args.slice(i + 1) } };
 }
 

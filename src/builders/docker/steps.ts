@@ -5,7 +5,15 @@ import type { ConnectedState } from '../../core/common-steps.js';
 import { CancelledError, UserError } from '../../base/errors.js';
 import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
-import { connectDocker, dockerHost, engineFailure, engineMessage, followProgress, isNotFound, pingDocker } from '../../machines/docker/engine.js';
+import {
+  connectDocker,
+  dockerHost,
+  engineFailure,
+  engineMessage,
+  followProgress,
+  isNotFound,
+  pingDocker,
+} from '../../machines/docker/engine.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { streamToFile } from '../../util/stream-to-file.js';
 import type { DockerConfig } from './config.js';
@@ -43,18 +51,34 @@ export function stepPull(config: DockerConfig): Step<DockerState> {
         try {
           await docker.checkAuth(config.login);
         } catch (err) {
-          throw engineFailure(`could not log in to ${config.login.serveraddress}`, err, 'check login_username, login_password and login_server');
+          throw engineFailure(
+            `could not log in to ${config.login.serveraddress}`,
+            err,
+            'check login_username, login_password and login_server',
+          );
         }
       }
       if (config.pull) {
         ctx.ui.say(`Pulling Docker image: ${config.image}`);
         try {
-          const stream = await docker.pull(config.image, { platform: config.base.platform, authconfig: config.login, abortSignal: ctx.signal });
+          const stream = await docker.pull(config.image, {
+            platform: config.base.platform,
+            authconfig: config.login,
+            abortSignal: ctx.signal,
+          });
           await followProgress(docker, stream, (m) => m.status && !m.id && ctx.ui.message(m.status), ctx.signal);
         } catch (err) {
           if (err instanceof CancelledError || ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
-          const local = await docker.getImage(config.image).inspect().catch(() => undefined);
-          if (!local) throw engineFailure(`could not pull ${config.image}, and there is no local copy`, err, 'check the image name and your network; offline, make the image locally (docker import or docker load) and set "pull": false');
+          const local = await docker
+            .getImage(config.image)
+            .inspect()
+            .catch(() => undefined);
+          if (!local)
+            throw engineFailure(
+              `could not pull ${config.image}, and there is no local copy`,
+              err,
+              'check the image name and your network; offline, make the image locally (docker import or docker load) and set "pull": false',
+            );
           ctx.ui.error(`Warning: could not pull ${config.image} (${engineMessage(err)}); using the local copy.`);
         }
       }
@@ -62,7 +86,13 @@ export function stepPull(config: DockerConfig): Step<DockerState> {
         const info = await docker.getImage(config.image).inspect();
         state.imageConfig = (info.Config ?? {}) as unknown as Record<string, unknown>;
       } catch (err) {
-        throw engineFailure(`image ${config.image} is not available`, err, isNotFound(err) ? 'set "pull": true, or make it locally first (docker pull, docker import or docker load)' : undefined);
+        throw engineFailure(
+          `image ${config.image} is not available`,
+          err,
+          isNotFound(err)
+            ? 'set "pull": true, or make it locally first (docker pull, docker import or docker load)'
+            : undefined,
+        );
       }
     },
   };
@@ -111,11 +141,15 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
       const spec = parsed.spec;
       const body = containerDefinition(spec);
       // A readable name tells users whose container this is (labels would be copied into the committed image).
-      const name = spec.name ?? `boxwright-${ctx.buildName.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${ctx.runUuid.slice(0, 8)}`;
+      const name =
+        spec.name ?? `boxwright-${ctx.buildName.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${ctx.runUuid.slice(0, 8)}`;
       ctx.ui.say('Starting docker container...');
       let container: Docker.Container;
       try {
-        container = await docker.createContainer({ _query: { name, platform: spec.platform }, _body: body } as unknown as Docker.ContainerCreateOptions);
+        container = await docker.createContainer({
+          _query: { name, platform: spec.platform },
+          _body: body,
+        } as unknown as Docker.ContainerCreateOptions);
       } catch (err) {
         throw engineFailure('could not create the container', err);
       }
@@ -124,10 +158,18 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
       try {
         await container.start();
       } catch (err) {
-        throw engineFailure('could not start the container', err, 'check run_command: its entrypoint must keep running (Packer\'s default runs /bin/sh waiting on stdin)');
+        throw engineFailure(
+          'could not start the container',
+          err,
+          "check run_command: its entrypoint must keep running (Packer's default runs /bin/sh waiting on stdin)",
+        );
       }
       const info = await container.inspect();
-      if (!info.State.Running) throw new UserError(`the container stopped right after it started (exit code ${info.State.ExitCode})`, 'run_command must start something that keeps running, such as "--entrypoint=/bin/sh" with "-i"');
+      if (!info.State.Running)
+        throw new UserError(
+          `the container stopped right after it started (exit code ${info.State.ExitCode})`,
+          'run_command must start something that keeps running, such as "--entrypoint=/bin/sh" with "-i"',
+        );
     },
     async cleanup(state, ctx) {
       if (!state.containerId) return;
@@ -139,7 +181,10 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
       }
       state.containerId = undefined;
     },
-    leftover: (state) => (state.containerId ? `docker container ${state.containerId.slice(0, 12)} (remove it with: docker rm -f ${state.containerId.slice(0, 12)})` : undefined),
+    leftover: (state) =>
+      state.containerId
+        ? `docker container ${state.containerId.slice(0, 12)} (remove it with: docker rm -f ${state.containerId.slice(0, 12)})`
+        : undefined,
   };
 }
 
@@ -163,7 +208,11 @@ export function stepConnect(config: DockerConfig): Step<DockerState> {
       });
       if (config.containerDir) {
         const r = await communicator.execAsRoot(`mkdir -p ${shellQuote(config.containerDir)}`, { signal: ctx.signal });
-        if (r.exitCode !== 0) throw new UserError(`could not create container_dir ${config.containerDir} in the container (exit code ${r.exitCode})`, 'the image needs /bin/sh and mkdir; set "container_dir" to a writable path');
+        if (r.exitCode !== 0)
+          throw new UserError(
+            `could not create container_dir ${config.containerDir} in the container (exit code ${r.exitCode})`,
+            'the image needs /bin/sh and mkdir; set "container_dir" to a writable path',
+          );
       }
       state.communicator = communicator;
     },
@@ -189,12 +238,33 @@ export function stepOutput(config: DockerConfig): Step<DockerState> {
       // The image starts from the base image's configuration, not the container's: the
       // build-time entrypoint (run_command's /bin/sh) must not become the image's.
       const base = state.imageConfig ?? {};
-      const body = { ...base, Entrypoint: base.Entrypoint ?? [], Cmd: base.Cmd ?? [], Tty: false, OpenStdin: false, StdinOnce: false, AttachStdin: false };
+      const body = {
+        ...base,
+        Entrypoint: base.Entrypoint ?? [],
+        Cmd: base.Cmd ?? [],
+        Tty: false,
+        OpenStdin: false,
+        StdinOnce: false,
+        AttachStdin: false,
+      };
       try {
-        const result = (await container.commit({ _query: { container: container.id, author: config.author, comment: config.message, changes: config.changes, pause: true }, _body: body } as unknown as object)) as { Id: string };
+        const result = (await container.commit({
+          _query: {
+            container: container.id,
+            author: config.author,
+            comment: config.message,
+            changes: config.changes,
+            pause: true,
+          },
+          _body: body,
+        } as unknown as object)) as { Id: string };
         state.imageId = result.Id;
       } catch (err) {
-        throw engineFailure('could not commit the container', err, config.changes.length ? 'check "changes": each must be a valid Dockerfile instruction' : undefined);
+        throw engineFailure(
+          'could not commit the container',
+          err,
+          config.changes.length ? 'check "changes": each must be a valid Dockerfile instruction' : undefined,
+        );
       }
       ctx.ui.message(`Image ID: ${state.imageId}`);
     },

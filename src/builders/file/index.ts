@@ -31,10 +31,21 @@ export const fileBuilder: Builder<FileConfig> = {
     },
   },
   prepare(o, ctx) {
-    if (o.source === undefined && o.content === undefined) ctx.problems.error([], 'needs "source" or "content"', 'for example "content": "hello"');
-    if (o.source !== undefined && o.content !== undefined) ctx.problems.error(['content'], '"source" and "content" cannot be used together', 'keep one of them');
-    if (typeof o.source === 'string' && !existsSync(o.source)) ctx.problems.error(['source'], `"${o.source}" does not exist`, "paths are relative to the directory boxwright runs in");
-    return { target: o.target as string, source: o.source as string | undefined, content: o.content as string | undefined };
+    if (o.source === undefined && o.content === undefined)
+      ctx.problems.error([], 'needs "source" or "content"', 'for example "content": "hello"');
+    if (o.source !== undefined && o.content !== undefined)
+      ctx.problems.error(['content'], '"source" and "content" cannot be used together', 'keep one of them');
+    if (typeof o.source === 'string' && !existsSync(o.source))
+      ctx.problems.error(
+        ['source'],
+        `"${o.source}" does not exist`,
+        'paths are relative to the directory boxwright runs in',
+      );
+    return {
+      target: o.target as string,
+      source: o.source as string | undefined,
+      content: o.content as string | undefined,
+    };
   },
   communicator: () => 'none',
   async run(config, ctx) {

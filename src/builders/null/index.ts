@@ -26,14 +26,20 @@ export const nullBuilder: Builder<NullConfig> = {
   produces: 'none',
   schema: {
     type: 'object',
-    properties: { communicator: { type: 'string', enum: ['none', 'ssh'], description: '"ssh" or "none"' }, ...sshOptions },
+    properties: {
+      communicator: { type: 'string', enum: ['none', 'ssh'], description: '"ssh" or "none"' },
+      ...sshOptions,
+    },
     additionalProperties: false,
   },
   prepare(o, ctx) {
     // Packer's null builder always talks SSH; here "none" is the default unless SSH is configured.
     const communicator = (o.communicator as string | undefined) ?? (o.ssh_host !== undefined ? 'ssh' : 'none');
-    if (communicator === 'ssh') return { communicator: 'ssh', ssh: prepareSsh(o, ctx.problems, { hostRequired: true }) };
-    for (const key of Object.keys(o).filter((k) => k.startsWith('ssh_') && o[k] !== (sshOptions as Record<string, { default?: unknown }>)[k]?.default)) {
+    if (communicator === 'ssh')
+      return { communicator: 'ssh', ssh: prepareSsh(o, ctx.problems, { hostRequired: true }) };
+    for (const key of Object.keys(o).filter(
+      (k) => k.startsWith('ssh_') && o[k] !== (sshOptions as Record<string, { default?: unknown }>)[k]?.default,
+    )) {
       ctx.problems.warn([key], `"${key}" has no effect with "communicator": "none"`);
     }
     return { communicator: 'none' };

@@ -1,4 +1,11 @@
-import { acceleratorOption, diskSizeOption, prepareAccelerator, prepareDiskSize, prepareSize, sizeOptions } from '../../config/hardware.js';
+import {
+  acceleratorOption,
+  diskSizeOption,
+  prepareAccelerator,
+  prepareDiskSize,
+  prepareSize,
+  sizeOptions,
+} from '../../config/hardware.js';
 import { bootOptions, prepareBoot } from '../../config/boot.js';
 import { headlessOption, prepareConsole, vncOptions } from '../../config/console.js';
 import { prepareQemuFirmware, qemuFirmwareOptions } from '../../config/firmware.js';
@@ -32,7 +39,17 @@ export interface QemuConfig extends LocalVmSettings {
   efiDropVars: boolean;
 }
 
-const NET_DEVICES: Record<string, string> = { 'virtio-net': 'virtio-net-pci', virtio: 'virtio-net-pci', e1000: 'e1000', e1000e: 'e1000e', vmxnet3: 'vmxnet3', rtl8139: 'rtl8139', i82551: 'i82551', ne2k_pci: 'ne2k_pci', 'virtio-net-pci': 'virtio-net-pci' };
+const NET_DEVICES: Record<string, string> = {
+  'virtio-net': 'virtio-net-pci',
+  virtio: 'virtio-net-pci',
+  e1000: 'e1000',
+  e1000e: 'e1000e',
+  vmxnet3: 'vmxnet3',
+  rtl8139: 'rtl8139',
+  i82551: 'i82551',
+  ne2k_pci: 'ne2k_pci',
+  'virtio-net-pci': 'virtio-net-pci',
+};
 const DISK_INTERFACES: DiskInterface[] = ['virtio', 'ide', 'sata', 'scsi', 'virtio-scsi', 'pvscsi', 'lsi', 'nvme'];
 
 /** Packer's qemu options: the shared fragments and what only QEMU has. */
@@ -76,7 +93,9 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
   const diskSize = prepareDiskSize(o, p);
   if (o.use_backing_file && !diskImage) p.error(['use_backing_file'], '"use_backing_file" needs "disk_image": true');
   if (o.use_backing_file && o.format === 'raw') p.error(['use_backing_file'], 'a backing file needs "format": "qcow2"');
-  const disk: DiskPlan = diskImage ? { kind: 'image', backingFile: o.use_backing_file as boolean, growTo: diskSize } : { kind: 'blank', bytes: diskSize ?? DEFAULT_DISK_BYTES };
+  const disk: DiskPlan = diskImage
+    ? { kind: 'image', backingFile: o.use_backing_file as boolean, growTo: diskSize }
+    : { kind: 'blank', bytes: diskSize ?? DEFAULT_DISK_BYTES };
   return {
     output: prepareOutput(o, ctx.buildName),
     source,
@@ -90,7 +109,12 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     forwardSsh: true,
     shutdown: prepareShutdown(o),
     accelerator: prepareAccelerator(o),
-    hardware: { ...prepareSize(o), machineType: o.machine_type as string, diskInterface: o.disk_interface as DiskInterface, netDevice: NET_DEVICES[o.net_device as string]! },
+    hardware: {
+      ...prepareSize(o),
+      machineType: o.machine_type as string,
+      diskInterface: o.disk_interface as DiskInterface,
+      netDevice: NET_DEVICES[o.net_device as string]!,
+    },
     disk,
     format: o.format as 'qcow2' | 'raw',
     diskCompression: o.disk_compression as boolean,

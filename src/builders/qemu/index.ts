@@ -27,7 +27,11 @@ export const qemuBuilder: Builder<QemuConfig> = {
       keepEfiVars: !config.efiDropVars,
       vnc: config.vnc,
       extraArgs: config.qemuArgs,
-      exporter: diskImageExporter({ format: config.format, compress: config.diskCompression, skipCompaction: config.skipCompaction }),
+      exporter: diskImageExporter({
+        format: config.format,
+        compress: config.diskCompression,
+        skipCompaction: config.skipCompaction,
+      }),
     });
     const exported = await runLocalVm(config, driver, ctx);
     const outputDir = path.resolve(ctx.cwd, config.output.outputDirectory);
@@ -38,7 +42,11 @@ export const qemuBuilder: Builder<QemuConfig> = {
       files: exported.files,
       description: `VM files in directory: ${config.output.outputDirectory} (${path.basename(exported.files[0]!)}, ${config.format})`,
       destroy: () => rm(outputDir, { recursive: true, force: true }),
-      disk: { format: config.format, accelerator: exported.accelerator ?? 'tcg', firmware: config.firmware.kind === 'efi' ? { kind: 'efi', code: config.firmware.code } : { kind: 'bios' } },
+      disk: {
+        format: config.format,
+        accelerator: exported.accelerator ?? 'tcg',
+        firmware: config.firmware.kind === 'efi' ? { kind: 'efi', code: config.firmware.code } : { kind: 'bios' },
+      },
     };
   },
 };

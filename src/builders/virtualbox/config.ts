@@ -1,7 +1,14 @@
 import { bootOptions, prepareBoot } from '../../config/boot.js';
 import { headlessOption, prepareConsole } from '../../config/console.js';
 import { guestAccessOptions, prepareGuestAccess } from '../../config/guest-access.js';
-import { acceleratorOption, diskSizeOption, prepareAccelerator, prepareDiskSize, prepareSize, sizeOptions } from '../../config/hardware.js';
+import {
+  acceleratorOption,
+  diskSizeOption,
+  prepareAccelerator,
+  prepareDiskSize,
+  prepareSize,
+  sizeOptions,
+} from '../../config/hardware.js';
 import { httpOptions, prepareHttp } from '../../config/http.js';
 import { floppyOptions, prepareFloppy } from '../../config/media.js';
 import { outputOptions, prepareOutput } from '../../config/output.js';
@@ -54,7 +61,12 @@ const commonOptions = {
   ...acceleratorOption,
   ...guestAccessOptions,
   ...nativeOptions,
-  driver: { type: 'string', enum: ['auto', 'vboxmanage', 'qemu'], default: 'auto', description: 'which machine runs the build: VirtualBox itself, or QEMU with VirtualBox-like hardware' },
+  driver: {
+    type: 'string',
+    enum: ['auto', 'vboxmanage', 'qemu'],
+    default: 'auto',
+    description: 'which machine runs the build: VirtualBox itself, or QEMU with VirtualBox-like hardware',
+  },
   format: { type: 'string', enum: ['ovf', 'ova'], default: 'ovf' },
   guest_additions_mode: { type: 'string', enum: ['upload', 'attach', 'disable'], default: 'upload' },
   guest_additions_path: { type: 'string', minLength: 1, default: 'VBoxGuestAdditions.iso' },
@@ -99,16 +111,29 @@ export const virtualBoxOvfSchema = {
   },
 };
 
-type Common = Omit<VirtualBoxConfig, 'builderType' | 'source' | 'sourceOption' | 'installer' | 'hardware' | 'native'> & { native: Omit<VBoxManageSettings, 'creation'> };
+type Common = Omit<
+  VirtualBoxConfig,
+  'builderType' | 'source' | 'sourceOption' | 'installer' | 'hardware' | 'native'
+> & { native: Omit<VBoxManageSettings, 'creation'> };
 
 function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Common {
   const p = ctx.problems;
   for (const key of ['vboxmanage', 'vboxmanage_post'] as const) {
     (o[key] as string[][]).forEach((command, i) => {
-      if (command.length === 0) p.error([key, i], 'an empty VBoxManage command', 'write the command as a list, for example ["modifyvm", "{{.Name}}", "--memory", "1024"]');
+      if (command.length === 0)
+        p.error(
+          [key, i],
+          'an empty VBoxManage command',
+          'write the command as a list, for example ["modifyvm", "{{.Name}}", "--memory", "1024"]',
+        );
     });
   }
-  if (o.guest_additions_mode !== 'disable' && o.guest_additions_sha256 !== undefined && o.guest_additions_url === undefined) p.warn(['guest_additions_sha256'], '"guest_additions_sha256" checks only a download from "guest_additions_url"');
+  if (
+    o.guest_additions_mode !== 'disable' &&
+    o.guest_additions_sha256 !== undefined &&
+    o.guest_additions_url === undefined
+  )
+    p.warn(['guest_additions_sha256'], '"guest_additions_sha256" checks only a download from "guest_additions_url"');
   const { headless } = prepareConsole(o, p);
   return {
     output: prepareOutput(o, ctx.buildName),
@@ -124,9 +149,22 @@ function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Common 
     headless,
     format: o.format as 'ovf' | 'ova',
     skipExport: o.skip_export as boolean,
-    guestAdditions: { mode: o.guest_additions_mode as GuestAdditionsMode, path: o.guest_additions_path as string, url: o.guest_additions_url as string | undefined, sha256: (o.guest_additions_sha256 as string | undefined)?.toLowerCase() },
+    guestAdditions: {
+      mode: o.guest_additions_mode as GuestAdditionsMode,
+      path: o.guest_additions_path as string,
+      url: o.guest_additions_url as string | undefined,
+      sha256: (o.guest_additions_sha256 as string | undefined)?.toLowerCase(),
+    },
     versionFile: o.virtualbox_version_file as string,
-    native: { vboxmanage: o.vboxmanage as string[][], vboxmanagePost: o.vboxmanage_post as string[][], headless, format: o.format as 'ovf' | 'ova', exportOpts: o.export_opts as string[], keepRegistered: o.keep_registered as boolean, skipExport: o.skip_export as boolean },
+    native: {
+      vboxmanage: o.vboxmanage as string[][],
+      vboxmanagePost: o.vboxmanage_post as string[][],
+      headless,
+      format: o.format as 'ovf' | 'ova',
+      exportOpts: o.export_opts as string[],
+      keepRegistered: o.keep_registered as boolean,
+      skipExport: o.skip_export as boolean,
+    },
     nativeOnly: nativeOnlySet(o),
   };
 }
@@ -153,7 +191,10 @@ export function prepareVirtualBoxIso(o: Record<string, unknown>, ctx: PrepareCon
     installer: true,
     hardware,
     ...common,
-    native: { ...common.native, creation: { kind: 'create', hardware, modifyvm: modifyvmFlags(o), diskAttachFlags: diskAttachFlags(o) } },
+    native: {
+      ...common.native,
+      creation: { kind: 'create', hardware, modifyvm: modifyvmFlags(o), diskAttachFlags: diskAttachFlags(o) },
+    },
   };
 }
 
@@ -161,8 +202,18 @@ export function prepareVirtualBoxOvf(o: Record<string, unknown>, ctx: PrepareCon
   const p = ctx.problems;
   const sourcePath = o.source_path as string | undefined;
   if (sourcePath === undefined) p.error([], 'missing required option "source_path"', 'the .ovf or .ova to start from');
-  else if (!/\.(ovf|ova)$/i.test(sourcePath.split('?')[0]!)) p.error(['source_path'], `"${sourcePath}" is not an .ovf or .ova file`, 'point source_path at the appliance VirtualBox exported (NAME.ovf or NAME.ova)');
-  if (o.checksum_type !== undefined) p.warn(['checksum_type'], '"checksum_type" is deprecated in Packer and ignored here', 'write the type into checksum, as "sha256:<hex>"');
+  else if (!/\.(ovf|ova)$/i.test(sourcePath.split('?')[0]!))
+    p.error(
+      ['source_path'],
+      `"${sourcePath}" is not an .ovf or .ova file`,
+      'point source_path at the appliance VirtualBox exported (NAME.ovf or NAME.ova)',
+    );
+  if (o.checksum_type !== undefined)
+    p.warn(
+      ['checksum_type'],
+      '"checksum_type" is deprecated in Packer and ignored here',
+      'write the type into checksum, as "sha256:<hex>"',
+    );
   const checksum = prepareChecksum(o.checksum as string | undefined, 'checksum', p);
   const common = prepareCommon(o, ctx);
   return {
@@ -172,6 +223,9 @@ export function prepareVirtualBoxOvf(o: Record<string, unknown>, ctx: PrepareCon
     installer: false,
     hardware: undefined,
     ...common,
-    native: { ...common.native, creation: { kind: 'import', importFlags: o.import_flags as string[], importOpts: o.import_opts as string } },
+    native: {
+      ...common.native,
+      creation: { kind: 'import', importFlags: o.import_flags as string[], importOpts: o.import_opts as string },
+    },
   };
 }

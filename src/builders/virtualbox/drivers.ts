@@ -16,8 +16,16 @@ export function vboxmanageCandidate(config: VirtualBoxConfig, log: RunContext['l
     async probe({ pinned }) {
       const vbox = new VBoxManage(log);
       const version = await vbox.version();
-      if (version === undefined) return { skipped: `${vbox.binary} not found`, refusal: `"driver": "vboxmanage" needs VirtualBox, and ${vbox.binary} does not run here`, hint: 'install VirtualBox, or use "driver": "qemu" (or "auto") to build on QEMU with VirtualBox-like hardware' };
-      return { driver: new VBoxManageDriver(vbox, version, config.native), reason: `VirtualBox ${version}${pinned ? ', pinned by "driver"' : ' found'}` };
+      if (version === undefined)
+        return {
+          skipped: `${vbox.binary} not found`,
+          refusal: `"driver": "vboxmanage" needs VirtualBox, and ${vbox.binary} does not run here`,
+          hint: 'install VirtualBox, or use "driver": "qemu" (or "auto") to build on QEMU with VirtualBox-like hardware',
+        };
+      return {
+        driver: new VBoxManageDriver(vbox, version, config.native),
+        reason: `VirtualBox ${version}${pinned ? ', pinned by "driver"' : ' found'}`,
+      };
     },
   };
 }
@@ -37,9 +45,16 @@ export function qemuCandidate(config: VirtualBoxConfig): DriverCandidate {
         // VirtualBox opens a window when not headless; the qemu driver offers its console on VNC instead.
         vnc: config.headless ? undefined : { bindAddress: '127.0.0.1', portRange: [5900, 6000], usePassword: false },
         extraArgs: [],
-        exporter: ovfExporter({ format: config.format, skipExport: config.skipExport, describe: (input) => applianceDescriptionFor(hw, input.appliance) }),
+        exporter: ovfExporter({
+          format: config.format,
+          skipExport: config.skipExport,
+          describe: (input) => applianceDescriptionFor(hw, input.appliance),
+        }),
       });
-      return { driver, reason: pinned ? 'pinned by "driver"' : `${[...skipped, 'QEMU with VirtualBox-like hardware'].join('; ')}` };
+      return {
+        driver,
+        reason: pinned ? 'pinned by "driver"' : `${[...skipped, 'QEMU with VirtualBox-like hardware'].join('; ')}`,
+      };
     },
   };
 }
@@ -47,6 +62,10 @@ export function qemuCandidate(config: VirtualBoxConfig): DriverCandidate {
 /** UEFI under QEMU is OVMF; VirtualBox brings its own. */
 function ovmf(): Firmware {
   const installed = findOvmf();
-  if (!installed) throw new UserError('"firmware": "efi" on the qemu driver needs OVMF, and none is installed here', 'install the ovmf package, or build where VirtualBox is installed ("driver": "vboxmanage")');
+  if (!installed)
+    throw new UserError(
+      '"firmware": "efi" on the qemu driver needs OVMF, and none is installed here',
+      'install the ovmf package, or build where VirtualBox is installed ("driver": "vboxmanage")',
+    );
   return { kind: 'efi', code: installed.code, varsTemplate: installed.vars };
 }

@@ -10,7 +10,12 @@ import { obtain } from '../../util/download.js';
 import type { VirtualBoxConfig } from './config.js';
 
 // Where VirtualBox installs its guest additions ISO on Linux, macOS and Windows.
-const INSTALLED_ADDITIONS = ['/usr/share/virtualbox/VBoxGuestAdditions.iso', '/usr/lib/virtualbox/additions/VBoxGuestAdditions.iso', '/Applications/VirtualBox.app/Contents/MacOS/VBoxGuestAdditions.iso', 'C:\\Program Files\\Oracle\\VirtualBox\\VBoxGuestAdditions.iso'];
+const INSTALLED_ADDITIONS = [
+  '/usr/share/virtualbox/VBoxGuestAdditions.iso',
+  '/usr/lib/virtualbox/additions/VBoxGuestAdditions.iso',
+  '/Applications/VirtualBox.app/Contents/MacOS/VBoxGuestAdditions.iso',
+  'C:\\Program Files\\Oracle\\VirtualBox\\VBoxGuestAdditions.iso',
+];
 
 type GuestTools = { iso: string; attach: boolean } | undefined;
 
@@ -19,7 +24,10 @@ type GuestTools = { iso: string; attach: boolean } | undefined;
  * when VirtualBox runs the build; under the qemu driver there is none.
  */
 export function guestAdditionsSteps(config: VirtualBoxConfig, version: string | undefined): FamilySteps {
-  return { guestTools: stepFindGuestAdditions(config, version), beforeProvision: stepUploadGuestFiles(config, version) };
+  return {
+    guestTools: stepFindGuestAdditions(config, version),
+    beforeProvision: stepUploadGuestFiles(config, version),
+  };
 }
 
 /**
@@ -28,7 +36,10 @@ export function guestAdditionsSteps(config: VirtualBoxConfig, version: string | 
  * for this version. Under the qemu driver there is no VirtualBox to take it from, so
  * without guest_additions_url the build says it goes without.
  */
-function stepFindGuestAdditions(config: VirtualBoxConfig, version: string | undefined): PipelineStep<object, { guestTools: GuestTools }> {
+function stepFindGuestAdditions(
+  config: VirtualBoxConfig,
+  version: string | undefined,
+): PipelineStep<object, { guestTools: GuestTools }> {
   return {
     name: 'guest-additions-iso',
     async run(_state, ctx) {
@@ -44,16 +55,26 @@ function stepFindGuestAdditions(config: VirtualBoxConfig, version: string | unde
         checksum = `file:https://download.virtualbox.org/virtualbox/${version}/SHA256SUMS`;
       }
       if (url === undefined) {
-        ctx.ui.say(`Guest additions: none (guest_additions_mode "${ga.mode}" needs VirtualBox's ISO, and the qemu driver has no VirtualBox to take it from; set guest_additions_url, or guest_additions_mode "disable")`);
+        ctx.ui.say(
+          `Guest additions: none (guest_additions_mode "${ga.mode}" needs VirtualBox's ISO, and the qemu driver has no VirtualBox to take it from; set guest_additions_url, or guest_additions_mode "disable")`,
+        );
         return { guestTools: undefined };
       }
-      return { guestTools: { iso: await obtain([url], checksum, { ui: ctx.ui, signal: ctx.signal, option: 'guest_additions_url' }), attach } };
+      return {
+        guestTools: {
+          iso: await obtain([url], checksum, { ui: ctx.ui, signal: ctx.signal, option: 'guest_additions_url' }),
+          attach,
+        },
+      };
     },
   };
 }
 
 /** Uploads .vbox_version and (mode upload) the guest additions ISO, before provisioning, as Packer does. */
-function stepUploadGuestFiles(config: VirtualBoxConfig, version: string | undefined): PipelineStep<{ communicator: Communicator; guestTools: GuestTools }, object> {
+function stepUploadGuestFiles(
+  config: VirtualBoxConfig,
+  version: string | undefined,
+): PipelineStep<{ communicator: Communicator; guestTools: GuestTools }, object> {
   return {
     name: 'upload-guest-files',
     async run({ communicator, guestTools }, ctx) {

@@ -7,15 +7,26 @@ import type { Builder, BuildContext } from '../../core/plugin.js';
 import { chooseDriver } from '../../machines/choose-driver.js';
 import { VBoxManageDriver } from '../../machines/vboxmanage/driver.js';
 import { runLocalVm } from '../../steps/local-vm.js';
-import { prepareVirtualBoxIso, prepareVirtualBoxOvf, virtualBoxIsoSchema, virtualBoxOvfSchema, type VirtualBoxConfig } from './config.js';
+import {
+  prepareVirtualBoxIso,
+  prepareVirtualBoxOvf,
+  virtualBoxIsoSchema,
+  virtualBoxOvfSchema,
+  type VirtualBoxConfig,
+} from './config.js';
 import { qemuCandidate, vboxmanageCandidate } from './drivers.js';
 import { guestAdditionsSteps } from './guest-additions.js';
 
 async function run(config: VirtualBoxConfig, ctx: BuildContext): Promise<Artifact> {
-  const { driver, reason } = await chooseDriver(config.driver, [vboxmanageCandidate(config, ctx.log), qemuCandidate(config)]);
+  const { driver, reason } = await chooseDriver(config.driver, [
+    vboxmanageCandidate(config, ctx.log),
+    qemuCandidate(config),
+  ]);
   ctx.ui.say(`Driver: ${driver.name} (${reason})`);
   const version = driver instanceof VBoxManageDriver ? driver.version : undefined;
-  if (!(driver instanceof VBoxManageDriver)) for (const option of config.nativeOnly) ctx.ui.error(`Ignoring "${option}": only VirtualBox can apply it, and this build runs on the qemu driver.`);
+  if (!(driver instanceof VBoxManageDriver))
+    for (const option of config.nativeOnly)
+      ctx.ui.error(`Ignoring "${option}": only VirtualBox can apply it, and this build runs on the qemu driver.`);
   const exported = await runLocalVm(config, driver, ctx, guestAdditionsSteps(config, version));
   const outputDir = path.resolve(ctx.cwd, config.output.outputDirectory);
   return {

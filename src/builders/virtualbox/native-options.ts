@@ -1,7 +1,25 @@
 import type { Options } from '../../config/options.js';
 
 /** Options only VBoxManage can honour: passed to VirtualBox by the vboxmanage driver, reported as ignored by the qemu driver. */
-export const NATIVE_ONLY = ['vboxmanage', 'vboxmanage_post', 'export_opts', 'keep_registered', 'import_flags', 'import_opts', 'gfx_controller', 'gfx_vram_size', 'gfx_accelerate_3d', 'audio_controller', 'usb', 'rtc_time_base', 'vrdp_bind_address', 'vrdp_port_min', 'vrdp_port_max', 'hard_drive_nonrotational', 'hard_drive_discard'];
+export const NATIVE_ONLY = [
+  'vboxmanage',
+  'vboxmanage_post',
+  'export_opts',
+  'keep_registered',
+  'import_flags',
+  'import_opts',
+  'gfx_controller',
+  'gfx_vram_size',
+  'gfx_accelerate_3d',
+  'audio_controller',
+  'usb',
+  'rtc_time_base',
+  'vrdp_bind_address',
+  'vrdp_port_min',
+  'vrdp_port_max',
+  'hard_drive_nonrotational',
+  'hard_drive_discard',
+];
 
 const commandList = { type: 'array', items: { type: 'array', items: { type: 'string' } }, default: [] };
 const port = { type: 'integer', minimum: 1, maximum: 65535 };
@@ -25,7 +43,11 @@ export const nativeOptions = {
 
 /** The native-only options the template set to something other than their defaults. */
 export function nativeOnlySet(o: Options): string[] {
-  const isSet = (key: string) => o[key] !== undefined && !(Array.isArray(o[key]) && (o[key] as unknown[]).length === 0) && !(key === 'keep_registered' && o[key] === false) && !(key === 'import_opts' && o[key] === '');
+  const isSet = (key: string) =>
+    o[key] !== undefined &&
+    !(Array.isArray(o[key]) && (o[key] as unknown[]).length === 0) &&
+    !(key === 'keep_registered' && o[key] === false) &&
+    !(key === 'import_opts' && o[key] === '');
   return NATIVE_ONLY.filter(isSet);
 }
 
@@ -45,5 +67,8 @@ export function modifyvmFlags(o: Options): string[] {
 
 /** storageattach flags from hard_drive_nonrotational and hard_drive_discard. */
 export function diskAttachFlags(o: Options): string[] {
-  return [...(o.hard_drive_nonrotational ? ['--nonrotational', 'on'] : []), ...(o.hard_drive_discard ? ['--discard', 'on'] : [])];
+  return [
+    ...(o.hard_drive_nonrotational ? ['--nonrotational', 'on'] : []),
+    ...(o.hard_drive_discard ? ['--discard', 'on'] : []),
+  ];
 }

@@ -33,12 +33,18 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      output.error(`Received ${sig}: cancelling builds and cleaning up. Press Ctrl-C again to stop at once without cleaning up.`);
+      output.error(
+        `Received ${sig}: cancelling builds and cleaning up. Press Ctrl-C again to stop at once without cleaning up.`,
+      );
       controller.abort();
       return;
     }
     const left = ledger.list();
-    output.error(left.length ? `Stopped without cleaning up. These resources remain:\n${left.map((r) => `  - ${r.build}: ${r.what}`).join('\n')}` : 'Stopped without cleaning up.');
+    output.error(
+      left.length
+        ? `Stopped without cleaning up. These resources remain:\n${left.map((r) => `  - ${r.build}: ${r.what}`).join('\n')}`
+        : 'Stopped without cleaning up.',
+    );
     killAllProcessGroups();
     process.exit(130);
   };

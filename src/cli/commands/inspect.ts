@@ -17,9 +17,15 @@ export function inspectCommand(templatePath: string, flags: OutputFlags, io: Cli
   if (typeof root.description === 'string' && root.description) lines.push('Description:', '', root.description, '');
 
   const vars = (root.variables ?? {}) as Record<string, unknown>;
-  const sensitive = new Set(Array.isArray(root['sensitive-variables']) ? (root['sensitive-variables'] as string[]) : []);
-  const required = Object.keys(vars).filter((k) => vars[k] === null).sort();
-  const optional = Object.keys(vars).filter((k) => vars[k] !== null).sort();
+  const sensitive = new Set(
+    Array.isArray(root['sensitive-variables']) ? (root['sensitive-variables'] as string[]) : [],
+  );
+  const required = Object.keys(vars)
+    .filter((k) => vars[k] === null)
+    .sort();
+  const optional = Object.keys(vars)
+    .filter((k) => vars[k] !== null)
+    .sort();
   if (required.length) lines.push('Required variables:', '', ...required.map((k) => `  ${k}`), '');
   lines.push('Optional variables and their defaults:', '');
   if (optional.length) {
@@ -31,7 +37,10 @@ export function inspectCommand(templatePath: string, flags: OutputFlags, io: Cli
   const builders = (Array.isArray(root.builders) ? root.builders : []) as Record<string, unknown>[];
   lines.push('Builders:', '');
   if (builders.length === 0) lines.push('  <No builders>');
-  for (const b of builders) lines.push(typeof b.name === 'string' && b.name !== b.type ? `  ${b.name} (${String(b.type)})` : `  ${String(b.type)}`);
+  for (const b of builders)
+    lines.push(
+      typeof b.name === 'string' && b.name !== b.type ? `  ${b.name} (${String(b.type)})` : `  ${String(b.type)}`,
+    );
   lines.push('');
 
   const provisioners = (Array.isArray(root.provisioners) ? root.provisioners : []) as Record<string, unknown>[];
@@ -44,10 +53,17 @@ export function inspectCommand(templatePath: string, flags: OutputFlags, io: Cli
   lines.push('Post-processors:', '');
   if (pps.length === 0) lines.push('  <No post-processors>');
   pps.forEach((chain, i) => {
-    const members = (Array.isArray(chain) ? chain : [chain]).map((pp) => (typeof pp === 'string' ? pp : String((pp as Record<string, unknown>)?.type)));
+    const members = (Array.isArray(chain) ? chain : [chain]).map((pp) =>
+      typeof pp === 'string' ? pp : String((pp as Record<string, unknown>)?.type),
+    );
     lines.push(`  ${i}: ${members.join(' -> ')}`);
   });
-  lines.push('', 'Note: If your build names contain user variables or template', "functions such as 'timestamp', these are processed at build time,", 'and therefore only show in their raw form here.');
+  lines.push(
+    '',
+    'Note: If your build names contain user variables or template',
+    "functions such as 'timestamp', these are processed at build time,",
+    'and therefore only show in their raw form here.',
+  );
   for (const line of lines) output.plain(line);
   return 0;
 }

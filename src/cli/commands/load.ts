@@ -15,11 +15,21 @@ export interface TemplateFlags {
 
 /** Splits Packer's comma-separated -only/-except values (they may also repeat). */
 export function splitList(values: string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** Loads a template for a command, printing every problem; undefined when it has errors. */
-export function loadForCommand(templatePath: string, flags: TemplateFlags, io: CliIo, output: Output, redactor: Redactor, initTime: Date): LoadedTemplate | undefined {
+export function loadForCommand(
+  templatePath: string,
+  flags: TemplateFlags,
+  io: CliIo,
+  output: Output,
+  redactor: Redactor,
+  initTime: Date,
+): LoadedTemplate | undefined {
   try {
     const loaded = loadTemplate({
       templatePath,

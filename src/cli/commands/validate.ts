@@ -15,7 +15,13 @@ export function validateCommand(templatePath: string, flags: ValidateFlags, io: 
   if (flags.syntaxOnly) {
     const bag = new DiagnosticBag();
     parseTemplate(templatePath, bag);
-    const syntax = bag.items.filter((d) => d.message.startsWith('invalid JSON') || d.message === 'no such file' || d.message.startsWith('cannot read') || d.message === 'the file is empty');
+    const syntax = bag.items.filter(
+      (d) =>
+        d.message.startsWith('invalid JSON') ||
+        d.message === 'no such file' ||
+        d.message.startsWith('cannot read') ||
+        d.message === 'the file is empty',
+    );
     if (syntax.length) {
       output.plain('Syntax check failed:', 'stderr');
       printDiagnostics(output, syntax);

@@ -50,7 +50,13 @@ export class DockerCommunicator implements Communicator {
     let exec: Docker.Exec;
     let stream: NodeJS.ReadWriteStream;
     try {
-      exec = await this.container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: user ?? '', Tty: false });
+      exec = await this.container.exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        User: user ?? '',
+        Tty: false,
+      });
       stream = await exec.start({ hijack: true, stdin: false });
     } catch (err) {
       throw engineFailure(`could not run a command in container ${this.containerId.slice(0, 12)}`, err);
@@ -73,7 +79,11 @@ export class DockerCommunicator implements Communicator {
     const onAbort = () => (stream as unknown as Readable).destroy();
     options.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await Promise.all([ended, readLines(stdout, (l) => options.onStdout?.(l)), readLines(stderr, (l) => options.onStderr?.(l))]);
+      await Promise.all([
+        ended,
+        readLines(stdout, (l) => options.onStdout?.(l)),
+        readLines(stderr, (l) => options.onStderr?.(l)),
+      ]);
     } finally {
       options.signal.removeEventListener('abort', onAbort);
     }
@@ -87,21 +97,35 @@ export class DockerCommunicator implements Communicator {
   /** Runs a helper command as root and fails with its output when it fails. */
   private async must(command: string, signal: AbortSignal, what: string): Promise<void> {
     const output: string[] = [];
-    const r = await this.execAsRoot(command, { signal, onStdout: (l) => output.push(l), onStderr: (l) => output.push(l) });
-    if (r.exitCode !== 0) throw new Error(`${what} (exit code ${r.exitCode}): ${output.slice(-5).join('\n') || 'no output'}`);
+    const r = await this.execAsRoot(command, {
+      signal,
+      onStdout: (l) => output.push(l),
+      onStderr: (l) => output.push(l),
+    });
+    if (r.exitCode !== 0)
+      throw new Error(`${what} (exit code ${r.exitCode}): ${output.slice(-5).join('\n') || 'no output'}`);
   }
 
   async upload(localPath: string, remotePath: string, options: { signal: AbortSignal; mode?: number }): Promise<void> {
     const info = await lstat(localPath);
     const pack = tar.pack();
     const name = path.posix.basename(remotePath);
-    const entry = pack.entry({ name, size: info.size, mode: options.mode ?? info.mode & 0o7777, mtime: info.mtime, type: 'file' }, (err) => (err ? pack.destroy(err) : pack.finalize()));
-    createReadStream(localPath).on('error', (err) => pack.destroy(err)).pipe(entry);
+    const entry = pack.entry(
+      { name, size: info.size, mode: options.mode ?? info.mode & 0o7777, mtime: info.mtime, type: 'file' },
+      (err) => (err ? pack.destroy(err) : pack.finalize()),
+    );
+    createReadStream(localPath)
+      .on('error', (err) => pack.destroy(err))
+      .pipe(entry);
     await this.put(pack, path.posix.dirname(remotePath), remotePath, options.signal);
   }
 
   async uploadDir(localDir: string, remoteDir: string, options: { signal: AbortSignal }): Promise<void> {
-    await this.must(`mkdir -p ${shellQuote(remoteDir)}`, options.signal, `could not create ${remoteDir} in the container`);
+    await this.must(
+      `mkdir -p ${shellQuote(remoteDir)}`,
+      options.signal,
+      `could not create ${remoteDir} in the container`,
+    );
     const pack = tar.pack();
     void packTree(pack, localDir, '').then(
       () => pack.finalize(),
@@ -114,10 +138,21 @@ export class DockerCommunicator implements Communicator {
     try {
       await this.container.putArchive(archive as unknown as NodeJS.ReadableStream, { path: into, abortSignal: signal });
     } catch (err) {
-      throw engineFailure(`could not upload to ${uploaded} in the container`, err, isNotFound(err) ? `the directory ${into} does not exist in the container; create it first (mkdir -p) or upload to a path that exists` : undefined);
+      throw engineFailure(
+        `could not upload to ${uploaded} in the container`,
+        err,
+        isNotFound(err)
+          ? `the directory ${into} does not exist in the container; create it first (mkdir -p) or upload to a path that exists`
+          : undefined,
+      );
     }
     const owner = this.options.uploadOwner;
-    if (owner) await this.must(`chown -R ${shellQuote(owner)} ${shellQuote(uploaded)}`, signal, `could not give ${uploaded} to ${owner} (fix_upload_owner)`);
+    if (owner)
+      await this.must(
+        `chown -R ${shellQuote(owner)} ${shellQuote(uploaded)}`,
+        signal,
+        `could not give ${uploaded} to ${owner} (fix_upload_owner)`,
+      );
   }
 
   async download(remotePath: string, localPath: string, options: { signal: AbortSignal }): Promise<void> {
@@ -145,7 +180,8 @@ export class DockerCommunicator implements Communicator {
         entry.resume();
         continue;
       }
-      if (entry.header.type === 'directory') await mkdir(target, { recursive: true, mode: (entry.header.mode ?? 0o755) & 0o7777 });
+      if (entry.header.type === 'directory')
+        await mkdir(target, { recursive: true, mode: (entry.header.mode ?? 0o755) & 0o7777 });
       else if (entry.header.type === 'file') {
         await mkdir(path.dirname(target), { recursive: true });
         await pipeline(entry, createWriteStream(target, { mode: (entry.header.mode ?? 0o644) & 0o7777 }));
@@ -161,7 +197,11 @@ export class DockerCommunicator implements Communicator {
     try {
       stream = await this.container.getArchive({ path: remotePath, abortSignal: signal });
     } catch (err) {
-      throw engineFailure(`could not download ${remotePath} from the container`, err, isNotFound(err) ? 'check the path: it does not exist in the container' : undefined);
+      throw engineFailure(
+        `could not download ${remotePath} from the container`,
+        err,
+        isNotFound(err) ? 'check the path: it does not exist in the container' : undefined,
+      );
     }
     const extract = tar.extract();
     (stream as Readable).pipe(extract);
@@ -170,7 +210,15 @@ export class DockerCommunicator implements Communicator {
 
   async isDirectory(remotePath: string, signal: AbortSignal): Promise<boolean | undefined> {
     let answer = '';
-    const r = await this.run(['/bin/sh', '-c', `if [ -d ${shellQuote(remotePath)} ]; then echo dir; elif [ -e ${shellQuote(remotePath)} ]; then echo file; fi`], { signal, onStdout: (l) => (answer = l.trim()) }, this.options.execUser);
+    const r = await this.run(
+      [
+        '/bin/sh',
+        '-c',
+        `if [ -d ${shellQuote(remotePath)} ]; then echo dir; elif [ -e ${shellQuote(remotePath)} ]; then echo file; fi`,
+      ],
+      { signal, onStdout: (l) => (answer = l.trim()) },
+      this.options.execUser,
+    );
     if (r.exitCode !== 0) return undefined;
     return answer === 'dir' ? true : answer === 'file' ? false : undefined;
   }
@@ -192,7 +240,9 @@ async function packTree(pack: tar.Pack, dir: string, prefix: string): Promise<vo
       pack.entry({ name, type: 'symlink', linkname: await readlink(local), mode, mtime: info.mtime });
     } else if (item.isFile()) {
       await new Promise<void>((resolve, reject) => {
-        const entry = pack.entry({ name, type: 'file', size: info.size, mode, mtime: info.mtime }, (err) => (err ? reject(err) : resolve()));
+        const entry = pack.entry({ name, type: 'file', size: info.size, mode, mtime: info.mtime }, (err) =>
+          err ? reject(err) : resolve(),
+        );
         createReadStream(local).on('error', reject).pipe(entry);
       });
     }

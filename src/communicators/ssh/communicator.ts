@@ -37,7 +37,9 @@ export class SshCommunicator implements Communicator {
     // The session's shell is a process-group leader (sshd calls setsid); knowing its pid lets a
     // cancel kill everything the command started, which closing the channel would not.
     const wrapped = `printf '%s%s\\n' '${PID_MARKER}' "$$" >&2; exec /bin/sh -c ${shellQuote(command)}`;
-    const channel = await new Promise<ClientChannel>((resolve, reject) => client.exec(wrapped, { pty: this.cfg.pty }, (err, ch) => (err ? reject(err) : resolve(ch))));
+    const channel = await new Promise<ClientChannel>((resolve, reject) =>
+      client.exec(wrapped, { pty: this.cfg.pty }, (err, ch) => (err ? reject(err) : resolve(ch))),
+    );
     let remotePid: number | undefined;
     const filter = (sink: ((line: string) => void) | undefined) => (line: string) => {
       if (remotePid === undefined && line.startsWith(PID_MARKER)) {
@@ -51,7 +53,10 @@ export class SshCommunicator implements Communicator {
     options.signal.addEventListener('abort', onAbort, { once: true });
     // ssh_read_write_timeout caps how long one command may run (0: no limit).
     let timedOut = false;
-    const limit = this.cfg.readWriteTimeoutMs > 0 ? setTimeout(() => ((timedOut = true), onAbort()), this.cfg.readWriteTimeoutMs) : undefined;
+    const limit =
+      this.cfg.readWriteTimeoutMs > 0
+        ? setTimeout(() => ((timedOut = true), onAbort()), this.cfg.readWriteTimeoutMs)
+        : undefined;
     try {
       const status = new Promise<ExecResult | undefined>((resolve) => {
         let result: ExecResult | undefined;
@@ -60,9 +65,16 @@ export class SshCommunicator implements Communicator {
         });
         channel.on('close', () => resolve(result));
       });
-      const [result] = await Promise.all([status, readLines(channel, filter(options.onStdout)), readLines(channel.stderr, filter(options.onStderr))]);
+      const [result] = await Promise.all([
+        status,
+        readLines(channel, filter(options.onStdout)),
+        readLines(channel.stderr, filter(options.onStderr)),
+      ]);
       if (options.signal.aborted) throw new CancelledError('Build was cancelled.');
-      if (timedOut) throw new Error(`the command did not finish within ssh_read_write_timeout (${formatElapsed(this.cfg.readWriteTimeoutMs)}) and was stopped`);
+      if (timedOut)
+        throw new Error(
+          `the command did not finish within ssh_read_write_timeout (${formatElapsed(this.cfg.readWriteTimeoutMs)}) and was stopped`,
+        );
       if (!result) throw new DisconnectedError(command);
       return result;
     } finally {
@@ -77,9 +89,13 @@ export class SshCommunicator implements Communicator {
     if (this.cfg.fileTransferMethod === 'scp') return scpUpload(client, localPath, remotePath, mode, options.signal);
     const sftp = await this.sftp(options.signal);
     // fastPut keeps 64 requests of 32 KiB in flight: fast on a real link, and memory stays bounded.
-    await cancellable(options.signal, sftp, (done) => sftp.fastPut(localPath, remotePath, { concurrency: 64, chunkSize: 32_768, mode }, done));
+    await cancellable(options.signal, sftp, (done) =>
+      sftp.fastPut(localPath, remotePath, { concurrency: 64, chunkSize: 32_768, mode }, done),
+    );
     // The mode applies only to new files; an existing file keeps its old one without this.
-    await new Promise<void>((resolve, reject) => sftp.chmod(remotePath, mode, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      sftp.chmod(remotePath, mode, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   async uploadDir(localDir: string, remoteDir: string, options: { signal: AbortSignal }): Promise<void> {
@@ -99,14 +115,18 @@ export class SshCommunicator implements Communicator {
     await mkdir(path.dirname(localPath), { recursive: true });
     if (this.cfg.fileTransferMethod === 'scp') return scpDownload(client, remotePath, localPath, options.signal);
     const sftp = await this.sftp(options.signal);
-    await cancellable(options.signal, sftp, (done) => sftp.fastGet(remotePath, localPath, { concurrency: 64, chunkSize: 32_768 }, done));
+    await cancellable(options.signal, sftp, (done) =>
+      sftp.fastGet(remotePath, localPath, { concurrency: 64, chunkSize: 32_768 }, done),
+    );
   }
 
   /** Downloads a remote directory tree (used by the file provisioner). */
   async downloadDir(remoteDir: string, localDir: string, options: { signal: AbortSignal }): Promise<void> {
     const sftp = await this.sftp(options.signal);
     await mkdir(localDir, { recursive: true });
-    const entries = await new Promise<{ filename: string; attrs: { mode: number } }[]>((resolve, reject) => sftp.readdir(remoteDir, (err, list) => (err ? reject(err) : resolve(list))));
+    const entries = await new Promise<{ filename: string; attrs: { mode: number } }[]>((resolve, reject) =>
+      sftp.readdir(remoteDir, (err, list) => (err ? reject(err) : resolve(list))),
+    );
     for (const e of entries) {
       const remote = path.posix.join(remoteDir, e.filename);
       const local = path.join(localDir, e.filename);
@@ -118,7 +138,9 @@ export class SshCommunicator implements Communicator {
   /** True when the remote path is a directory; undefined when it does not exist. */
   async isDirectory(remotePath: string, signal: AbortSignal): Promise<boolean | undefined> {
     const sftp = await this.sftp(signal);
-    return new Promise((resolve) => sftp.stat(remotePath, (err, attrs) => resolve(err ? undefined : (attrs.mode & 0o170000) === 0o040000)));
+    return new Promise((resolve) =>
+      sftp.stat(remotePath, (err, attrs) => resolve(err ? undefined : (attrs.mode & 0o170000) === 0o040000)),
+    );
   }
 
   async close(): Promise<void> {
@@ -150,7 +172,18 @@ export class SshCommunicator implements Communicator {
 
   private async sftp(signal: AbortSignal): Promise<SFTPWrapper> {
     const client = await this.connected(signal);
-    if (!this.sftpSession) this.sftpSession = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(new Error(`the SFTP subsystem is not available (${err.message}); try "ssh_file_transfer_method": "scp"`)) : resolve(s))));
+    if (!this.sftpSession)
+      this.sftpSession = await new Promise<SFTPWrapper>((resolve, reject) =>
+        client.sftp((err, s) =>
+          err
+            ? reject(
+                new Error(
+                  `the SFTP subsystem is not available (${err.message}); try "ssh_file_transfer_method": "scp"`,
+                ),
+              )
+            : resolve(s),
+        ),
+      );
     return this.sftpSession;
   }
 
@@ -173,7 +206,11 @@ export class SshCommunicator implements Communicator {
 }
 
 /** Runs an SFTP transfer; a cancel ends the SFTP session, which fails the transfer at once. */
-function cancellable(signal: AbortSignal, sftp: SFTPWrapper, start: (done: (err?: Error | null) => void) => void): Promise<void> {
+function cancellable(
+  signal: AbortSignal,
+  sftp: SFTPWrapper,
+  start: (done: (err?: Error | null) => void) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => sftp.end();
     signal.addEventListener('abort', onAbort, { once: true });

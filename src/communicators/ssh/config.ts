@@ -68,21 +68,46 @@ export const sshSchemaProperties = {
  * know the host themselves (a VM with a forwarded port); `keyInjected` when they put a
  * temporary key on the machine, so no password or key file is needed.
  */
-export function prepareSsh(o: Record<string, unknown>, problems: ConfigProblems, opts: { hostRequired: boolean; keyInjected?: boolean }): SshConfig {
+export function prepareSsh(
+  o: Record<string, unknown>,
+  problems: ConfigProblems,
+  opts: { hostRequired: boolean; keyInjected?: boolean },
+): SshConfig {
   const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-  if (opts.hostRequired && !str('ssh_host')) problems.error([], 'missing required option "ssh_host"', 'name the machine to connect to, for example "ssh_host": "127.0.0.1"');
-  if (!str('ssh_username')) problems.error([], 'missing required option "ssh_username"', 'for example "ssh_username": "vagrant"');
-  const auth = str('ssh_password') !== undefined || str('ssh_private_key_file') || o.ssh_agent_auth === true || opts.keyInjected;
-  if (!auth) problems.error([], 'no way to log in: set "ssh_password", "ssh_private_key_file" or "ssh_agent_auth": true');
+  if (opts.hostRequired && !str('ssh_host'))
+    problems.error(
+      [],
+      'missing required option "ssh_host"',
+      'name the machine to connect to, for example "ssh_host": "127.0.0.1"',
+    );
+  if (!str('ssh_username'))
+    problems.error([], 'missing required option "ssh_username"', 'for example "ssh_username": "vagrant"');
+  const auth =
+    str('ssh_password') !== undefined || str('ssh_private_key_file') || o.ssh_agent_auth === true || opts.keyInjected;
+  if (!auth)
+    problems.error([], 'no way to log in: set "ssh_password", "ssh_private_key_file" or "ssh_agent_auth": true');
   for (const key of ['ssh_private_key_file', 'ssh_bastion_private_key_file']) {
     const file = str(key);
-    if (file && !existsSync(file)) problems.error([key], `"${file}" does not exist`, 'paths are relative to the directory boxwright runs in');
+    if (file && !existsSync(file))
+      problems.error([key], `"${file}" does not exist`, 'paths are relative to the directory boxwright runs in');
   }
-  if ((o.ssh_agent_auth === true || o.ssh_bastion_agent_auth === true) && !process.env.SSH_AUTH_SOCK) problems.warn([o.ssh_agent_auth === true ? 'ssh_agent_auth' : 'ssh_bastion_agent_auth'], 'SSH_AUTH_SOCK is not set, so no agent can be asked for keys');
+  if ((o.ssh_agent_auth === true || o.ssh_bastion_agent_auth === true) && !process.env.SSH_AUTH_SOCK)
+    problems.warn(
+      [o.ssh_agent_auth === true ? 'ssh_agent_auth' : 'ssh_bastion_agent_auth'],
+      'SSH_AUTH_SOCK is not set, so no agent can be asked for keys',
+    );
   let bastion: BastionConfig | undefined;
   if (str('ssh_bastion_host')) {
     if (!str('ssh_bastion_username')) problems.error(['ssh_bastion_host'], 'a bastion needs "ssh_bastion_username"');
-    if (str('ssh_bastion_password') === undefined && !str('ssh_bastion_private_key_file') && o.ssh_bastion_agent_auth !== true) problems.error(['ssh_bastion_host'], 'no way to log in to the bastion: set "ssh_bastion_password", "ssh_bastion_private_key_file" or "ssh_bastion_agent_auth": true');
+    if (
+      str('ssh_bastion_password') === undefined &&
+      !str('ssh_bastion_private_key_file') &&
+      o.ssh_bastion_agent_auth !== true
+    )
+      problems.error(
+        ['ssh_bastion_host'],
+        'no way to log in to the bastion: set "ssh_bastion_password", "ssh_bastion_private_key_file" or "ssh_bastion_agent_auth": true',
+      );
     bastion = {
       host: str('ssh_bastion_host')!,
       port: o.ssh_bastion_port as number,
@@ -108,6 +133,9 @@ export function prepareSsh(o: Record<string, unknown>, problems: ConfigProblems,
     bastion,
     fileTransferMethod: o.ssh_file_transfer_method as 'sftp' | 'scp',
     disableAgentForwarding: o.ssh_disable_agent_forwarding === true,
-    temporaryKeyPair: { type: o.temporary_key_pair_type as 'rsa' | 'ed25519', bits: o.temporary_key_pair_bits as number },
+    temporaryKeyPair: {
+      type: o.temporary_key_pair_type as 'rsa' | 'ed25519',
+      bits: o.temporary_key_pair_bits as number,
+    },
   };
 }

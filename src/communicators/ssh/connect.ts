@@ -23,7 +23,12 @@ export class ConnectError extends Error {
   }
 }
 
-function credentials(username: string, password: string | undefined, keyFile: string | undefined, agent: boolean): Partial<ConnectConfig> {
+function credentials(
+  username: string,
+  password: string | undefined,
+  keyFile: string | undefined,
+  agent: boolean,
+): Partial<ConnectConfig> {
   return {
     username,
     password,
@@ -34,26 +39,45 @@ function credentials(username: string, password: string | undefined, keyFile: st
 
 function classify(err: Error & { code?: string; level?: string }, where: string): ConnectError {
   if (err.code === 'ECONNREFUSED') return new ConnectError('port closed', `connection refused on ${where}`);
-  if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new ConnectError('unreachable', `${where} is unreachable (${err.code})`);
-  if (err.level === 'client-authentication') return new ConnectError('auth refused', `${where} refused the credentials (${err.message})`);
+  if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+    return new ConnectError('unreachable', `${where} is unreachable (${err.code})`);
+  if (err.level === 'client-authentication')
+    return new ConnectError('auth refused', `${where} refused the credentials (${err.message})`);
   return new ConnectError('handshake failed', `SSH handshake with ${where} failed: ${err.message}`);
 }
 
 /** Opens one authenticated connection, through the bastion when there is one. */
-export async function connectOnce(cfg: SshConfig, endpoint: Endpoint, signal: AbortSignal, handshakeTimeoutMs = 20_000): Promise<ClientType> {
+export async function connectOnce(
+  cfg: SshConfig,
+  endpoint: Endpoint,
+  signal: AbortSignal,
+  handshakeTimeoutMs = 20_000,
+): Promise<ClientType> {
   const where = `${endpoint.host}:${endpoint.port}`;
   let bastion: ClientType | undefined;
   let sock: NodeJS.ReadableStream | undefined;
   if (cfg.bastion) {
     const b = cfg.bastion;
     try {
-      bastion = await open({ host: b.host, port: b.port, readyTimeout: handshakeTimeoutMs, ...credentials(b.username, b.password, b.privateKeyFile, b.agentAuth) }, signal);
+      bastion = await open(
+        {
+          host: b.host,
+          port: b.port,
+          readyTimeout: handshakeTimeoutMs,
+          ...credentials(b.username, b.password, b.privateKeyFile, b.agentAuth),
+        },
+        signal,
+      );
     } catch (err) {
       const c = classify(err as Error, `bastion ${b.host}:${b.port}`);
       throw new ConnectError(c.kind === 'auth refused' ? 'auth refused' : 'bastion failed', c.message);
     }
     sock = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-      bastion!.forwardOut('127.0.0.1', 0, endpoint.host, endpoint.port, (err, stream) => (err ? reject(new ConnectError('port closed', `the bastion could not reach ${where}: ${err.message}`)) : resolve(stream))),
+      bastion!.forwardOut('127.0.0.1', 0, endpoint.host, endpoint.port, (err, stream) =>
+        err
+          ? reject(new ConnectError('port closed', `the bastion could not reach ${where}: ${err.message}`))
+          : resolve(stream),
+      ),
     ).catch((err) => {
       bastion!.end();
       throw err;

@@ -73,7 +73,13 @@ function execChannel(client: Client, command: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))));
 }
 
-export async function scpUpload(client: Client, localPath: string, remotePath: string, mode: number, signal: AbortSignal): Promise<void> {
+export async function scpUpload(
+  client: Client,
+  localPath: string,
+  remotePath: string,
+  mode: number,
+  signal: AbortSignal,
+): Promise<void> {
   const channel = await execChannel(client, `scp -t ${shellQuote(remotePath)}`);
   const onAbort = () => channel.close();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -94,7 +100,12 @@ export async function scpUpload(client: Client, localPath: string, remotePath: s
   }
 }
 
-export async function scpDownload(client: Client, remotePath: string, localPath: string, signal: AbortSignal): Promise<void> {
+export async function scpDownload(
+  client: Client,
+  remotePath: string,
+  localPath: string,
+  signal: AbortSignal,
+): Promise<void> {
   const channel = await execChannel(client, `scp -f ${shellQuote(remotePath)}`);
   const onAbort = () => channel.close();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -106,7 +117,10 @@ export async function scpDownload(client: Client, remotePath: string, localPath:
     if (!m) throw new Error(`scp: ${header.replace(/^[\x01\x02]/, '').trim() || 'unexpected reply'}`);
     channel.write(Buffer.from([0]));
     const out = createWriteStream(localPath, { mode: parseInt(m[1]!, 8) });
-    await reader.take(Number(m[2]), (chunk) => new Promise((resolve, reject) => out.write(chunk, (err) => (err ? reject(err) : resolve()))));
+    await reader.take(
+      Number(m[2]),
+      (chunk) => new Promise((resolve, reject) => out.write(chunk, (err) => (err ? reject(err) : resolve()))),
+    );
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     await reader.ack();
     channel.write(Buffer.from([0]));

@@ -10,17 +10,27 @@ import { waitForSsh } from './wait.js';
  * Waits for SSH and connects (Packer's StepConnect); the connection is closed in cleanup.
  * `endpoint` is read at run time, after earlier steps started the machine and chose its port.
  */
-export function stepConnectSsh<S extends ConnectedState>(cfg: SshConfig, endpoint: (state: S) => Endpoint, reconnectTimeoutMs?: number): Step<S> {
+export function stepConnectSsh<S extends ConnectedState>(
+  cfg: SshConfig,
+  endpoint: (state: S) => Endpoint,
+  reconnectTimeoutMs?: number,
+): Step<S> {
   return {
     name: 'connect-ssh',
     async run(state, ctx: RunContext) {
       const where = endpoint(state);
       const client = await waitForSsh(cfg, where, { ui: ctx.ui, signal: ctx.signal, log: ctx.log });
-      state.communicator = new SshCommunicator(cfg, where, client, { ui: ctx.ui, signal: ctx.signal, log: ctx.log, timeoutMs: reconnectTimeoutMs ?? cfg.timeoutMs });
+      state.communicator = new SshCommunicator(cfg, where, client, {
+        ui: ctx.ui,
+        signal: ctx.signal,
+        log: ctx.log,
+        timeoutMs: reconnectTimeoutMs ?? cfg.timeoutMs,
+      });
     },
     async cleanup(state) {
       await state.communicator?.close();
     },
-    leftover: (state) => (state.communicator ? `an SSH connection to ${endpoint(state).host}:${endpoint(state).port}` : undefined),
+    leftover: (state) =>
+      state.communicator ? `an SSH connection to ${endpoint(state).host}:${endpoint(state).port}` : undefined,
   };
 }

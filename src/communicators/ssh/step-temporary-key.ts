@@ -28,7 +28,10 @@ export function stepTemporaryKey<S extends TemporaryKeyState>(cfg: SshConfig): S
     async run(state, ctx: RunContext) {
       const { type, bits } = cfg.temporaryKeyPair;
       ctx.ui.say(`Creating a temporary ${type} SSH key pair for this build...`);
-      const pair = type === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment: `boxwright ${ctx.buildName}` }) : ssh2.utils.generateKeyPairSync('ed25519', { comment: `boxwright ${ctx.buildName}` });
+      const pair =
+        type === 'rsa'
+          ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment: `boxwright ${ctx.buildName}` })
+          : ssh2.utils.generateKeyPairSync('ed25519', { comment: `boxwright ${ctx.buildName}` });
       state.temporaryKeyDir = await mkdtemp(path.join(tmpdir(), 'boxwright-key-'));
       const privateKeyFile = path.join(state.temporaryKeyDir, 'id');
       await writeFile(privateKeyFile, pair.private, { mode: 0o600 });

@@ -40,7 +40,12 @@ export async function waitForSsh(cfg: SshConfig, endpoint: Endpoint, opts: WaitO
   for (;;) {
     if (opts.signal.aborted) throw new CancelledError('Build was cancelled.');
     try {
-      const client = await connectOnce(cfg, endpoint, opts.signal, Math.max(1000, Math.min(20_000, deadline - Date.now())));
+      const client = await connectOnce(
+        cfg,
+        endpoint,
+        opts.signal,
+        Math.max(1000, Math.min(20_000, deadline - Date.now())),
+      );
       opts.ui.say(`Connected to SSH after ${formatElapsed(Date.now() - started)}.`);
       return client;
     } catch (err) {
@@ -49,16 +54,24 @@ export async function waitForSsh(cfg: SshConfig, endpoint: Endpoint, opts: WaitO
       last = err;
       opts.log(`ssh: ${err.kind}: ${err.message}`);
       if (err.kind === 'auth refused' && ++refusals >= cfg.handshakeAttempts) {
-        throw new UserError(`SSH login to ${endpoint.host}:${endpoint.port} as "${cfg.username}" was refused ${refusals} times: ${err.message}`, HINTS['auth refused']);
+        throw new UserError(
+          `SSH login to ${endpoint.host}:${endpoint.port} as "${cfg.username}" was refused ${refusals} times: ${err.message}`,
+          HINTS['auth refused'],
+        );
       }
     }
     const now = Date.now();
     if (now >= deadline) {
-      throw new UserError(`Timeout waiting for SSH after ${formatElapsed(timeoutMs)}. Last error (${last!.kind}): ${last!.message}`, HINTS[last!.kind]);
+      throw new UserError(
+        `Timeout waiting for SSH after ${formatElapsed(timeoutMs)}. Last error (${last!.kind}): ${last!.message}`,
+        HINTS[last!.kind],
+      );
     }
     if (now - lastReport >= (opts.progressEveryMs ?? 5000)) {
       lastReport = now;
-      opts.ui.message(`Still waiting for SSH (${formatElapsed(now - started)} of ${formatElapsed(timeoutMs)}): ${last!.kind}`);
+      opts.ui.message(
+        `Still waiting for SSH (${formatElapsed(now - started)} of ${formatElapsed(timeoutMs)}): ${last!.kind}`,
+      );
     }
     await sleep(Math.min(delay, Math.max(0, deadline - now)), opts.signal);
     delay = Math.min(delay * 1.6, 2000);

@@ -55,9 +55,14 @@ export function isNotFound(err: unknown): boolean {
 
 /** Turns a failed API call into a UserError that says what was being done. */
 export function engineFailure(doing: string, err: unknown, hint?: string): Error {
-  if (err instanceof CancelledError || (err as Error)?.name === 'AbortError') return new CancelledError('Build was cancelled.');
+  if (err instanceof CancelledError || (err as Error)?.name === 'AbortError')
+    return new CancelledError('Build was cancelled.');
   if (isUnreachable(err)) {
-    return new UserError(`${doing}: ${engineMessage(err)}`, hint ?? 'start the Docker daemon (dockerd), or point DOCKER_HOST at one, e.g. DOCKER_HOST=unix:///run/user/1000/docker.sock');
+    return new UserError(
+      `${doing}: ${engineMessage(err)}`,
+      hint ??
+        'start the Docker daemon (dockerd), or point DOCKER_HOST at one, e.g. DOCKER_HOST=unix:///run/user/1000/docker.sock',
+    );
   }
   return new UserError(`${doing}: ${engineMessage(err)}`, hint);
 }
@@ -84,7 +89,12 @@ export interface ProgressMessage {
  * Reads a streamed JSON progress response (pull, push, import, load) to its end.
  * Those calls answer 200 and report failure inside the stream, so the stream must be read.
  */
-export function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onMessage?: (m: ProgressMessage) => void, signal?: AbortSignal): Promise<ProgressMessage[]> {
+export function followProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onMessage?: (m: ProgressMessage) => void,
+  signal?: AbortSignal,
+): Promise<ProgressMessage[]> {
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
@@ -128,7 +138,10 @@ export function registryOf(repository: string): string {
  * Credentials the docker CLI stored for a registry (`docker login` writes them to
  * $DOCKER_CONFIG/config.json). Credential helpers (credsStore) are not consulted.
  */
-export async function storedAuth(server: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryAuth | undefined> {
+export async function storedAuth(
+  server: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RegistryAuth | undefined> {
   const dir = env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
   let config: { auths?: Record<string, { auth?: string }> };
   try {
@@ -136,13 +149,17 @@ export async function storedAuth(server: string, env: NodeJS.ProcessEnv = proces
   } catch {
     return undefined;
   }
-  const keys = server === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [server, `https://${server}`, `http://${server}`];
+  const keys =
+    server === 'docker.io'
+      ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io']
+      : [server, `https://${server}`, `http://${server}`];
   for (const key of keys) {
     const encoded = config.auths?.[key]?.auth;
     if (!encoded) continue;
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress: server };
+    if (colon > 0)
+      return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress: server };
   }
   return undefined;
 }
@@ -156,14 +173,29 @@ export const loginSchemaProperties = {
 };
 
 /** Reads the login options; `defaultServer` is the registry of the image concerned. */
-export function prepareLogin(o: Record<string, unknown>, problems: ConfigProblems, defaultServer: () => string): RegistryAuth | undefined {
+export function prepareLogin(
+  o: Record<string, unknown>,
+  problems: ConfigProblems,
+  defaultServer: () => string,
+): RegistryAuth | undefined {
   if (o.login !== true) {
-    if (o.login_username !== undefined || o.login_password !== undefined) problems.warn(['login'], 'login_username/login_password are ignored unless "login": true', 'add "login": true');
+    if (o.login_username !== undefined || o.login_password !== undefined)
+      problems.warn(['login'], 'login_username/login_password are ignored unless "login": true', 'add "login": true');
     return undefined;
   }
   const username = o.login_username as string | undefined;
   const password = o.login_password as string | undefined;
-  if (!username) problems.error(['login'], '"login": true needs "login_username"', 'or remove "login" to go without credentials');
-  if (password === undefined) problems.error(['login'], '"login": true needs "login_password"', 'pass it as a sensitive variable: "login_password": "{{user `registry_password`}}"');
-  return { username: username ?? '', password: password ?? '', serveraddress: (o.login_server as string | undefined) || defaultServer() };
+  if (!username)
+    problems.error(['login'], '"login": true needs "login_username"', 'or remove "login" to go without credentials');
+  if (password === undefined)
+    problems.error(
+      ['login'],
+      '"login": true needs "login_password"',
+      'pass it as a sensitive variable: "login_password": "{{user `registry_password`}}"',
+    );
+  return {
+    username: username ?? '',
+    password: password ?? '',
+    serveraddress: (o.login_server as string | undefined) || defaultServer(),
+  };
 }

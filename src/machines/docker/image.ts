@@ -8,7 +8,11 @@ export const DOCKER_BUILDER_ID = 'boxwright.docker';
  * An image in the engine; destroying it removes the image (Packer's docker artifact).
  * `id` is Packer's artifact id (the first reference, else the image id); `tags` are the references given to it.
  */
-export function imageArtifact(image: { id: string; imageId?: string; tags?: string[] }, description: string, builderId = DOCKER_BUILDER_ID): DockerImageArtifact {
+export function imageArtifact(
+  image: { id: string; imageId?: string; tags?: string[] },
+  description: string,
+  builderId = DOCKER_BUILDER_ID,
+): DockerImageArtifact {
   const imageId = image.imageId ?? image.id;
   return {
     builderId,

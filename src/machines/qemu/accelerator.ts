@@ -31,16 +31,32 @@ const PROBE_LIMIT_MS = 2000;
  * real guest dies (a paravirtual nested KVM without CPU virtualization). Explicit
  * settings are honoured as given.
  */
-export async function chooseAccelerator(setting: AcceleratorSetting, facts: HostFacts = realHost): Promise<AcceleratorChoice> {
+export async function chooseAccelerator(
+  setting: AcceleratorSetting,
+  facts: HostFacts = realHost,
+): Promise<AcceleratorChoice> {
   if (setting !== 'auto') return { accelerator: setting, reason: `"accelerator": "${setting}" in the template` };
   const device = await facts.kvmDeviceProblem();
   if (device) return { accelerator: 'tcg', reason: `${device}; using TCG (software emulation, slower)` };
-  if (facts.loadedModules().includes('kvm_pvm')) return { accelerator: 'tcg', reason: '/dev/kvm is a paravirtual nested KVM (kvm_pvm), whose guests die with "KVM internal error"; using TCG' };
+  if (facts.loadedModules().includes('kvm_pvm'))
+    return {
+      accelerator: 'tcg',
+      reason: '/dev/kvm is a paravirtual nested KVM (kvm_pvm), whose guests die with "KVM internal error"; using TCG',
+    };
   const flags = facts.cpuFlags();
-  if (!flags.includes('vmx') && !flags.includes('svm')) return { accelerator: 'tcg', reason: 'the CPU offers neither vmx nor svm, so /dev/kvm cannot run real guests; using TCG' };
+  if (!flags.includes('vmx') && !flags.includes('svm'))
+    return {
+      accelerator: 'tcg',
+      reason: 'the CPU offers neither vmx nor svm, so /dev/kvm cannot run real guests; using TCG',
+    };
   const probe = await facts.probeBoot('kvm', PROBE_LIMIT_MS * 2);
-  if ('failure' in probe) return { accelerator: 'tcg', reason: `a probe guest failed under KVM (${probe.failure}); using TCG` };
-  if (probe.ms > PROBE_LIMIT_MS) return { accelerator: 'tcg', reason: `a probe guest took ${probe.ms} ms under KVM (TCG needs under 100 ms); using TCG` };
+  if ('failure' in probe)
+    return { accelerator: 'tcg', reason: `a probe guest failed under KVM (${probe.failure}); using TCG` };
+  if (probe.ms > PROBE_LIMIT_MS)
+    return {
+      accelerator: 'tcg',
+      reason: `a probe guest took ${probe.ms} ms under KVM (TCG needs under 100 ms); using TCG`,
+    };
   return { accelerator: 'kvm', reason: `KVM works (a probe guest booted in ${probe.ms} ms)` };
 }
 
@@ -48,7 +64,10 @@ export async function chooseAccelerator(setting: AcceleratorSetting, facts: Host
 const PROBE_CODE = [0xba, 0xf8, 0x03, 0xb0, 0x4b, 0xee, 0xba, 0xf4, 0x00, 0xb0, 0x01, 0xee, 0xf4, 0xeb, 0xfd];
 
 /** Boots the probe sector; QEMU exits 3 when the guest code ran to its end. */
-export async function probeBoot(accelerator: Accelerator, timeoutMs: number): Promise<{ ms: number } | { failure: string }> {
+export async function probeBoot(
+  accelerator: Accelerator,
+  timeoutMs: number,
+): Promise<{ ms: number } | { failure: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'boxwright-probe-'));
   try {
     const image = Buffer.alloc(512);
@@ -58,7 +77,24 @@ export async function probeBoot(accelerator: Accelerator, timeoutMs: number): Pr
     await writeFile(path.join(dir, 'probe.img'), image);
     const serial = path.join(dir, 'serial');
     const started = Date.now();
-    const args = ['-accel', accelerator === 'none' ? 'tcg' : accelerator, '-machine', 'pc', '-nodefaults', '-display', 'none', '-m', '32', '-no-reboot', '-drive', `file=${path.join(dir, 'probe.img')},format=raw,if=ide`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', `file:${serial}`];
+    const args = [
+      '-accel',
+      accelerator === 'none' ? 'tcg' : accelerator,
+      '-machine',
+      'pc',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-m',
+      '32',
+      '-no-reboot',
+      '-drive',
+      `file=${path.join(dir, 'probe.img')},format=raw,if=ide`,
+      '-device',
+      'isa-debug-exit,iobase=0xf4,iosize=0x04',
+      '-serial',
+      `file:${serial}`,
+    ];
     const result = await new Promise<{ code: number | null; stderr: string; timedOut: boolean }>((resolve) => {
       const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -74,7 +110,8 @@ export async function probeBoot(accelerator: Accelerator, timeoutMs: number): Pr
     const ms = Date.now() - started;
     const printed = await readFile(serial, 'utf8').catch(() => '');
     if (result.timedOut) return { failure: `no result within ${timeoutMs} ms` };
-    if (result.code !== 3 || printed !== 'K') return { failure: result.stderr.trim().split('\n').pop() || `exit code ${result.code}` };
+    if (result.code !== 3 || printed !== 'K')
+      return { failure: result.stderr.trim().split('\n').pop() || `exit code ${result.code}` };
     return { ms };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -95,7 +132,9 @@ const realHost: HostFacts = {
     // Built-in modules are in /sys/module only; loadable ones are in /proc/modules too.
     let listed: string[] = [];
     try {
-      listed = readFileSync('/proc/modules', 'utf8').split('\n').map((l) => l.split(' ')[0]!);
+      listed = readFileSync('/proc/modules', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[0]!);
     } catch {
       // No module support: only built-ins.
     }

@@ -79,8 +79,14 @@ export class QemuDriver implements MachineDriver {
         const opened = await openAppliance(request.source, ctx.signal);
         if (opened.unpacked) made.push(opened.unpacked);
         const m = opened.machine;
-        if (m.disks.length !== 1) throw new UserError(`${path.basename(opened.ovfFile)} has ${m.disks.length} disks; the qemu driver builds appliances with exactly one`, 'build this appliance where its hypervisor is installed (for VirtualBox: "driver": "vboxmanage")');
-        ctx.ui.say(`Appliance "${m.name}": ${m.osType || 'unknown OS'}, ${m.cpus} CPU, ${m.memoryMb} MB, ${m.controller.toUpperCase()} disk, ${m.nic} network`);
+        if (m.disks.length !== 1)
+          throw new UserError(
+            `${path.basename(opened.ovfFile)} has ${m.disks.length} disks; the qemu driver builds appliances with exactly one`,
+            'build this appliance where its hypervisor is installed (for VirtualBox: "driver": "vboxmanage")',
+          );
+        ctx.ui.say(
+          `Appliance "${m.name}": ${m.osType || 'unknown OS'}, ${m.cpus} CPU, ${m.memoryMb} MB, ${m.controller.toUpperCase()} disk, ${m.nic} network`,
+        );
         appliance = m;
         diskSource = path.join(opened.dir, m.disks[0]!.file);
       }
@@ -95,7 +101,13 @@ export class QemuDriver implements MachineDriver {
         await copyFile(firmware.varsTemplate, efiVars);
         ctx.ui.say(`Booting UEFI: ${firmware.code}, variables from ${firmware.varsTemplate}`);
       }
-      return new QemuDefined(this.options, request, { disk, appliance, hardware: this.options.hardware(appliance), efiVars, temporary: made });
+      return new QemuDefined(this.options, request, {
+        disk,
+        appliance,
+        hardware: this.options.hardware(appliance),
+        efiVars,
+        temporary: made,
+      });
     } catch (err) {
       for (const dir of made) await rm(dir, { recursive: true, force: true });
       throw err;
@@ -111,12 +123,21 @@ async function makeWorkingDisk(plan: DiskPlan, source: string, disk: string, ctx
   }
   if (plan.kind === 'image' && plan.backingFile) {
     ctx.ui.say(`Creating a disk backed by ${source}`);
-    await qemuImg.create(disk, { backing: source, backingFormat: (await qemuImg.info(source, ctx.signal)).format }, ctx.signal);
+    await qemuImg.create(
+      disk,
+      { backing: source, backingFormat: (await qemuImg.info(source, ctx.signal)).format },
+      ctx.signal,
+    );
   } else {
     ctx.ui.say(`Copying the disk image ${source}`);
     await qemuImg.convert(source, disk, { format: 'qcow2' }, ctx.signal);
   }
-  if (plan.kind === 'image' && plan.growTo !== undefined && plan.growTo > (await qemuImg.info(disk, ctx.signal)).virtualSize) await qemuImg.resize(disk, plan.growTo, ctx.signal);
+  if (
+    plan.kind === 'image' &&
+    plan.growTo !== undefined &&
+    plan.growTo > (await qemuImg.info(disk, ctx.signal)).virtualSize
+  )
+    await qemuImg.resize(disk, plan.growTo, ctx.signal);
 }
 
 function formatBytes(n: number): string {
@@ -140,7 +161,9 @@ class QemuDefined implements DefinedMachine {
   ) {}
 
   get leftover(): string {
-    return this.made.temporary.length ? `temporary files of the machine in ${this.made.temporary.join(', ')}` : `the working disk ${this.made.disk}`;
+    return this.made.temporary.length
+      ? `temporary files of the machine in ${this.made.temporary.join(', ')}`
+      : `the working disk ${this.made.disk}`;
   }
 
   async start(ctx: RunContext): Promise<RunningVm> {
@@ -148,7 +171,9 @@ class QemuDefined implements DefinedMachine {
     const choice = await chooseAccelerator(options.accelerator);
     ctx.ui.say(`Accelerator: ${choice.accelerator} (${choice.reason})`);
     const workDir = await mkdtemp(path.join(tmpdir(), 'boxwright-qemu-'));
-    const vncPort = options.vnc ? await reservePort(options.vnc.portRange[0], options.vnc.portRange[1], options.vnc.bindAddress) : undefined;
+    const vncPort = options.vnc
+      ? await reservePort(options.vnc.portRange[0], options.vnc.portRange[1], options.vnc.bindAddress)
+      : undefined;
     const release = async () => {
       vncPort?.release();
       await rm(workDir, { recursive: true, force: true });
@@ -172,7 +197,14 @@ class QemuDefined implements DefinedMachine {
           netDevice: hw.netDevice,
           sshForward: request.sshForward,
           workDir,
-          vnc: vncPort && options.vnc ? { bindAddress: options.vnc.bindAddress, display: vncPort.port - 5900, password: options.vnc.usePassword } : undefined,
+          vnc:
+            vncPort && options.vnc
+              ? {
+                  bindAddress: options.vnc.bindAddress,
+                  display: vncPort.port - 5900,
+                  password: options.vnc.usePassword,
+                }
+              : undefined,
           extraArgs: options.extraArgs,
         },
         ctx.signal,
@@ -250,7 +282,10 @@ class QemuRunning implements RunningVm {
 
   async consoleTail(): Promise<string | undefined> {
     const text = await readFile(this.machine.serialLog, 'utf8').catch(() => '');
-    const lines = text.replace(/\r/g, '').split('\n').filter((l) => l.trim());
+    const lines = text
+      .replace(/\r/g, '')
+      .split('\n')
+      .filter((l) => l.trim());
     return lines.length ? lines.slice(-10).join('\n') : undefined;
   }
 
@@ -259,7 +294,20 @@ class QemuRunning implements RunningVm {
     return {
       // QEMU's media belong to the process that has ended; nothing stays attached.
       detachBuildMedia: async () => {},
-      export: (ctx) => options.exporter.export({ disk: made.disk, outputDir: request.outputDir, vmName: request.vmName, hardware: made.hardware, appliance: made.appliance, firmware: options.firmware, efiVars: made.efiVars, accelerator: made.accelerator }, ctx),
+      export: (ctx) =>
+        options.exporter.export(
+          {
+            disk: made.disk,
+            outputDir: request.outputDir,
+            vmName: request.vmName,
+            hardware: made.hardware,
+            appliance: made.appliance,
+            firmware: options.firmware,
+            efiVars: made.efiVars,
+            accelerator: made.accelerator,
+          },
+          ctx,
+        ),
     };
   }
 }

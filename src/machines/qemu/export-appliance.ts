@@ -1,6 +1,13 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { manifestText, renderOvf, writeOva, type DiskController, type NicType, type OvfMachine } from '../../formats/ovf.js';
+import {
+  manifestText,
+  renderOvf,
+  writeOva,
+  type DiskController,
+  type NicType,
+  type OvfMachine,
+} from '../../formats/ovf.js';
 import { writeStreamOptimizedVmdk } from '../../formats/vmdk-stream.js';
 import { qemuImg } from '../../util/qemu-img.js';
 
@@ -22,13 +29,23 @@ export interface ExportSpec {
  * (streamOptimized, from our own writer) and NAME.mf with SHA256 lines; or one NAME.ova
  * holding them. Files appear under their final names only when complete.
  */
-export async function exportAppliance(disk: string, outputDir: string, spec: ExportSpec, signal: AbortSignal): Promise<{ files: string[]; machine: OvfMachine }> {
+export async function exportAppliance(
+  disk: string,
+  outputDir: string,
+  spec: ExportSpec,
+  signal: AbortSignal,
+): Promise<{ files: string[]; machine: OvfMachine }> {
   // An OVA is packed from a staging folder; an OVF is written straight into the output.
   const stage = spec.format === 'ova' ? await mkdtemp(path.join(outputDir, '.export-')) : outputDir;
   try {
     const vmdkName = `${spec.vmName}-disk001.vmdk`;
     const vmdk = path.join(stage, vmdkName);
-    const written = await writeStreamOptimizedVmdk({ source: disk, output: vmdk, adapterType: spec.controller === 'ide' ? 'ide' : 'lsilogic', signal });
+    const written = await writeStreamOptimizedVmdk({
+      source: disk,
+      output: vmdk,
+      adapterType: spec.controller === 'ide' ? 'ide' : 'lsilogic',
+      signal,
+    });
     await sameContent(disk, vmdk, signal);
     const machine: OvfMachine = {
       name: spec.vmName,
@@ -56,7 +73,10 @@ export async function exportAppliance(disk: string, outputDir: string, spec: Exp
 /** Proves the VMDK holds exactly the guest's disk (qemu-img compare reads both), before the disk is gone. */
 async function sameContent(disk: string, vmdk: string, signal: AbortSignal): Promise<void> {
   const result = await qemuImg.compare(disk, vmdk, signal);
-  if (!result.same) throw new Error(`the exported ${path.basename(vmdk)} does not hold the same data as the guest disk (qemu-img compare: ${result.detail})`);
+  if (!result.same)
+    throw new Error(
+      `the exported ${path.basename(vmdk)} does not hold the same data as the guest disk (qemu-img compare: ${result.detail})`,
+    );
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {

@@ -4,7 +4,11 @@ import { qemuImg } from '../../util/qemu-img.js';
 import type { Exporter } from './driver.js';
 
 /** The qemu builder's artifact: the disk as OUTPUT/VM_NAME in qcow2 or raw, compacted unless asked not to. */
-export function diskImageExporter(options: { format: 'qcow2' | 'raw'; compress: boolean; skipCompaction: boolean }): Exporter {
+export function diskImageExporter(options: {
+  format: 'qcow2' | 'raw';
+  compress: boolean;
+  skipCompaction: boolean;
+}): Exporter {
   return {
     async export(input, ctx) {
       const final = path.join(input.outputDir, input.vmName);
@@ -14,7 +18,12 @@ export function diskImageExporter(options: { format: 'qcow2' | 'raw'; compress: 
         ctx.ui.say(`Converting the disk to ${options.format}${options.compress ? ' (compressed)' : ''}...`);
         const partial = `${final}.partial-${process.pid}`;
         try {
-          await qemuImg.convert(input.disk, partial, { format: options.format, compress: options.compress && options.format === 'qcow2' }, ctx.signal);
+          await qemuImg.convert(
+            input.disk,
+            partial,
+            { format: options.format, compress: options.compress && options.format === 'qcow2' },
+            ctx.signal,
+          );
           await rename(partial, final);
         } finally {
           await rm(partial, { force: true });

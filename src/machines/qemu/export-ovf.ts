@@ -12,7 +12,11 @@ export interface ApplianceDescription {
 }
 
 /** VirtualBox's artifact from the QEMU engine: OVF + streamOptimized VMDK + manifest, or one OVA. */
-export function ovfExporter(options: { format: 'ovf' | 'ova'; skipExport: boolean; describe: (input: ExportInput) => ApplianceDescription }): Exporter {
+export function ovfExporter(options: {
+  format: 'ovf' | 'ova';
+  skipExport: boolean;
+  describe: (input: ExportInput) => ApplianceDescription;
+}): Exporter {
   return {
     async export(input, ctx) {
       if (options.skipExport) {
@@ -24,10 +28,19 @@ export function ovfExporter(options: { format: 'ovf' | 'ova'; skipExport: boolea
       const { files } = await exportAppliance(
         input.disk,
         input.outputDir,
-        { vmName: input.vmName, ...described, cpus: input.hardware.cpus, memoryMb: input.hardware.memoryMb, format: options.format, firmware: input.firmware.kind === 'efi' ? 'efi' : 'bios' },
+        {
+          vmName: input.vmName,
+          ...described,
+          cpus: input.hardware.cpus,
+          memoryMb: input.hardware.memoryMb,
+          format: options.format,
+          firmware: input.firmware.kind === 'efi' ? 'efi' : 'bios',
+        },
         ctx.signal,
       );
-      ctx.ui.say(`Exported ${files.map((f) => path.basename(f)).join(', ')}; qemu-img compare found the VMDK identical to the guest disk.`);
+      ctx.ui.say(
+        `Exported ${files.map((f) => path.basename(f)).join(', ')}; qemu-img compare found the VMDK identical to the guest disk.`,
+      );
       await rm(input.disk, { force: true });
       // The variable store is the build's; VirtualBox keeps its own NVRAM.
       if (input.efiVars && path.dirname(input.efiVars) === input.outputDir) await rm(input.efiVars, { force: true });

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 
 /** What the machine starts: QEMU's own SeaBIOS, another BIOS image, or UEFI from OVMF's code and variable store. */
-export type Firmware = { kind: 'bios' } | { kind: 'bios-file'; file: string } | { kind: 'efi'; code: string; varsTemplate: string };
+export type Firmware =
+  { kind: 'bios' } | { kind: 'bios-file'; file: string } | { kind: 'efi'; code: string; varsTemplate: string };
 
 // Packer's default first, then where Debian/Ubuntu (4M builds), Fedora and Arch put OVMF.
 const OVMF_PAIRS: Array<[string, string]> = [
@@ -36,6 +37,11 @@ export function firmwareArguments(firmware: Firmware, varsCopy: string | undefin
     case 'bios-file':
       return ['-bios', firmware.file];
     case 'efi':
-      return ['-drive', `if=pflash,format=raw,unit=0,file=${firmware.code},readonly=on`, '-drive', `if=pflash,format=raw,unit=1,file=${varsCopy}`];
+      return [
+        '-drive',
+        `if=pflash,format=raw,unit=0,file=${firmware.code},readonly=on`,
+        '-drive',
+        `if=pflash,format=raw,unit=1,file=${varsCopy}`,
+      ];
   }
 }

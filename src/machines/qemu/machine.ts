@@ -46,20 +46,33 @@ export interface MachineSpec {
 /** The QEMU command line for a spec; separate so the arguments can be checked without QEMU. */
 export function qemuArguments(spec: MachineSpec): string[] {
   const args = [
-    '-name', 'boxwright',
-    '-machine', spec.machineType,
+    '-name',
+    'boxwright',
+    '-machine',
+    spec.machineType,
     ...(spec.accelerator === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi']),
     ...firmwareArguments(spec.firmware, spec.efiVars),
-    '-m', String(spec.memoryMb),
-    '-smp', String(spec.cpus),
+    '-m',
+    String(spec.memoryMb),
+    '-smp',
+    String(spec.cpus),
     '-nodefaults',
     '-no-user-config',
-    '-display', 'none',
+    '-display',
+    'none',
     // A VGA console: installers draw on it and boot_command types into it.
-    '-vga', 'std',
-    ...(spec.vnc ? ['-vnc', `${spec.vnc.bindAddress.includes(':') ? `[${spec.vnc.bindAddress}]` : spec.vnc.bindAddress}:${spec.vnc.display}${spec.vnc.password ? ',password=on' : ''}`] : []),
-    '-qmp', `unix:${path.join(spec.workDir, 'qmp.sock')},server=on,wait=off`,
-    '-serial', `file:${path.join(spec.workDir, 'serial.log')}`,
+    '-vga',
+    'std',
+    ...(spec.vnc
+      ? [
+          '-vnc',
+          `${spec.vnc.bindAddress.includes(':') ? `[${spec.vnc.bindAddress}]` : spec.vnc.bindAddress}:${spec.vnc.display}${spec.vnc.password ? ',password=on' : ''}`,
+        ]
+      : []),
+    '-qmp',
+    `unix:${path.join(spec.workDir, 'qmp.sock')},server=on,wait=off`,
+    '-serial',
+    `file:${path.join(spec.workDir, 'serial.log')}`,
   ];
   const controller: Partial<Record<DiskInterface, string[]>> = {
     sata: ['-device', 'ahci,id=ahci0'],
@@ -83,16 +96,31 @@ export function qemuArguments(spec: MachineSpec): string[] {
         args.push('-drive', `${drive},if=none,id=disk${i}`, '-device', `nvme,serial=boxwright${i},drive=disk${i}`);
         break;
       default:
-        args.push('-drive', `${drive},if=none,id=disk${i}`, '-device', `scsi-hd,bus=scsi0.0,scsi-id=${i},drive=disk${i}`);
+        args.push(
+          '-drive',
+          `${drive},if=none,id=disk${i}`,
+          '-device',
+          `scsi-hd,bus=scsi0.0,scsi-id=${i},drive=disk${i}`,
+        );
     }
   });
   if (spec.floppy) {
     // The PC machine has a floppy controller built in; q35 has none, so it gets an ISA one.
-    if (spec.machineType.startsWith('q35')) args.push('-drive', `file=${spec.floppy},format=raw,if=none,id=floppy0`, '-device', 'isa-fdc', '-device', 'floppy,unit=0,drive=floppy0');
+    if (spec.machineType.startsWith('q35'))
+      args.push(
+        '-drive',
+        `file=${spec.floppy},format=raw,if=none,id=floppy0`,
+        '-device',
+        'isa-fdc',
+        '-device',
+        'floppy,unit=0,drive=floppy0',
+      );
     else args.push('-drive', `file=${spec.floppy},format=raw,if=floppy,index=0`);
   }
   spec.cdroms.forEach((iso, i) => args.push('-drive', `file=${iso},media=cdrom,readonly=on,if=ide,index=${2 + i}`));
-  const forward = spec.sshForward ? `,hostfwd=tcp:127.0.0.1:${spec.sshForward.hostPort}-:${spec.sshForward.guestPort}` : '';
+  const forward = spec.sshForward
+    ? `,hostfwd=tcp:127.0.0.1:${spec.sshForward.hostPort}-:${spec.sshForward.guestPort}`
+    : '';
   args.push('-netdev', `user,id=net0${forward}`, '-device', `${spec.netDevice},netdev=net0`);
   // An installer ISO comes first and boots once; a seed ISO alone does not change the boot order.
   args.push('-boot', spec.bootFromCdrom ? 'once=d' : 'c');
@@ -129,11 +157,18 @@ export class RunningMachine {
       child.once('spawn', () => resolve(undefined));
       child.once('error', resolve);
     });
-    if (spawned) throw new Error(`could not start qemu-system-x86_64: ${spawned.message} (install the qemu-system-x86 package)`);
+    if (spawned)
+      throw new Error(`could not start qemu-system-x86_64: ${spawned.message} (install the qemu-system-x86 package)`);
     try {
       const qmp = await Promise.race([
         QmpClient.connect(path.join(spec.workDir, 'qmp.sock'), signal),
-        new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`QEMU exited with code ${code} at start: ${stderr.trim().split('\n').slice(-3).join(' ')}`)))),
+        new Promise<never>((_, reject) =>
+          child.once('exit', (code) =>
+            reject(
+              new Error(`QEMU exited with code ${code} at start: ${stderr.trim().split('\n').slice(-3).join(' ')}`),
+            ),
+          ),
+        ),
       ]);
       return new RunningMachine(child, qmp, path.join(spec.workDir, 'serial.log'), () => stderr);
     } catch (err) {
@@ -164,7 +199,9 @@ export class RunningMachine {
         await sleep(action.ms, signal);
         continue;
       }
-      await this.qmp.execute('input-send-event', { events: [{ type: 'key', data: { down: action.kind === 'down', key: { type: 'qcode', data: action.key } } }] });
+      await this.qmp.execute('input-send-event', {
+        events: [{ type: 'key', data: { down: action.kind === 'down', key: { type: 'qcode', data: action.key } } }],
+      });
       await sleep(intervalMs, signal);
     }
   }
@@ -174,7 +211,9 @@ export class RunningMachine {
     if (!this.running) return true;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    const cancelled = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new CancelledError('Build was cancelled.')), { once: true }));
+    const cancelled = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(new CancelledError('Build was cancelled.')), { once: true }),
+    );
     try {
       return await Promise.race([this.exited.then(() => true), timedOut, cancelled]);
     } finally {

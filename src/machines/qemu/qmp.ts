@@ -39,7 +39,8 @@ export class QmpClient extends EventEmitter {
     void readLines(socket, (line) => this.onLine(line));
     socket.on('close', () => {
       this.closed = true;
-      for (const p of this.pending.splice(0)) p.reject(new Error(`QMP connection closed before ${p.command} was answered`));
+      for (const p of this.pending.splice(0))
+        p.reject(new Error(`QMP connection closed before ${p.command} was answered`));
       this.emit('close');
     });
     socket.on('error', () => undefined);
@@ -61,7 +62,8 @@ export class QmpClient extends EventEmitter {
         await client.execute('qmp_capabilities');
         return client;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`could not connect to QEMU's QMP socket ${socketPath}: ${(err as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(`could not connect to QEMU's QMP socket ${socketPath}: ${(err as Error).message}`);
         await sleep(50, signal);
       }
     }
@@ -133,7 +135,10 @@ export class QmpClient extends EventEmitter {
       const onEvent = (e: QmpEvent) => done(() => resolve(e));
       const onClose = () => done(() => resolve({ event: 'CLOSED' }));
       const onAbort = () => done(() => reject(new Error('cancelled')));
-      const timer = setTimeout(() => done(() => reject(new Error(`no ${name} event within ${timeoutMs} ms`))), timeoutMs);
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`no ${name} event within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
       this.on(name, onEvent);
       this.once('close', onClose);
       signal.addEventListener('abort', onAbort, { once: true });

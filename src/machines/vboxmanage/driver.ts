@@ -75,14 +75,31 @@ export class VBoxManageDriver implements MachineDriver {
   ) {}
 
   async define(request: DefineRequest, ctx: RunContext): Promise<DefinedMachine> {
-    const session: Session = { vbox: this.vbox, settings: this.settings, request, registered: false, buildDevices: [], exported: false };
+    const session: Session = {
+      vbox: this.vbox,
+      settings: this.settings,
+      request,
+      registered: false,
+      buildDevices: [],
+      exported: false,
+    };
     const machine = new VBoxDefined(session);
     try {
       await register(session, ctx);
       await attachBuildMedia(session, ctx);
       if (request.sshForward) {
-        ctx.ui.say(`Forwarding 127.0.0.1:${request.sshForward.hostPort} to the guest's SSH port ${request.sshForward.guestPort}`);
-        await this.vbox.run(['modifyvm', request.vmName, '--natpf1', `${PORT_FORWARD_RULE},tcp,127.0.0.1,${request.sshForward.hostPort},,${request.sshForward.guestPort}`], ctx.signal);
+        ctx.ui.say(
+          `Forwarding 127.0.0.1:${request.sshForward.hostPort} to the guest's SSH port ${request.sshForward.guestPort}`,
+        );
+        await this.vbox.run(
+          [
+            'modifyvm',
+            request.vmName,
+            '--natpf1',
+            `${PORT_FORWARD_RULE},tcp,127.0.0.1,${request.sshForward.hostPort},,${request.sshForward.guestPort}`,
+          ],
+          ctx.signal,
+        );
       }
       await runCustomCommands(session, 'vboxmanage', ctx);
       return machine;
@@ -101,7 +118,19 @@ async function register(s: Session, ctx: RunContext): Promise<void> {
   const creation = s.settings.creation;
   if (creation.kind === 'import') {
     ctx.ui.say(`Importing ${request.source}...`);
-    await vbox.run(['import', request.source, '--vsys', '0', '--vmname', vm, ...(creation.importOpts ? ['--options', creation.importOpts] : []), ...creation.importFlags], ctx.signal);
+    await vbox.run(
+      [
+        'import',
+        request.source,
+        '--vsys',
+        '0',
+        '--vmname',
+        vm,
+        ...(creation.importOpts ? ['--options', creation.importOpts] : []),
+        ...creation.importFlags,
+      ],
+      ctx.signal,
+    );
     s.registered = true;
     return;
   }
@@ -109,20 +138,109 @@ async function register(s: Session, ctx: RunContext): Promise<void> {
   ctx.ui.say(`Creating the virtual machine ${vm}...`);
   await vbox.run(['createvm', '--name', vm, '--ostype', hw.guestOsType, '--register'], ctx.signal);
   s.registered = true;
-  await vbox.run(['modifyvm', vm, '--boot1', 'disk', '--boot2', 'dvd', '--boot3', 'none', '--boot4', 'none', '--memory', String(hw.memoryMb), '--cpus', String(hw.cpus), '--chipset', hw.chipset, '--firmware', hw.firmware, '--nic1', 'nat', '--nictype1', hw.nicType, ...creation.modifyvm], ctx.signal);
+  await vbox.run(
+    [
+      'modifyvm',
+      vm,
+      '--boot1',
+      'disk',
+      '--boot2',
+      'dvd',
+      '--boot3',
+      'none',
+      '--boot4',
+      'none',
+      '--memory',
+      String(hw.memoryMb),
+      '--cpus',
+      String(hw.cpus),
+      '--chipset',
+      hw.chipset,
+      '--firmware',
+      hw.firmware,
+      '--nic1',
+      'nat',
+      '--nictype1',
+      hw.nicType,
+      ...creation.modifyvm,
+    ],
+    ctx.signal,
+  );
   const disk = path.join(request.outputDir, `${vm}.vdi`);
   ctx.ui.say('Creating the hard drive...');
-  await vbox.run(['createmedium', 'disk', '--filename', disk, '--size', String(Math.ceil(hw.diskSizeBytes / 1024 / 1024)), '--format', 'VDI', '--variant', 'Standard'], ctx.signal);
+  await vbox.run(
+    [
+      'createmedium',
+      'disk',
+      '--filename',
+      disk,
+      '--size',
+      String(Math.ceil(hw.diskSizeBytes / 1024 / 1024)),
+      '--format',
+      'VDI',
+      '--variant',
+      'Standard',
+    ],
+    ctx.signal,
+  );
   const controller = CONTROLLERS[hw.hardDriveInterface];
-  await vbox.run(['storagectl', vm, '--name', controller.name, ...controller.args, ...(hw.hardDriveInterface === 'sata' ? ['--portcount', String(hw.sataPortCount)] : [])], ctx.signal);
+  await vbox.run(
+    [
+      'storagectl',
+      vm,
+      '--name',
+      controller.name,
+      ...controller.args,
+      ...(hw.hardDriveInterface === 'sata' ? ['--portcount', String(hw.sataPortCount)] : []),
+    ],
+    ctx.signal,
+  );
   // The installer ISO needs an IDE controller unless it goes on SATA.
-  if (hw.hardDriveInterface !== 'ide' && hw.isoInterface === 'ide') await vbox.run(['storagectl', vm, '--name', CONTROLLERS.ide.name, ...CONTROLLERS.ide.args], ctx.signal);
-  await vbox.run(['storageattach', vm, '--storagectl', controller.name, '--port', '0', '--device', '0', '--type', 'hdd', '--medium', disk, ...creation.diskAttachFlags], ctx.signal);
+  if (hw.hardDriveInterface !== 'ide' && hw.isoInterface === 'ide')
+    await vbox.run(['storagectl', vm, '--name', CONTROLLERS.ide.name, ...CONTROLLERS.ide.args], ctx.signal);
+  await vbox.run(
+    [
+      'storageattach',
+      vm,
+      '--storagectl',
+      controller.name,
+      '--port',
+      '0',
+      '--device',
+      '0',
+      '--type',
+      'hdd',
+      '--medium',
+      disk,
+      ...creation.diskAttachFlags,
+    ],
+    ctx.signal,
+  );
   if (!request.media.installer) return;
   // Packer's places: IDE port 0 device 1 (next to an IDE disk), or SATA port 1.
-  const iso: Slot = hw.isoInterface === 'sata' ? { controller: CONTROLLERS.sata.name, port: 1, device: 0 } : { controller: CONTROLLERS.ide.name, port: 0, device: 1 };
-  if (hw.isoInterface === 'sata' && hw.hardDriveInterface !== 'sata') await vbox.run(['storagectl', vm, '--name', CONTROLLERS.sata.name, ...CONTROLLERS.sata.args], ctx.signal);
-  await vbox.run(['storageattach', vm, '--storagectl', iso.controller, '--port', String(iso.port), '--device', String(iso.device), '--type', 'dvddrive', '--medium', request.source], ctx.signal);
+  const iso: Slot =
+    hw.isoInterface === 'sata'
+      ? { controller: CONTROLLERS.sata.name, port: 1, device: 0 }
+      : { controller: CONTROLLERS.ide.name, port: 0, device: 1 };
+  if (hw.isoInterface === 'sata' && hw.hardDriveInterface !== 'sata')
+    await vbox.run(['storagectl', vm, '--name', CONTROLLERS.sata.name, ...CONTROLLERS.sata.args], ctx.signal);
+  await vbox.run(
+    [
+      'storageattach',
+      vm,
+      '--storagectl',
+      iso.controller,
+      '--port',
+      String(iso.port),
+      '--device',
+      String(iso.device),
+      '--type',
+      'dvddrive',
+      '--medium',
+      request.source,
+    ],
+    ctx.signal,
+  );
   s.buildDevices.push(iso);
 }
 
@@ -133,15 +251,50 @@ async function attachBuildMedia(s: Session, ctx: RunContext): Promise<void> {
   for (const cd of request.media.cds.slice(0, 1)) {
     const slot: Slot = { controller: CONTROLLERS.ide.name, port: 1, device: 0 };
     // An imported appliance may lack an IDE controller, or already have one (then VirtualBox refuses a second: fine).
-    if (s.settings.creation.kind === 'import') await vbox.run(['storagectl', vm, '--name', slot.controller, ...CONTROLLERS.ide.args], ctx.signal).catch(() => undefined);
-    await vbox.run(['storageattach', vm, '--storagectl', slot.controller, '--port', String(slot.port), '--device', String(slot.device), '--type', 'dvddrive', '--medium', cd], ctx.signal);
+    if (s.settings.creation.kind === 'import')
+      await vbox
+        .run(['storagectl', vm, '--name', slot.controller, ...CONTROLLERS.ide.args], ctx.signal)
+        .catch(() => undefined);
+    await vbox.run(
+      [
+        'storageattach',
+        vm,
+        '--storagectl',
+        slot.controller,
+        '--port',
+        String(slot.port),
+        '--device',
+        String(slot.device),
+        '--type',
+        'dvddrive',
+        '--medium',
+        cd,
+      ],
+      ctx.signal,
+    );
     s.buildDevices.push(slot);
   }
   if (request.media.floppy) {
     const slot: Slot = { controller: 'Floppy Controller', port: 0, device: 0 };
     ctx.ui.say('Attaching the floppy...');
     await vbox.run(['storagectl', vm, '--name', slot.controller, '--add', 'floppy'], ctx.signal);
-    await vbox.run(['storageattach', vm, '--storagectl', slot.controller, '--port', '0', '--device', '0', '--type', 'fdd', '--medium', request.media.floppy], ctx.signal);
+    await vbox.run(
+      [
+        'storageattach',
+        vm,
+        '--storagectl',
+        slot.controller,
+        '--port',
+        '0',
+        '--device',
+        '0',
+        '--type',
+        'fdd',
+        '--medium',
+        request.media.floppy,
+      ],
+      ctx.signal,
+    );
     s.buildDevices.push(slot);
   }
 }
@@ -158,7 +311,13 @@ async function runCustomCommands(s: Session, which: 'vboxmanage' | 'vboxmanage_p
     const named = args.findIndex((a) => /^--hostonlyadapter\d$/.test(a));
     if (named >= 0 && args[named + 1]) {
       hostOnly ??= parseHostOnlyInterfaces(await s.vbox.run(['list', 'hostonlyifs'], ctx.signal)).map((i) => i.name);
-      if (!hostOnly.includes(args[named + 1]!)) throw new UserError(`${which}: the host-only interface "${args[named + 1]}" does not exist`, hostOnly.length ? `VirtualBox has ${hostOnly.join(', ')}` : 'VirtualBox has none; create one with VBoxManage hostonlyif create');
+      if (!hostOnly.includes(args[named + 1]!))
+        throw new UserError(
+          `${which}: the host-only interface "${args[named + 1]}" does not exist`,
+          hostOnly.length
+            ? `VirtualBox has ${hostOnly.join(', ')}`
+            : 'VirtualBox has none; create one with VBoxManage hostonlyif create',
+        );
     }
     ctx.ui.message(`Executing: ${args.join(' ')}`);
     await s.vbox.run(args, ctx.signal);
@@ -166,7 +325,11 @@ async function runCustomCommands(s: Session, which: 'vboxmanage' | 'vboxmanage_p
 }
 
 async function vmState(s: Session, signal: AbortSignal): Promise<string> {
-  return parseMachineReadable(await s.vbox.run(['showvminfo', s.request.vmName, '--machinereadable'], signal)).get('VMState') ?? 'unknown';
+  return (
+    parseMachineReadable(await s.vbox.run(['showvminfo', s.request.vmName, '--machinereadable'], signal)).get(
+      'VMState',
+    ) ?? 'unknown'
+  );
 }
 
 class VBoxDefined implements DefinedMachine {
@@ -189,13 +352,16 @@ class VBoxDefined implements DefinedMachine {
     const s = this.s;
     const vm = s.request.vmName;
     if (!s.registered) return;
-    if (s.settings.keepRegistered && s.exported) return void ctx.ui.say(`Keeping the virtual machine ${vm} registered (keep_registered).`);
+    if (s.settings.keepRegistered && s.exported)
+      return void ctx.ui.say(`Keeping the virtual machine ${vm} registered (keep_registered).`);
     ctx.ui.say('Deregistering and deleting the virtual machine...');
     try {
       await s.vbox.run(['unregistervm', vm, '--delete']);
       s.registered = false;
     } catch (err) {
-      ctx.ui.error(`Could not delete the virtual machine ${vm}: ${messageOf(err)}. Remove it with: VBoxManage unregistervm ${vm} --delete`);
+      ctx.ui.error(
+        `Could not delete the virtual machine ${vm}: ${messageOf(err)}. Remove it with: VBoxManage unregistervm ${vm} --delete`,
+      );
     }
   }
 }
@@ -236,7 +402,9 @@ class VBoxRunning implements RunningVm {
     const state = await vmState(this.s, new AbortController().signal).catch(() => 'unknown');
     if (state === 'poweroff' || state === 'aborted' || state === 'saved') return;
     ctx.ui.say('Powering off the virtual machine...');
-    await this.s.vbox.run(['controlvm', this.s.request.vmName, 'poweroff']).catch((err) => ctx.log(`controlvm poweroff: ${messageOf(err)}`));
+    await this.s.vbox
+      .run(['controlvm', this.s.request.vmName, 'poweroff'])
+      .catch((err) => ctx.log(`controlvm poweroff: ${messageOf(err)}`));
   }
 
   /** VirtualBox keeps the console to itself. */
@@ -251,9 +419,24 @@ class VBoxStopped implements StoppedVm {
   async detachBuildMedia(ctx: RunContext): Promise<void> {
     const { vbox, request } = this.s;
     for (const slot of this.s.buildDevices.splice(0)) {
-      await vbox.run(['storageattach', request.vmName, '--storagectl', slot.controller, '--port', String(slot.port), '--device', String(slot.device), '--medium', 'none'], ctx.signal);
+      await vbox.run(
+        [
+          'storageattach',
+          request.vmName,
+          '--storagectl',
+          slot.controller,
+          '--port',
+          String(slot.port),
+          '--device',
+          String(slot.device),
+          '--medium',
+          'none',
+        ],
+        ctx.signal,
+      );
     }
-    if (request.sshForward) await vbox.run(['modifyvm', request.vmName, '--natpf1', 'delete', PORT_FORWARD_RULE], ctx.signal);
+    if (request.sshForward)
+      await vbox.run(['modifyvm', request.vmName, '--natpf1', 'delete', PORT_FORWARD_RULE], ctx.signal);
   }
 
   async export(ctx: RunContext): Promise<ExportResult> {
@@ -265,12 +448,25 @@ class VBoxStopped implements StoppedVm {
       ctx.ui.say(`Exporting the virtual machine to ${output}...`);
       // The manifest lets `VBoxManage import` and boxwright check the files.
       const manifest = settings.exportOpts.includes('--manifest') ? [] : ['--manifest'];
-      await vbox.run(['export', request.vmName, '--output', output, ...manifest, ...settings.exportOpts.map((a) => ctx.render(a, { Name: request.vmName }))], ctx.signal);
+      await vbox.run(
+        [
+          'export',
+          request.vmName,
+          '--output',
+          output,
+          ...manifest,
+          ...settings.exportOpts.map((a) => ctx.render(a, { Name: request.vmName })),
+        ],
+        ctx.signal,
+      );
       if (!existsSync(output)) throw new Error(`VBoxManage export reported success but wrote no ${output}`);
     }
     this.s.exported = true;
     // The working VDI goes with the machine at unregistervm --delete; what stays is the export.
-    const files = readdirSync(dir).filter((f) => !f.endsWith('.vdi') || settings.skipExport || settings.keepRegistered).sort().map((f) => path.join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => !f.endsWith('.vdi') || settings.skipExport || settings.keepRegistered)
+      .sort()
+      .map((f) => path.join(dir, f));
     return { files, accelerator: undefined };
   }
 }

@@ -22,10 +22,16 @@ export class VBoxManage {
 
   async run(args: string[], signal?: AbortSignal): Promise<string> {
     try {
-      return await runHostTool(this.binary, args, { signal, log: (line) => this.log(line.replace(/^exec: /, 'vboxmanage: ')) });
+      return await runHostTool(this.binary, args, {
+        signal,
+        log: (line) => this.log(line.replace(/^exec: /, 'vboxmanage: ')),
+      });
     } catch (err) {
       if (!(err instanceof HostToolError)) throw err;
-      const errors = err.stderr.split('\n').filter((l) => /error:/i.test(l)).map((l) => l.replace(/^VBoxManage(\.exe)?: error: /, ''));
+      const errors = err.stderr
+        .split('\n')
+        .filter((l) => /error:/i.test(l))
+        .map((l) => l.replace(/^VBoxManage(\.exe)?: error: /, ''));
       throw new VBoxManageError(args, errors.length ? errors.slice(0, 3).join(' ') : err.lastLines || err.outcome);
     }
   }
@@ -53,7 +59,8 @@ export function parseMachineReadable(text: string): Map<string, string> {
   for (const raw of text.split(/\r?\n/)) {
     const m = /^("(?:[^"\\]|\\.)*"|[^=]+)=(.*)$/.exec(raw);
     if (!m) continue;
-    const unquote = (s: string) => (s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replace(/\\(["\\])/g, '$1') : s);
+    const unquote = (s: string) =>
+      s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replace(/\\(["\\])/g, '$1') : s;
     values.set(unquote(m[1]!.trim()), unquote(m[2]!.trim()));
   }
   return values;
@@ -80,5 +87,11 @@ export function parseHostOnlyInterfaces(text: string): HostOnlyInterface[] {
       return fields;
     })
     .filter((f) => f.has('Name'))
-    .map((f) => ({ name: f.get('Name')!, ipAddress: f.get('IPAddress') ?? '', networkMask: f.get('NetworkMask') ?? '', status: f.get('Status') ?? '', dhcp: f.get('DHCP') === 'Enabled' }));
+    .map((f) => ({
+      name: f.get('Name')!,
+      ipAddress: f.get('IPAddress') ?? '',
+      networkMask: f.get('NetworkMask') ?? '',
+      status: f.get('Status') ?? '',
+      dhcp: f.get('DHCP') === 'Enabled',
+    }));
 }

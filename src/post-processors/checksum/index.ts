@@ -24,7 +24,11 @@ export const checksumPostProcessor: PostProcessor<ChecksumConfig> = {
     additionalProperties: false,
     properties: {
       checksum_types: { type: 'array', minItems: 1, items: { type: 'string', enum: TYPES }, default: ['md5'] },
-      output: { type: 'string', minLength: 1, default: 'packer_{{.BuildName}}_{{.BuilderType}}_{{.ChecksumType}}.checksum' },
+      output: {
+        type: 'string',
+        minLength: 1,
+        default: 'packer_{{.BuildName}}_{{.BuilderType}}_{{.ChecksumType}}.checksum',
+      },
     },
   },
   lateFields: { output: ['BuildName', 'BuilderType', 'ChecksumType'] },
@@ -32,7 +36,11 @@ export const checksumPostProcessor: PostProcessor<ChecksumConfig> = {
   async process(config, input, ctx) {
     const written: string[] = [];
     for (const type of config.types) {
-      const out = ctx.render(config.output, { BuildName: ctx.buildName, BuilderType: ctx.buildType, ChecksumType: type });
+      const out = ctx.render(config.output, {
+        BuildName: ctx.buildName,
+        BuilderType: ctx.buildType,
+        ChecksumType: type,
+      });
       const lines: string[] = [];
       for (const file of input.files) {
         const hash = createHash(type);

@@ -32,7 +32,13 @@ export const dockerImportPostProcessor: PostProcessor<DockerImportConfig> = {
   },
   prepare(o, ctx) {
     checkChanges(o.changes as string[], ctx.problems, 'docker import');
-    return { repository: o.repository as string, tag: o.tag as string, changes: o.changes as string[], message: o.message as string | undefined, platform: o.platform as string | undefined };
+    return {
+      repository: o.repository as string,
+      tag: o.tag as string,
+      changes: o.changes as string[],
+      message: o.message as string | undefined,
+      platform: o.platform as string | undefined,
+    };
   },
   async process(config, input, ctx) {
     const docker = connectDocker();
@@ -41,7 +47,17 @@ export const dockerImportPostProcessor: PostProcessor<DockerImportConfig> = {
     ctx.ui.message(`Importing ${file} as ${reference}`);
     let imageId: string | undefined;
     try {
-      const stream = await docker.importImage(createReadStream(file) as unknown as string, { repo: config.repository, tag: config.tag, changes: config.changes, message: config.message, platform: config.platform, abortSignal: ctx.signal } as object);
+      const stream = await docker.importImage(
+        createReadStream(file) as unknown as string,
+        {
+          repo: config.repository,
+          tag: config.tag,
+          changes: config.changes,
+          message: config.message,
+          platform: config.platform,
+          abortSignal: ctx.signal,
+        } as object,
+      );
       const messages = await followProgress(docker, stream, undefined, ctx.signal);
       imageId = messages.map((m) => m.status).find((s) => s?.startsWith('sha256:'));
     } catch (err) {
@@ -49,6 +65,13 @@ export const dockerImportPostProcessor: PostProcessor<DockerImportConfig> = {
     }
     ctx.ui.message(`Imported image: ${imageId ?? reference}`);
     // Packer removes the exported tar unless keep_input_artifact says otherwise; so do we.
-    return { artifact: imageArtifact({ id: reference, imageId: imageId ?? reference, tags: [reference] }, `Imported Docker image: ${reference}`, 'boxwright.post-processor.docker-import'), keepInput: false };
+    return {
+      artifact: imageArtifact(
+        { id: reference, imageId: imageId ?? reference, tags: [reference] },
+        `Imported Docker image: ${reference}`,
+        'boxwright.post-processor.docker-import',
+      ),
+      keepInput: false,
+    };
   },
 };

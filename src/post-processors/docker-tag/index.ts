@@ -29,13 +29,29 @@ export const dockerTagPostProcessor: PostProcessor<DockerTagConfig> = {
   },
   prepare(o, ctx) {
     const repository = o.repository as string;
-    if (/[A-Z]/.test(repository)) ctx.problems.error(['repository'], `"${repository}": a repository name must be lowercase`, 'Docker refuses uppercase letters in repository names');
-    if (repository.split('/').pop()!.includes(':')) ctx.problems.error(['repository'], `"${repository}" includes a tag`, 'put the tag in "tags": ["1.0"] and keep only the repository here');
-    if (o.tag !== undefined && o.tags !== undefined) ctx.problems.error(['tags'], '"tag" and "tags" cannot be used together', 'keep "tags"');
+    if (/[A-Z]/.test(repository))
+      ctx.problems.error(
+        ['repository'],
+        `"${repository}": a repository name must be lowercase`,
+        'Docker refuses uppercase letters in repository names',
+      );
+    if (repository.split('/').pop()!.includes(':'))
+      ctx.problems.error(
+        ['repository'],
+        `"${repository}" includes a tag`,
+        'put the tag in "tags": ["1.0"] and keep only the repository here',
+      );
+    if (o.tag !== undefined && o.tags !== undefined)
+      ctx.problems.error(['tags'], '"tag" and "tags" cannot be used together', 'keep "tags"');
     const raw = o.tags ?? o.tag;
     const tags = raw === undefined ? ['latest'] : Array.isArray(raw) ? (raw as string[]) : [raw as string];
     tags.forEach((t, i) => {
-      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(t)) ctx.problems.error([o.tags !== undefined ? 'tags' : 'tag', ...(Array.isArray(raw) ? [i] : [])], `"${t}" is not a valid tag`, 'a tag is up to 128 letters, digits, "_", "." and "-", not starting with "." or "-"');
+      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(t))
+        ctx.problems.error(
+          [o.tags !== undefined ? 'tags' : 'tag', ...(Array.isArray(raw) ? [i] : [])],
+          `"${t}" is not a valid tag`,
+          'a tag is up to 128 letters, digits, "_", "." and "-", not starting with "." or "-"',
+        );
     });
     return { repository, tags, force: o.force as boolean };
   },
@@ -58,7 +74,11 @@ export const dockerTagPostProcessor: PostProcessor<DockerTagConfig> = {
     if (!references.length) throw new UserError('docker-tag has no tags to apply');
     // Removing the tagged image would make the tag pointless, so the input is always kept (as Packer does).
     return {
-      artifact: imageArtifact({ id: references[0]!, imageId, tags: references }, `Tagged Docker image: ${references.join(', ')}`, 'boxwright.post-processor.docker-tag'),
+      artifact: imageArtifact(
+        { id: references[0]!, imageId, tags: references },
+        `Tagged Docker image: ${references.join(', ')}`,
+        'boxwright.post-processor.docker-tag',
+      ),
       keepInput: true,
       forceKeep: true,
     };

@@ -43,10 +43,18 @@ export const manifestPostProcessor: PostProcessor<ManifestConfig> = {
       custom_data: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     },
   },
-  prepare: (o) => ({ output: o.output as string, stripPath: o.strip_path as boolean, stripTime: o.strip_time as boolean, customData: o.custom_data as Record<string, string> }),
+  prepare: (o) => ({
+    output: o.output as string,
+    stripPath: o.strip_path as boolean,
+    stripTime: o.strip_time as boolean,
+    customData: o.custom_data as Record<string, string>,
+  }),
   async process(config, artifact, ctx) {
     const files = await Promise.all(
-      artifact.files.map(async (f) => ({ name: config.stripPath ? path.basename(f) : f, size: (await stat(f).catch(() => ({ size: 0 }))).size })),
+      artifact.files.map(async (f) => ({
+        name: config.stripPath ? path.basename(f) : f,
+        size: (await stat(f).catch(() => ({ size: 0 }))).size,
+      })),
     );
     const entry: ManifestBuild = {
       name: ctx.buildName,
@@ -85,6 +93,9 @@ async function readManifest(file: string): Promise<Manifest> {
     if (!Array.isArray(parsed.builds)) throw new Error('no "builds" list');
     return parsed;
   } catch (err) {
-    throw new UserError(`the existing manifest ${file} is not a manifest (${(err as Error).message})`, 'move it aside or choose another "output"');
+    throw new UserError(
+      `the existing manifest ${file} is not a manifest (${(err as Error).message})`,
+      'move it aside or choose another "output"',
+    );
   }
 }

@@ -42,7 +42,10 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
   async libvirt(artifact, ctx) {
     const disk = artifact.files[0]!;
     const info = await qemuImg.info(disk, ctx.signal);
-    if (info.format !== 'qcow2') throw new Error(`a libvirt box needs a qcow2 disk, but ${path.basename(disk)} is ${info.format}; set "format": "qcow2" in the qemu builder`);
+    if (info.format !== 'qcow2')
+      throw new Error(
+        `a libvirt box needs a qcow2 disk, but ${path.basename(disk)} is ${info.format}; set "format": "qcow2" in the qemu builder`,
+      );
     // vagrant-libvirt wants whole GiB; round up so the guest never sees a smaller disk.
     const virtualSize = Math.ceil(info.virtualSize / 1024 ** 3);
     const { accelerator, firmware } = expectKind(artifact, 'qemu-disk').disk;
@@ -59,13 +62,19 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
   async virtualbox(artifact, ctx) {
     // A box holds the appliance unpacked, with its OVF named box.ovf, as `vagrant package` writes it.
     const source = artifact.files.find((f) => /\.(ovf|ova)$/i.test(f));
-    if (!source) throw new Error(`a virtualbox box needs an .ovf or .ova, and the build made ${artifact.files.map((f) => path.basename(f)).join(', ') || 'no files'}`);
+    if (!source)
+      throw new Error(
+        `a virtualbox box needs an .ovf or .ova, and the build made ${artifact.files.map((f) => path.basename(f)).join(', ') || 'no files'}`,
+      );
     const appliance = await openAppliance(source, ctx.signal);
     const ovfText = await readFile(appliance.ovfFile, 'utf8');
     // VirtualBox's own exports carry the NIC's MAC; Vagrant sets it again on `vagrant up`.
     const mac = /MACAddress="([0-9A-Fa-f]{12})"/.exec(ovfText)?.[1];
     return {
-      entries: [{ name: 'box.ovf', content: ovfText }, ...appliance.machine.disks.map((d) => ({ name: d.file, path: path.join(appliance.dir, d.file) }))],
+      entries: [
+        { name: 'box.ovf', content: ovfText },
+        ...appliance.machine.disks.map((d) => ({ name: d.file, path: path.join(appliance.dir, d.file) })),
+      ],
       metadata: { provider: 'virtualbox' },
       vagrantfile: `Vagrant.configure("2") do |config|\n${mac ? `  config.vm.base_mac = "${mac}"\n` : ''}end\n`,
       cleanup: async () => {
@@ -76,7 +85,10 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
   async vmware_desktop(artifact) {
     // The VM folder as VMware leaves it, minus logs and lock files, which belong to one run on one host.
     const files = artifact.files.filter((f) => !/\.(log|lck)$/i.test(f) && !/\.lck[\\/]/i.test(f));
-    if (!files.some((f) => f.toLowerCase().endsWith('.vmx'))) throw new Error(`a vmware_desktop box needs a .vmx, and the build made ${artifact.files.map((f) => path.basename(f)).join(', ') || 'no files'}`);
+    if (!files.some((f) => f.toLowerCase().endsWith('.vmx')))
+      throw new Error(
+        `a vmware_desktop box needs a .vmx, and the build made ${artifact.files.map((f) => path.basename(f)).join(', ') || 'no files'}`,
+      );
     return {
       entries: files.map((f) => ({ name: path.basename(f), path: f })),
       metadata: { provider: 'vmware_desktop' },
@@ -86,7 +98,9 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
   async aws(artifact) {
     const amis = expectKind(artifact, 'amazon-ami').amis;
     if (amis.length === 0) throw new Error(`an aws box needs AMIs, and the build made none (${artifact.id})`);
-    const regions = amis.map(({ region, id: ami }) => `    aws.region_config ${JSON.stringify(region)}, ami: ${JSON.stringify(ami)}\n`).join('');
+    const regions = amis
+      .map(({ region, id: ami }) => `    aws.region_config ${JSON.stringify(region)}, ami: ${JSON.stringify(ami)}\n`)
+      .join('');
     return {
       entries: [],
       metadata: { provider: 'aws' },
@@ -105,7 +119,13 @@ const PROVIDERS: Record<string, (artifact: Artifact, ctx: RunContext) => Promise
 };
 
 /** The provider each artifact kind becomes, as Packer maps builders to providers. */
-const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = { 'qemu-disk': 'libvirt', 'docker-image': 'docker', 'virtualbox-ovf': 'virtualbox', 'vmware-vmx': 'vmware_desktop', 'amazon-ami': 'aws' };
+const PROVIDER_OF: Partial<Record<Artifact['kind'], string>> = {
+  'qemu-disk': 'libvirt',
+  'docker-image': 'docker',
+  'virtualbox-ovf': 'virtualbox',
+  'vmware-vmx': 'vmware_desktop',
+  'amazon-ami': 'aws',
+};
 
 /** Providers whose box only points at the input (an image in the engine), so the input must stay. */
 const REFERENCING_PROVIDERS = new Set(['docker', 'aws']);
@@ -138,22 +158,41 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
       catalog: { type: 'boolean', default: true },
       provider_override: { type: 'string', enum: ['libvirt', 'virtualbox', 'vmware_desktop', 'docker', 'aws'] },
       architecture: { type: 'string', enum: ['amd64', 'arm64', 'i386'] },
-      override: { type: 'object', additionalProperties: { type: 'object', additionalProperties: false, properties: options } },
+      override: {
+        type: 'object',
+        additionalProperties: { type: 'object', additionalProperties: false, properties: options },
+      },
     },
   },
   lateFields: { output: ['BuildName', 'Provider', 'ArtifactId'], override: ['BuildName', 'Provider', 'ArtifactId'] },
   prepare(o, ctx) {
     for (const [i, file] of ((o.include as string[]) ?? []).entries()) {
-      if (!existsSync(file)) ctx.problems.error(['include', i], `"${file}" does not exist`, 'paths are relative to the directory boxwright runs in');
+      if (!existsSync(file))
+        ctx.problems.error(
+          ['include', i],
+          `"${file}" does not exist`,
+          'paths are relative to the directory boxwright runs in',
+        );
     }
-    if (typeof o.vagrantfile_template === 'string' && !existsSync(o.vagrantfile_template)) ctx.problems.error(['vagrantfile_template'], `"${o.vagrantfile_template}" does not exist`);
+    if (typeof o.vagrantfile_template === 'string' && !existsSync(o.vagrantfile_template))
+      ctx.problems.error(['vagrantfile_template'], `"${o.vagrantfile_template}" does not exist`);
     const override = Object.fromEntries(
       Object.entries((o.override as Record<string, Record<string, unknown>>) ?? {}).map(([provider, v]) => [
         provider,
-        { output: v.output as string | undefined, compressionLevel: v.compression_level as number | undefined, include: v.include as string[] | undefined, vagrantfileTemplate: v.vagrantfile_template as string | undefined },
+        {
+          output: v.output as string | undefined,
+          compressionLevel: v.compression_level as number | undefined,
+          include: v.include as string[] | undefined,
+          vagrantfileTemplate: v.vagrantfile_template as string | undefined,
+        },
       ]),
     );
-    if (typeof o.box_version === 'string' && !isBoxVersion(o.box_version)) ctx.problems.error(['box_version'], `"${o.box_version}" is not a version Vagrant accepts`, 'write X.Y.Z with numbers, such as "1.2.0"');
+    if (typeof o.box_version === 'string' && !isBoxVersion(o.box_version))
+      ctx.problems.error(
+        ['box_version'],
+        `"${o.box_version}" is not a version Vagrant accepts`,
+        'write X.Y.Z with numbers, such as "1.2.0"',
+      );
     return {
       boxName: (o.box_name as string | undefined) ?? ctx.buildName,
       boxVersion: o.box_version as string | undefined,
@@ -172,7 +211,10 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
     const provider = config.providerOverride ?? PROVIDER_OF[artifact.kind];
     const make = provider ? PROVIDERS[provider] : undefined;
     if (!provider || !make) throw new Error(`no Vagrant provider takes ${artifact.kind} artifacts yet`);
-    const chosen = { ...config, ...Object.fromEntries(Object.entries(config.override[provider] ?? {}).filter(([, v]) => v !== undefined)) } as VagrantConfig;
+    const chosen = {
+      ...config,
+      ...Object.fromEntries(Object.entries(config.override[provider] ?? {}).filter(([, v]) => v !== undefined)),
+    } as VagrantConfig;
     const contents = await make(artifact, ctx);
     try {
       return await packageBox(config, chosen, provider, contents, artifact, ctx);
@@ -183,16 +225,35 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
 };
 
 /** Writes the box and records it in the catalog. */
-async function packageBox(config: VagrantConfig, chosen: VagrantConfig, provider: string, contents: ProviderContents, artifact: Artifact, ctx: RunContext): Promise<PostProcessResult> {
+async function packageBox(
+  config: VagrantConfig,
+  chosen: VagrantConfig,
+  provider: string,
+  contents: ProviderContents,
+  artifact: Artifact,
+  ctx: RunContext,
+): Promise<PostProcessResult> {
   const metadata = { ...contents.metadata, ...(config.architecture ? { architecture: config.architecture } : {}) };
-  const vagrantfile = chosen.vagrantfileTemplate ? await readFile(chosen.vagrantfileTemplate, 'utf8') : contents.vagrantfile;
-  const output = path.resolve(ctx.render(chosen.output, { BuildName: ctx.buildName, Provider: provider, ArtifactId: artifact.id }));
+  const vagrantfile = chosen.vagrantfileTemplate
+    ? await readFile(chosen.vagrantfileTemplate, 'utf8')
+    : contents.vagrantfile;
+  const output = path.resolve(
+    ctx.render(chosen.output, { BuildName: ctx.buildName, Provider: provider, ArtifactId: artifact.id }),
+  );
   await mkdir(path.dirname(output), { recursive: true });
   const epoch = process.env.SOURCE_DATE_EPOCH;
-  const mtime = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date(Math.floor(ctx.startedAt.getTime() / 1000) * 1000);
+  const mtime =
+    epoch && /^\d+$/.test(epoch)
+      ? new Date(Number(epoch) * 1000)
+      : new Date(Math.floor(ctx.startedAt.getTime() / 1000) * 1000);
   ctx.ui.say(`Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output}`);
   const box = await writeBox({
-    entries: [...contents.entries, { name: 'metadata.json', content: `${JSON.stringify(metadata)}\n` }, { name: 'Vagrantfile', content: vagrantfile }, ...chosen.include.map((f) => ({ name: path.basename(f), path: f }))],
+    entries: [
+      ...contents.entries,
+      { name: 'metadata.json', content: `${JSON.stringify(metadata)}\n` },
+      { name: 'Vagrantfile', content: vagrantfile },
+      ...chosen.include.map((f) => ({ name: path.basename(f), path: f })),
+    ],
     output,
     compressionLevel: chosen.compressionLevel,
     mtime,
@@ -202,8 +263,18 @@ async function packageBox(config: VagrantConfig, chosen: VagrantConfig, provider
   if (config.catalog) {
     const catalogFile = path.join(path.dirname(output), `${config.boxName.replaceAll('/', '-')}.json`);
     const version = config.boxVersion ?? versionFromDate(ctx.startedAt);
-    await recordInCatalog(catalogFile, { name: config.boxName, description: config.boxDescription, version, provider, boxPath: output, sha256: box.sha256, architecture: config.architecture });
-    ctx.ui.message(`Recorded ${config.boxName} ${version} (${provider}) in ${path.relative(process.cwd(), catalogFile) || catalogFile}; add it with: vagrant box add ${catalogFile}`);
+    await recordInCatalog(catalogFile, {
+      name: config.boxName,
+      description: config.boxDescription,
+      version,
+      provider,
+      boxPath: output,
+      sha256: box.sha256,
+      architecture: config.architecture,
+    });
+    ctx.ui.message(
+      `Recorded ${config.boxName} ${version} (${provider}) in ${path.relative(process.cwd(), catalogFile) || catalogFile}; add it with: vagrant box add ${catalogFile}`,
+    );
   }
   return {
     artifact: {

@@ -22,12 +22,27 @@ export function flattenVars(vars: Record<string, string>): string {
 export function scriptSources(o: Record<string, unknown>, problems: ConfigProblems, keys: readonly string[]): string[] {
   const given = keys.filter((k) => o[k] !== undefined);
   const quoted = keys.map((k) => `"${k}"`);
-  if (given.length === 0) problems.error([], `needs one of ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`, 'for example "inline": ["echo hello"]');
-  if (given.length > 1) problems.error([given[1]!], `"${given[0]}" and "${given[1]}" cannot be used together`, `keep only one of ${keys.join(', ')}`);
+  if (given.length === 0)
+    problems.error(
+      [],
+      `needs one of ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`,
+      'for example "inline": ["echo hello"]',
+    );
+  if (given.length > 1)
+    problems.error(
+      [given[1]!],
+      `"${given[0]}" and "${given[1]}" cannot be used together`,
+      `keep only one of ${keys.join(', ')}`,
+    );
   const scripts = o.script !== undefined ? [o.script as string] : ((o.scripts as string[] | undefined) ?? []);
   scripts.forEach((s, i) => {
     const where = o.script !== undefined ? ['script'] : ['scripts', i];
-    if (!existsSync(s)) problems.error(where, `script "${s}" does not exist`, "paths are relative to the directory boxwright runs in; {{template_dir}} gives the template's folder");
+    if (!existsSync(s))
+      problems.error(
+        where,
+        `script "${s}" does not exist`,
+        "paths are relative to the directory boxwright runs in; {{template_dir}} gives the template's folder",
+      );
     else if (!statSync(s).isFile()) problems.error(where, `script "${s}" is not a file`);
   });
   return scripts;

@@ -46,7 +46,12 @@ export function prepareShellLocal(o: Record<string, unknown>, ctx: PrepareContex
   const environmentVars = environment(o, ctx.problems);
   const onlyOn = o.only_on as string[] | undefined;
   onlyOn?.forEach((os, i) => {
-    if (!KNOWN_OS.includes(os)) ctx.problems.error(['only_on', i], `"${os}" is not an operating system name`, `use Go's names: ${KNOWN_OS.join(', ')}`);
+    if (!KNOWN_OS.includes(os))
+      ctx.problems.error(
+        ['only_on', i],
+        `"${os}" is not an operating system name`,
+        `use Go's names: ${KNOWN_OS.join(', ')}`,
+      );
   });
   const inline = o.command !== undefined ? [o.command as string] : (o.inline as string[] | undefined);
   return {

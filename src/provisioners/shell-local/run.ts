@@ -7,10 +7,21 @@ import { lastOutputSection } from '../../util/recent-lines.js';
 import { flattenVars, inlineScript } from '../common/script-options.js';
 import type { ShellLocalConfig } from './config.js';
 
-const GO_OS: Partial<Record<NodeJS.Platform, string>> = { linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd', sunos: 'solaris' };
+const GO_OS: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'linux',
+  darwin: 'darwin',
+  win32: 'windows',
+  freebsd: 'freebsd',
+  openbsd: 'openbsd',
+  sunos: 'solaris',
+};
 
 /** Runs shell-local's scripts on the build host; `extraEnv` adds post-processor details. */
-export async function runShellLocal(config: ShellLocalConfig, ctx: RunContext, extraEnv: Record<string, string> = {}): Promise<void> {
+export async function runShellLocal(
+  config: ShellLocalConfig,
+  ctx: RunContext,
+  extraEnv: Record<string, string> = {},
+): Promise<void> {
   const os = GO_OS[process.platform] ?? process.platform;
   if (config.onlyOn && !config.onlyOn.includes(os)) {
     ctx.ui.say(`Skipping shell-local: it runs only on ${config.onlyOn.join(', ')}, and this is ${os}`);
@@ -38,7 +49,9 @@ export async function runShellLocal(config: ShellLocalConfig, ctx: RunContext, e
     for (const { file: script, label } of scripts) {
       const absolute = path.resolve(script);
       ctx.ui.say(`Running local shell script: ${label}`);
-      const command = config.executeCommand.map((part) => ctx.render(part, { Vars: flatVars, Script: absolute, Command: absolute }));
+      const command = config.executeCommand.map((part) =>
+        ctx.render(part, { Vars: flatVars, Script: absolute, Command: absolute }),
+      );
       ctx.log(`shell-local: running ${JSON.stringify(command)}`);
       const result = await runLocalCommand(command, {
         env: { ...stringEnv(process.env), ...vars },
@@ -47,8 +60,13 @@ export async function runShellLocal(config: ShellLocalConfig, ctx: RunContext, e
         onStderr: (line) => ctx.ui.message(line),
       });
       if (result.exitCode === undefined || !config.validExitCodes.includes(result.exitCode)) {
-        const how = result.exitCode === undefined ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
-        throw new Error(`local script ${label} ${how} (allowed exit codes: ${config.validExitCodes.join(', ')})${lastOutputSection(result.tail.slice(-10))}`);
+        const how =
+          result.exitCode === undefined
+            ? `was killed by ${result.signal ?? 'a signal'}`
+            : `exited with code ${result.exitCode}`;
+        throw new Error(
+          `local script ${label} ${how} (allowed exit codes: ${config.validExitCodes.join(', ')})${lastOutputSection(result.tail.slice(-10))}`,
+        );
       }
     }
   } finally {

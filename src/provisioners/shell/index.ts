@@ -63,7 +63,12 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
   prepare(o, ctx) {
     const scripts = scriptSources(o, ctx.problems, ['inline', 'script', 'scripts']);
     const environmentVars = environment(o, ctx.problems);
-    if (o.remote_path !== undefined && scripts.length > 1) ctx.problems.error(['remote_path'], 'one remote_path cannot hold several scripts', 'use remote_folder, or one provisioner per script');
+    if (o.remote_path !== undefined && scripts.length > 1)
+      ctx.problems.error(
+        ['remote_path'],
+        'one remote_path cannot hold several scripts',
+        'use remote_folder, or one provisioner per script',
+      );
     const useEnvVarFile = o.use_env_var_file as boolean;
     return {
       inline: o.inline as string[] | undefined,
@@ -83,7 +88,12 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
     };
   },
   async provision(config, ctx) {
-    const vars: Record<string, string> = { PACKER_BUILD_NAME: ctx.buildName, PACKER_BUILDER_TYPE: ctx.buildType, ...ctx.generated, ...Object.fromEntries(config.environmentVars) };
+    const vars: Record<string, string> = {
+      PACKER_BUILD_NAME: ctx.buildName,
+      PACKER_BUILDER_TYPE: ctx.buildType,
+      ...ctx.generated,
+      ...Object.fromEntries(config.environmentVars),
+    };
     const flat = flattenVars(vars);
     const local = await mkdtemp(path.join(tmpdir(), 'boxwright-shell-'));
     try {
@@ -94,7 +104,9 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
         scripts.unshift({ file, label: `inline commands (${config.inline.length})` });
       }
       for (const { file, label } of scripts) {
-        const remotePath = config.remotePath ?? path.posix.join(config.remoteFolder, config.remoteFile ?? `script_${randomInt(1000, 10_000)}.sh`);
+        const remotePath =
+          config.remotePath ??
+          path.posix.join(config.remoteFolder, config.remoteFile ?? `script_${randomInt(1000, 10_000)}.sh`);
         ctx.ui.say(`Provisioning with shell script: ${label}`);
         await runScript(config, ctx, file, label, remotePath, flat, vars);
       }
@@ -108,7 +120,15 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
   },
 };
 
-async function runScript(config: ShellConfig, ctx: ProvisionContext, file: string, label: string, remotePath: string, flat: string, vars: Record<string, string>): Promise<void> {
+async function runScript(
+  config: ShellConfig,
+  ctx: ProvisionContext,
+  file: string,
+  label: string,
+  remotePath: string,
+  flat: string,
+  vars: Record<string, string>,
+): Promise<void> {
   const comm = ctx.communicator;
   let envVarFile = '';
   // The machine may still be coming back from a reboot: keep trying to start until start_retry_timeout.
@@ -117,7 +137,12 @@ async function runScript(config: ShellConfig, ctx: ProvisionContext, file: strin
     if (config.useEnvVarFile) {
       envVarFile = path.posix.join(config.remoteFolder, `varfile_${randomInt(1000, 10_000)}.sh`);
       const envLocal = `${file}.env`;
-      await writeFile(envLocal, Object.entries(vars).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join(''));
+      await writeFile(
+        envLocal,
+        Object.entries(vars)
+          .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
+          .join(''),
+      );
       await comm.upload(envLocal, envVarFile, { signal: ctx.signal, mode: 0o600 });
     }
   });
@@ -139,12 +164,19 @@ async function runScript(config: ShellConfig, ctx: ProvisionContext, file: strin
     throw err;
   }
   if (result.exitCode === null || !config.validExitCodes.includes(result.exitCode)) {
-    const how = result.exitCode === null ? `was killed by signal ${result.signal ?? 'unknown'}` : `exited with code ${result.exitCode}`;
-    throw new Error(`script ${label} ${how} on the machine (allowed exit codes: ${config.validExitCodes.join(', ')})${lastOutputSection(tail.lines)}`);
+    const how =
+      result.exitCode === null
+        ? `was killed by signal ${result.signal ?? 'unknown'}`
+        : `exited with code ${result.exitCode}`;
+    throw new Error(
+      `script ${label} ${how} on the machine (allowed exit codes: ${config.validExitCodes.join(', ')})${lastOutputSection(tail.lines)}`,
+    );
   }
   if (!config.skipClean) {
     const targets = [remotePath, envVarFile].filter(Boolean).map(shellQuote).join(' ');
-    const cleaned = await comm.exec(`rm -f ${targets}`, { signal: ctx.signal }).catch((err) => ({ exitCode: -1, error: messageOf(err) }));
+    const cleaned = await comm
+      .exec(`rm -f ${targets}`, { signal: ctx.signal })
+      .catch((err) => ({ exitCode: -1, error: messageOf(err) }));
     if (cleaned.exitCode !== 0) ctx.ui.error(`Could not remove ${remotePath} from the machine; it stays there.`);
   }
 }
@@ -156,7 +188,10 @@ async function retryStart(timeoutMs: number, ctx: ProvisionContext, attempt: () 
       return await attempt();
     } catch (err) {
       if (err instanceof CancelledError || ctx.signal.aborted) throw err;
-      if (Date.now() + delay > deadline) throw new Error(`could not upload the script within start_retry_timeout (${formatElapsed(timeoutMs)}): ${messageOf(err)}`);
+      if (Date.now() + delay > deadline)
+        throw new Error(
+          `could not upload the script within start_retry_timeout (${formatElapsed(timeoutMs)}): ${messageOf(err)}`,
+        );
       ctx.log(`shell: start failed, retrying: ${messageOf(err)}`);
       await sleep(delay, ctx.signal);
     }

@@ -69,7 +69,12 @@ export const FUNCTIONS: Record<string, TemplateFunction> = {
       const value = scope.userVariable(String(name));
       if (value === undefined) {
         const names = scope.variableNames();
-        throw new FunctionError(`user variable "${name}" is not declared`, names.length ? `declare it in "variables", or use one of: ${names.join(', ')}` : 'declare it in the "variables" section of the template');
+        throw new FunctionError(
+          `user variable "${name}" is not declared`,
+          names.length
+            ? `declare it in "variables", or use one of: ${names.join(', ')}`
+            : 'declare it in the "variables" section of the template',
+        );
       }
       return value;
     },
@@ -77,7 +82,11 @@ export const FUNCTIONS: Record<string, TemplateFunction> = {
   env: {
     params: ['string'],
     call(scope, [name]) {
-      if (scope.section !== 'variables') throw new FunctionError('env may only be used in the default value of a variable', 'declare a variable whose default is {{env `NAME`}} and use {{user `variable`}} here');
+      if (scope.section !== 'variables')
+        throw new FunctionError(
+          'env may only be used in the default value of a variable',
+          'declare a variable whose default is {{env `NAME`}} and use {{user `variable`}} here',
+        );
       return scope.env(String(name));
     },
   },
@@ -86,19 +95,24 @@ export const FUNCTIONS: Record<string, TemplateFunction> = {
   isotime: {
     params: ['string'],
     optional: 1,
-    call: (scope, [layout]) => (layout === undefined ? formatGoTime(scope.initTime, '2006-01-02T15:04:05Z07:00') : formatGoTime(scope.initTime, String(layout))),
+    call: (scope, [layout]) =>
+      layout === undefined
+        ? formatGoTime(scope.initTime, '2006-01-02T15:04:05Z07:00')
+        : formatGoTime(scope.initTime, String(layout)),
   },
   build_name: {
     params: [],
     call(scope) {
-      if (scope.buildName === undefined) throw new FunctionError('build_name is only known inside a builder, provisioner or post-processor');
+      if (scope.buildName === undefined)
+        throw new FunctionError('build_name is only known inside a builder, provisioner or post-processor');
       return scope.buildName;
     },
   },
   build_type: {
     params: [],
     call(scope) {
-      if (scope.buildType === undefined) throw new FunctionError('build_type is only known inside a builder, provisioner or post-processor');
+      if (scope.buildType === undefined)
+        throw new FunctionError('build_type is only known inside a builder, provisioner or post-processor');
       return scope.buildType;
     },
   },
@@ -111,7 +125,11 @@ export const FUNCTIONS: Record<string, TemplateFunction> = {
     call(_s, [text, sep, index]) {
       const parts = String(text).split(String(sep));
       const i = Number(index);
-      if (i < 0 || i >= parts.length) throw new FunctionError(`split: index ${i} is out of range; "${sep}" splits the text into ${parts.length} part(s)`, `use an index from 0 to ${parts.length - 1}`);
+      if (i < 0 || i >= parts.length)
+        throw new FunctionError(
+          `split: index ${i} is out of range; "${sep}" splits the text into ${parts.length} part(s)`,
+          `use an index from 0 to ${parts.length - 1}`,
+        );
       return parts[i]!;
     },
   },
@@ -128,8 +146,10 @@ export const FUNCTIONS: Record<string, TemplateFunction> = {
 
 /** Checks an argument against a parameter type, as Go's template engine does (no silent conversion). */
 export function checkArgument(fn: string, index: number, type: ParamType, value: Value): string | undefined {
-  if (type === 'int' && !(typeof value === 'number' && Number.isInteger(value))) return `${fn}: argument ${index + 1} must be a whole number, not ${describe(value)}`;
-  if (type === 'string' && typeof value !== 'string') return `${fn}: argument ${index + 1} must be a string, not ${describe(value)}`;
+  if (type === 'int' && !(typeof value === 'number' && Number.isInteger(value)))
+    return `${fn}: argument ${index + 1} must be a whole number, not ${describe(value)}`;
+  if (type === 'string' && typeof value !== 'string')
+    return `${fn}: argument ${index + 1} must be a string, not ${describe(value)}`;
   return undefined;
 }
 

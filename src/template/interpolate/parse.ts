@@ -19,8 +19,7 @@ export interface Command {
 export type Pipeline = Command[];
 
 export type Segment =
-  | { kind: 'text'; text: string }
-  | { kind: 'action'; pipeline: Pipeline | undefined; source: string; offset: number };
+  { kind: 'text'; text: string } | { kind: 'action'; pipeline: Pipeline | undefined; source: string; offset: number };
 
 /** A template error; `offset` is the character in the string it points at. */
 export class TemplateError extends Error {
@@ -57,8 +56,14 @@ export function parseTemplate(text: string): Segment[] {
     }
     if (literal) segments.push({ kind: 'text', text: literal });
     const close = findClose(text, inner);
-    if (close === UNTERMINATED_STRING) throw new TemplateError('unterminated string in action', open, 'close the string with the same quote that opened it');
-    if (close < 0) throw new TemplateError('unclosed action: "{{" has no matching "}}"', open, 'close every {{ with }}');
+    if (close === UNTERMINATED_STRING)
+      throw new TemplateError(
+        'unterminated string in action',
+        open,
+        'close the string with the same quote that opened it',
+      );
+    if (close < 0)
+      throw new TemplateError('unclosed action: "{{" has no matching "}}"', open, 'close every {{ with }}');
     let bodyEnd = close;
     let trimAfter = false;
     if (text[close - 1] === '-' && /\s/.test(text[close - 2] ?? '')) {
@@ -103,7 +108,18 @@ function findClose(text: string, from: number): number {
   return -1;
 }
 
-const CONTROL_WORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue']);
+const CONTROL_WORDS = new Set([
+  'if',
+  'else',
+  'end',
+  'range',
+  'with',
+  'define',
+  'template',
+  'block',
+  'break',
+  'continue',
+]);
 
 class ActionParser {
   private pos = 0;
@@ -114,7 +130,12 @@ class ActionParser {
 
   parseAction(actionOffset: number): Pipeline {
     this.skipSpace();
-    if (this.pos >= this.src.length) throw new TemplateError('empty action "{{}}"', actionOffset, 'write a function or field inside the braces, such as {{timestamp}}');
+    if (this.pos >= this.src.length)
+      throw new TemplateError(
+        'empty action "{{}}"',
+        actionOffset,
+        'write a function or field inside the braces, such as {{timestamp}}',
+      );
     const pipeline = this.parsePipeline();
     this.skipSpace();
     if (this.pos < this.src.length) throw this.error(`unexpected "${this.src[this.pos]}"`);
@@ -164,11 +185,13 @@ class ActionParser {
     if (ch === '.') {
       const m = /^\.([A-Za-z_][A-Za-z0-9_]*)?/.exec(this.src.slice(this.pos))!;
       this.pos += m[0].length;
-      if (!m[1]) throw new TemplateError('"." alone is not supported', this.base + start, 'name a field, such as {{ .HTTPIP }}');
+      if (!m[1])
+        throw new TemplateError('"." alone is not supported', this.base + start, 'name a field, such as {{ .HTTPIP }}');
       if (this.src[this.pos] === '.') throw this.error('nested fields are not supported');
       return { kind: 'field', name: m[1], offset: this.base + start };
     }
-    if (ch === '$') throw this.error('template variables ($x) are not supported', 'use {{user `name`}} for template variables');
+    if (ch === '$')
+      throw this.error('template variables ($x) are not supported', 'use {{user `name`}} for template variables');
     const num = /^[-+]?(0x[0-9a-fA-F]+|\d+(\.\d+)?([eE][-+]?\d+)?)/.exec(this.src.slice(this.pos));
     if (num) {
       this.pos += num[0].length;
@@ -179,10 +202,19 @@ class ActionParser {
       this.pos += ident[0].length;
       const name = ident[0];
       if (name === 'true' || name === 'false') return { kind: 'bool', value: name === 'true' };
-      if (CONTROL_WORDS.has(name)) throw new TemplateError(`"${name}" actions are not supported in boxwright templates`, this.base + start, 'only functions, fields and pipelines are; compute the value in a variable instead');
+      if (CONTROL_WORDS.has(name))
+        throw new TemplateError(
+          `"${name}" actions are not supported in boxwright templates`,
+          this.base + start,
+          'only functions, fields and pipelines are; compute the value in a variable instead',
+        );
       return { kind: 'ident', name, offset: this.base + start };
     }
-    if (ch === "'") throw this.error('single quotes do not make a string here', 'use backticks (`text`) or escaped double quotes (\\"text\\")');
+    if (ch === "'")
+      throw this.error(
+        'single quotes do not make a string here',
+        'use backticks (`text`) or escaped double quotes (\\"text\\")',
+      );
     throw this.error(`unexpected "${ch}"`);
   }
 
@@ -193,7 +225,8 @@ class ActionParser {
       if (this.src[i] === '\\') {
         const next = this.src[i + 1];
         const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"' };
-        if (next === undefined || !(next in map)) throw new TemplateError(`invalid escape "\\${next ?? ''}" in string`, this.base + i);
+        if (next === undefined || !(next in map))
+          throw new TemplateError(`invalid escape "\\${next ?? ''}" in string`, this.base + i);
         out += map[next];
         i += 2;
       } else {

@@ -7,9 +7,30 @@ import { hasActions, parseTemplate, TemplateError, type Operand, type Pipeline }
  * Each plugin option says which of them it accepts; anywhere else they are errors.
  */
 export const LATE_FIELDS = new Set([
-  'HTTPIP', 'HTTPPort', 'Name', 'Vars', 'Path', 'Script', 'Command', 'Provider', 'BuildName', 'BuilderType',
-  'ArtifactId', 'ChecksumType', 'Image', 'Host', 'Port', 'User', 'Password', 'SSHPublicKey', 'SSHPrivateKey',
-  'ID', 'Flavor', 'OutputDir', 'Architecture', 'EnvVarFile',
+  'HTTPIP',
+  'HTTPPort',
+  'Name',
+  'Vars',
+  'Path',
+  'Script',
+  'Command',
+  'Provider',
+  'BuildName',
+  'BuilderType',
+  'ArtifactId',
+  'ChecksumType',
+  'Image',
+  'Host',
+  'Port',
+  'User',
+  'Password',
+  'SSHPublicKey',
+  'SSHPrivateKey',
+  'ID',
+  'Flavor',
+  'OutputDir',
+  'Architecture',
+  'EnvVarFile',
 ]);
 
 export interface RenderOptions {
@@ -44,7 +65,13 @@ function usesDeferredField(pipeline: Pipeline, options: RenderOptions): boolean 
   const deferred = options.deferred;
   if (!deferred || deferred.size === 0) return false;
   const visit = (p: Pipeline): boolean =>
-    p.some((cmd) => cmd.operands.some((op) => (op.kind === 'field' && deferred.has(op.name) && !(options.fields && op.name in options.fields)) || (op.kind === 'pipeline' && visit(op.pipeline))));
+    p.some((cmd) =>
+      cmd.operands.some(
+        (op) =>
+          (op.kind === 'field' && deferred.has(op.name) && !(options.fields && op.name in options.fields)) ||
+          (op.kind === 'pipeline' && visit(op.pipeline)),
+      ),
+    );
   return visit(pipeline);
 }
 
@@ -56,13 +83,23 @@ function checkPipeline(pipeline: Pipeline, actionOffset: number, options: Render
       const fn = FUNCTIONS[head!.name];
       if (!fn) return void callFunction(head!.name, [], options.scope, head!.offset);
       const count = rest.length + (index > 0 ? 1 : 0);
-      if (count < fn.params.length - (fn.optional ?? 0) || count > fn.params.length) throw new TemplateError(`${head!.name} takes ${fn.params.length} argument(s), got ${count}`, head!.offset, usage(head!.name));
+      if (count < fn.params.length - (fn.optional ?? 0) || count > fn.params.length)
+        throw new TemplateError(
+          `${head!.name} takes ${fn.params.length} argument(s), got ${count}`,
+          head!.offset,
+          usage(head!.name),
+        );
     } else if (rest.length > 0 || index > 0) {
-      throw new TemplateError('only a function can take arguments', actionOffset, 'put the function first: {{ lower .Name }}, or pipe into it: {{ .Name | lower }}');
+      throw new TemplateError(
+        'only a function can take arguments',
+        actionOffset,
+        'put the function first: {{ lower .Name }}, or pipe into it: {{ .Name | lower }}',
+      );
     }
     for (const op of command.operands) {
       if (op.kind === 'pipeline') checkPipeline(op.pipeline, actionOffset, options);
-      if (op.kind === 'field' && !(options.deferred?.has(op.name) || (options.fields && op.name in options.fields))) evaluateOperand(op, options, actionOffset);
+      if (op.kind === 'field' && !(options.deferred?.has(op.name) || (options.fields && op.name in options.fields)))
+        evaluateOperand(op, options, actionOffset);
     }
   });
 }
@@ -76,7 +113,12 @@ function evaluatePipeline(pipeline: Pipeline, options: RenderOptions, actionOffs
       if (index > 0) args.push(previous!);
       previous = callFunction(head!.name, args, options.scope, head!.offset);
     } else {
-      if (rest.length > 0 || index > 0) throw new TemplateError('only a function can take arguments', actionOffset, 'put the function first: {{ lower .Name }}, or pipe into it: {{ .Name | lower }}');
+      if (rest.length > 0 || index > 0)
+        throw new TemplateError(
+          'only a function can take arguments',
+          actionOffset,
+          'put the function first: {{ lower .Name }}, or pipe into it: {{ .Name | lower }}',
+        );
       previous = evaluateOperand(head!, options, actionOffset);
     }
   });
@@ -98,13 +140,19 @@ function evaluateOperand(op: Operand, options: RenderOptions, actionOffset: numb
       if (value !== undefined) return value;
       if (!LATE_FIELDS.has(op.name)) {
         const near = closest(op.name, LATE_FIELDS);
-        throw new TemplateError(`unknown field .${op.name}`, op.offset, near ? `did you mean .${near}?` : `known fields are ${[...LATE_FIELDS].map((f) => `.${f}`).join(', ')}`);
+        throw new TemplateError(
+          `unknown field .${op.name}`,
+          op.offset,
+          near ? `did you mean .${near}?` : `known fields are ${[...LATE_FIELDS].map((f) => `.${f}`).join(', ')}`,
+        );
       }
       const allowed = [...(options.deferred ?? []), ...Object.keys(options.fields ?? {})];
       throw new TemplateError(
         `.${op.name} is not available in this option`,
         op.offset,
-        allowed.length ? `here only ${allowed.map((f) => `.${f}`).join(', ')} can be used` : 'fields such as .HTTPIP are filled in only by the options that document them (boot_command, execute_command, output, ...)',
+        allowed.length
+          ? `here only ${allowed.map((f) => `.${f}`).join(', ')} can be used`
+          : 'fields such as .HTTPIP are filled in only by the options that document them (boot_command, execute_command, output, ...)',
       );
     }
   }
@@ -114,7 +162,11 @@ function callFunction(name: string, args: Value[], scope: FunctionScope, offset:
   const fn = FUNCTIONS[name];
   if (!fn) {
     const near = closest(name, Object.keys(FUNCTIONS));
-    throw new TemplateError(`unknown function "${name}"`, offset, near ? `did you mean "${near}"?` : `functions are ${Object.keys(FUNCTIONS).join(', ')}`);
+    throw new TemplateError(
+      `unknown function "${name}"`,
+      offset,
+      near ? `did you mean "${near}"?` : `functions are ${Object.keys(FUNCTIONS).join(', ')}`,
+    );
   }
   const min = fn.params.length - (fn.optional ?? 0);
   if (args.length < min || args.length > fn.params.length) {

@@ -1,5 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -7,7 +17,14 @@ import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
-import { containerIds, importBusyboxImage, startRegistry, startTestDocker, type TestDocker, type TestRegistry } from '../../support/docker.js';
+import {
+  containerIds,
+  importBusyboxImage,
+  startRegistry,
+  startTestDocker,
+  type TestDocker,
+  type TestRegistry,
+} from '../../support/docker.js';
 import { startCli } from '../../support/process.js';
 import { vagrant } from '../../support/vagrant.js';
 
@@ -50,7 +67,11 @@ async function readTar(file: string): Promise<Map<string, { mode: number; conten
   for await (const entry of extract) {
     const chunks: Buffer[] = [];
     for await (const c of entry) chunks.push(c as Buffer);
-    files.set(entry.header.name.replace(/^\.\//, ''), { mode: (entry.header.mode ?? 0) & 0o7777, content: Buffer.concat(chunks).toString(), type: entry.header.type ?? 'file' });
+    files.set(entry.header.name.replace(/^\.\//, ''), {
+      mode: (entry.header.mode ?? 0) & 0o7777,
+      content: Buffer.concat(chunks).toString(),
+      type: entry.header.type ?? 'file',
+    });
   }
   return files;
 }
@@ -62,14 +83,30 @@ async function imageIds(): Promise<string[]> {
 describe('docker builder', () => {
   it('provisions with shell (inline and script) and file, commits with changes, and keeps the base entrypoint and command', async () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'setup.sh'), '#!/bin/sh\nset -e\necho "script ran as $(id -un) with GREETING=$GREETING"\nmkdir -p /srv/app\necho v1 > /srv/app/version\n');
+    writeFileSync(
+      path.join(dir, 'setup.sh'),
+      '#!/bin/sh\nset -e\necho "script ran as $(id -un) with GREETING=$GREETING"\nmkdir -p /srv/app\necho v1 > /srv/app/version\n',
+    );
     mkdirSync(path.join(dir, 'conf'));
     writeFileSync(path.join(dir, 'conf', 'app.conf'), 'port=8080\n');
     writeFileSync(path.join(dir, 'run.sh'), '#!/bin/sh\necho run\n', { mode: 0o750 });
     const t = writeTemplate(dir, {
-      builders: [{ type: 'docker', image: ENTRY, pull: false, commit: true, author: 'Ops <ops@example.com>', message: 'built by boxwright', changes: ['ENV APP_ENV=production', 'LABEL org.example.team=web', 'EXPOSE 8080', 'WORKDIR /srv/app'] }],
+      builders: [
+        {
+          type: 'docker',
+          image: ENTRY,
+          pull: false,
+          commit: true,
+          author: 'Ops <ops@example.com>',
+          message: 'built by boxwright',
+          changes: ['ENV APP_ENV=production', 'LABEL org.example.team=web', 'EXPOSE 8080', 'WORKDIR /srv/app'],
+        },
+      ],
       provisioners: [
-        { type: 'shell', inline: ['echo "inline ran in $(pwd) as $(whoami)"', 'test -d /packer-files && echo container_dir exists'] },
+        {
+          type: 'shell',
+          inline: ['echo "inline ran in $(pwd) as $(whoami)"', 'test -d /packer-files && echo container_dir exists'],
+        },
         { type: 'shell', script: 'setup.sh', environment_vars: ['GREETING=hello'] },
         { type: 'file', source: 'conf', destination: '/etc/' },
         { type: 'file', source: 'run.sh', destination: '/usr/bin/run-app' },
@@ -96,7 +133,14 @@ describe('docker builder', () => {
     // Running the image the plain way uses the base image's entrypoint and command.
     expect((await runImage(imageId!)).trim()).toBe('entry: from-base');
     // The entrypoint is /bin/echo, so look at the files through a shell entrypoint.
-    const shell = await docker.createContainer({ Image: imageId!, Entrypoint: ['/bin/sh', '-c'], Cmd: ['cat /srv/app/version /etc/conf/app.conf; stat -c %a /usr/bin/run-app; ls /packer-files 2>/dev/null || echo no-container-dir'], Tty: true });
+    const shell = await docker.createContainer({
+      Image: imageId!,
+      Entrypoint: ['/bin/sh', '-c'],
+      Cmd: [
+        'cat /srv/app/version /etc/conf/app.conf; stat -c %a /usr/bin/run-app; ls /packer-files 2>/dev/null || echo no-container-dir',
+      ],
+      Tty: true,
+    });
     await shell.start();
     await shell.wait();
     const out = (await shell.logs({ stdout: true, stderr: true })).toString().replace(/\r/g, '');
@@ -109,8 +153,23 @@ describe('docker builder', () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
       builders: [{ type: 'docker', image: BASE, pull: false, export_path: 'out/rootfs.tar' }],
-      provisioners: [{ type: 'shell', inline: ['mkdir -p /opt/tool', 'echo exported > /opt/tool/marker', 'chmod 640 /opt/tool/marker'] }],
-      'post-processors': [[{ type: 'docker-import', repository: 'bw-test/imported', tag: '2.0', changes: ['CMD ["/bin/cat", "/opt/tool/marker"]'], keep_input_artifact: true }]],
+      provisioners: [
+        {
+          type: 'shell',
+          inline: ['mkdir -p /opt/tool', 'echo exported > /opt/tool/marker', 'chmod 640 /opt/tool/marker'],
+        },
+      ],
+      'post-processors': [
+        [
+          {
+            type: 'docker-import',
+            repository: 'bw-test/imported',
+            tag: '2.0',
+            changes: ['CMD ["/bin/cat", "/opt/tool/marker"]'],
+            keep_input_artifact: true,
+          },
+        ],
+      ],
     });
     const run = await runCli(['build', '-color=false', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
@@ -126,7 +185,10 @@ describe('docker builder', () => {
   it('discard keeps nothing: no image, no container', async () => {
     const dir = tempDir();
     const before = await imageIds();
-    const t = writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, pull: false, discard: true }], provisioners: [{ type: 'shell', inline: ['touch /x'] }] });
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, discard: true }],
+      provisioners: [{ type: 'shell', inline: ['touch /x'] }],
+    });
     const run = await runCli(['build', '-color=false', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
     expect(run.stdout).toContain('Discarding the container.');
@@ -159,8 +221,21 @@ describe('docker builder', () => {
         variables: { registry_password: 'hunter2-registry' },
         'sensitive-variables': ['registry_password'],
         // A password written straight into the template is hidden like a sensitive variable.
-        builders: [{ type: 'docker', image: BASE, pull: false, commit: true, login: true, login_username: 'ci', login_password: 'literal-builder-pw', login_server: registry.address }],
-        provisioners: [{ type: 'shell', inline: ['echo pushed > /pushed', 'echo "the password is literal-builder-pw"'] }],
+        builders: [
+          {
+            type: 'docker',
+            image: BASE,
+            pull: false,
+            commit: true,
+            login: true,
+            login_username: 'ci',
+            login_password: 'literal-builder-pw',
+            login_server: registry.address,
+          },
+        ],
+        provisioners: [
+          { type: 'shell', inline: ['echo pushed > /pushed', 'echo "the password is literal-builder-pw"'] },
+        ],
         'post-processors': [
           [
             { type: 'docker-tag', repository, tags: ['1.0', 'latest'] },
@@ -178,7 +253,9 @@ describe('docker builder', () => {
       expect(run.stdout).toContain(`Logging in to ${registry.address} as ci`);
       expect(run.stdout).toContain(`Pushed ${repository}:1.0`);
       expect(run.stdout).toContain(`Pushed ${repository}:latest`);
-      const tags = (await (await fetch(`http://${registry.address}/v2/team/app/tags/list`)).json()) as { tags: string[] };
+      const tags = (await (await fetch(`http://${registry.address}/v2/team/app/tags/list`)).json()) as {
+        tags: string[];
+      };
       expect(tags.tags.sort()).toEqual(['1.0', 'latest']);
 
       const saved = await readTar(path.join(dir, 'out/app.tar'));
@@ -190,7 +267,9 @@ describe('docker builder', () => {
       await docker.getImage(`${repository}:1.0`).remove();
       await docker.getImage(`${repository}:latest`).remove();
       const stream = await docker.pull(`${repository}:1.0`);
-      await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined))));
+      await new Promise((resolve, reject) =>
+        docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined))),
+      );
       expect((await docker.getImage(`${repository}:1.0`).inspect()).Id).toBe(id);
       expect((await runImage(`${repository}:1.0`, ['cat', '/pushed'])).trim()).toBe('pushed');
     } finally {
@@ -202,12 +281,33 @@ describe('docker builder', () => {
     const dir = tempDir();
     // Port 1 on loopback refuses at once: the pull fails like an offline laptop's.
     await docker.getImage(BASE).tag({ repo: '127.0.0.1:1/offline/busybox', tag: '1' });
-    const ok = await runCli(['build', '-color=false', writeTemplate(dir, { builders: [{ type: 'docker', image: '127.0.0.1:1/offline/busybox:1', discard: true }], provisioners: [{ type: 'shell', inline: ['echo offline-ok'] }] })], { cwd: dir });
+    const ok = await runCli(
+      [
+        'build',
+        '-color=false',
+        writeTemplate(dir, {
+          builders: [{ type: 'docker', image: '127.0.0.1:1/offline/busybox:1', discard: true }],
+          provisioners: [{ type: 'shell', inline: ['echo offline-ok'] }],
+        }),
+      ],
+      { cwd: dir },
+    );
     expect(ok.code, ok.all).toBe(0);
     expect(ok.all).toMatch(/Warning: could not pull 127\.0\.0\.1:1\/offline\/busybox:1 \(.+\); using the local copy\./);
     expect(ok.stdout).toContain('offline-ok');
 
-    const missing = await runCli(['build', '-color=false', writeTemplate(dir, { builders: [{ type: 'docker', image: '127.0.0.1:1/offline/absent:1', discard: true }] }, 'missing.json')], { cwd: dir });
+    const missing = await runCli(
+      [
+        'build',
+        '-color=false',
+        writeTemplate(
+          dir,
+          { builders: [{ type: 'docker', image: '127.0.0.1:1/offline/absent:1', discard: true }] },
+          'missing.json',
+        ),
+      ],
+      { cwd: dir },
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('could not pull 127.0.0.1:1/offline/absent:1, and there is no local copy');
     expect(missing.stderr).toContain('set "pull": false');
@@ -217,7 +317,10 @@ describe('docker builder', () => {
   it('a failing provisioner leaves no container and no image behind', async () => {
     const dir = tempDir();
     const before = await imageIds();
-    const t = writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, pull: false, commit: true }], provisioners: [{ type: 'shell', inline: ['echo about to fail', 'exit 7'] }] });
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, commit: true }],
+      provisioners: [{ type: 'shell', inline: ['echo about to fail', 'exit 7'] }],
+    });
     const run = await runCli(['build', '-color=false', t], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('exited with code 7');
@@ -228,7 +331,10 @@ describe('docker builder', () => {
 
   it('Ctrl-C during provisioning removes the container', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, pull: false, commit: true }], provisioners: [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 60'] }] });
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, commit: true }],
+      provisioners: [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 60'] }],
+    });
     const before = await imageIds();
     const run = startCli(['build', '-color=false', t], dir, { DOCKER_HOST: engine.host });
     const until = Date.now() + 30_000;
@@ -250,7 +356,11 @@ describe('docker builder', () => {
     const dir = tempDir();
     const shared = path.join(dir, 'shared');
     mkdirSync(shared);
-    const waitFor = (mine: string, theirs: string) => [`touch /shared/${mine}`, `timeout 30 sh -c 'until [ -f /shared/${theirs} ]; do sleep 0.1; done'`, `echo ${mine} saw ${theirs}`];
+    const waitFor = (mine: string, theirs: string) => [
+      `touch /shared/${mine}`,
+      `timeout 30 sh -c 'until [ -f /shared/${theirs} ]; do sleep 0.1; done'`,
+      `echo ${mine} saw ${theirs}`,
+    ];
     const t = writeTemplate(dir, {
       builders: [
         { type: 'docker', name: 'one', image: BASE, pull: false, discard: true, volumes: { [shared]: '/shared' } },
@@ -314,7 +424,10 @@ describe('docker builder', () => {
     const previous = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = `unix://${dir}/no-such.sock`;
     try {
-      const run = await runCli(['build', '-color=false', writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, discard: true }] })], { cwd: dir });
+      const run = await runCli(
+        ['build', '-color=false', writeTemplate(dir, { builders: [{ type: 'docker', image: BASE, discard: true }] })],
+        { cwd: dir },
+      );
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(`cannot reach the Docker daemon at unix://${dir}/no-such.sock`);
       expect(run.stderr).toContain('DOCKER_HOST');
@@ -330,7 +443,12 @@ describe('vagrant post-processor, docker provider', () => {
     const t = writeTemplate(dir, {
       builders: [{ type: 'docker', name: 'app', image: BASE, pull: false, commit: true }],
       provisioners: [{ type: 'shell', inline: ['echo boxed > /boxed'] }],
-      'post-processors': [[{ type: 'docker-tag', repository: 'bw-test/vagrant-app', tags: ['3.1'] }, { type: 'vagrant', box_name: 'bw/app', box_version: '3.1.0' }]],
+      'post-processors': [
+        [
+          { type: 'docker-tag', repository: 'bw-test/vagrant-app', tags: ['3.1'] },
+          { type: 'vagrant', box_name: 'bw/app', box_version: '3.1.0' },
+        ],
+      ],
     });
     const run = await runCli(['build', '-color=false', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
@@ -352,7 +470,10 @@ describe('docker communicator downloads', () => {
     const t = writeTemplate(dir, {
       builders: [{ type: 'docker', image: BASE, pull: false, discard: true }],
       provisioners: [
-        { type: 'shell', inline: ['mkdir -p /data/sub', 'echo a > /data/a.txt', 'echo b > /data/sub/b.txt', 'chmod 600 /data/a.txt'] },
+        {
+          type: 'shell',
+          inline: ['mkdir -p /data/sub', 'echo a > /data/a.txt', 'echo b > /data/sub/b.txt', 'chmod 600 /data/a.txt'],
+        },
         { type: 'file', direction: 'download', source: '/data/a.txt', destination: 'got/a.txt' },
         { type: 'file', direction: 'download', source: '/data/', destination: 'tree' },
       ],

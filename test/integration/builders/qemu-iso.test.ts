@@ -14,8 +14,19 @@ describe('qemu builder from an installer ISO (real QEMU, TCG here)', () => {
   it('boots the ISO, installs through boot_command and http_directory onto the disk it made, and provisions the installed system', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [{ type: 'qemu', ...installFromTestIso(dir, installer), disk_size: '2G', memory: 1024, ssh_timeout: '5m', vm_name: 'installed.qcow2' }],
-      provisioners: [{ type: 'shell', inline: ['echo "installed from $PACKER_HTTP_ADDR"', 'lsblk -dno NAME,SIZE /dev/vda'] }],
+      builders: [
+        {
+          type: 'qemu',
+          ...installFromTestIso(dir, installer),
+          disk_size: '2G',
+          memory: 1024,
+          ssh_timeout: '5m',
+          vm_name: 'installed.qcow2',
+        },
+      ],
+      provisioners: [
+        { type: 'shell', inline: ['echo "installed from $PACKER_HTTP_ADDR"', 'lsblk -dno NAME,SIZE /dev/vda'] },
+      ],
     });
     const started = Date.now();
     const run = await runCli(['build', t], { cwd: dir });

@@ -35,13 +35,24 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'app.conf'), 'setting=42\n');
     const t = writeTemplate(dir, {
-      builders: [qemu({ name: 'qcow2', format: 'qcow2', output_directory: 'out-qcow2', vm_name: 'disk.qcow2' }), qemu({ name: 'raw', format: 'raw', output_directory: 'out-raw', vm_name: 'disk.raw' })],
+      builders: [
+        qemu({ name: 'qcow2', format: 'qcow2', output_directory: 'out-qcow2', vm_name: 'disk.qcow2' }),
+        qemu({ name: 'raw', format: 'raw', output_directory: 'out-raw', vm_name: 'disk.raw' }),
+      ],
       provisioners: [
         { type: 'shell', inline: ['echo "built by {{build_name}}" | sudo tee /etc/boxwright-marker', 'uname -r'] },
         { type: 'file', source: 'app.conf', destination: '/tmp/app.conf' },
         { type: 'shell', inline: ['sudo mv /tmp/app.conf /etc/app.conf', 'sync'] },
       ],
-      'post-processors': [{ type: 'vagrant', only: ['qcow2'], output: 'boxes/{{.BuildName}}-{{.Provider}}.box', compression_level: 1, keep_input_artifact: true }],
+      'post-processors': [
+        {
+          type: 'vagrant',
+          only: ['qcow2'],
+          output: 'boxes/{{.BuildName}}-{{.Provider}}.box',
+          compression_level: 1,
+          keep_input_artifact: true,
+        },
+      ],
     });
     const started = Date.now();
     const run = await runCli(['build', t], { cwd: dir });
@@ -50,13 +61,20 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     expect(run.stdout).toMatch(/==> qcow2: Accelerator: (tcg|kvm) \(/);
     expect(run.stdout).toMatch(/ {4}qcow2: \d+\.\d+\.\d+-\d+-amd64/);
     expect(run.stdout).toContain('--> qcow2: VM files in directory: out-qcow2 (disk.qcow2, qcow2)');
-    const info = (file: string) => JSON.parse(execFileSync('qemu-img', ['info', '--output=json', file], { encoding: 'utf8' })) as { format: string };
+    const info = (file: string) =>
+      JSON.parse(execFileSync('qemu-img', ['info', '--output=json', file], { encoding: 'utf8' })) as { format: string };
     expect(info(path.join(dir, 'out-qcow2/disk.qcow2')).format).toBe('qcow2');
     expect(info(path.join(dir, 'out-raw/disk.raw')).format).toBe('raw');
 
     // The libvirt box of the qcow2 build is one the real Vagrant adds.
     expect(run.stdout).toContain("--> qcow2: 'libvirt' provider box: ");
-    const { home } = await vagrant(['box', 'add', '--name', 'boxwright/qemu-built', path.join(dir, 'boxes/qcow2-libvirt.box')]);
+    const { home } = await vagrant([
+      'box',
+      'add',
+      '--name',
+      'boxwright/qemu-built',
+      path.join(dir, 'boxes/qcow2-libvirt.box'),
+    ]);
     expect((await vagrant(['box', 'list'], home)).stdout).toMatch(/^boxwright\/qemu-built\s+\(libvirt, 0\)/m);
 
     const vm = await bootDisk(path.join(dir, 'out-qcow2/disk.qcow2'));
@@ -103,8 +121,25 @@ describe('qemu builder (real QEMU, TCG here)', () => {
       ],
       provisioners: [
         { type: 'shell', inline: ['cat /tmp/typed', 'tail -n 1 /tmp/fetched', 'echo "addr=$PACKER_HTTP_ADDR"'] },
-        { type: 'shell', inline: ['sudo mount -o ro LABEL=cidata /mnt', 'cat /mnt/meta-data /mnt/extra/note.txt; echo', 'ls /mnt | tr "\\n" " "; echo', 'sudo umount /mnt'] },
-        { type: 'shell', inline: ['sudo modprobe floppy', 'sudo mount -o ro /dev/fd0 /mnt', 'echo "floppy label $(sudo blkid -o value -s LABEL /dev/fd0)"', 'cat /mnt/ks.cfg /mnt/scripts/setup.cmd /mnt/note.txt; echo', 'sudo umount /mnt'] },
+        {
+          type: 'shell',
+          inline: [
+            'sudo mount -o ro LABEL=cidata /mnt',
+            'cat /mnt/meta-data /mnt/extra/note.txt; echo',
+            'ls /mnt | tr "\\n" " "; echo',
+            'sudo umount /mnt',
+          ],
+        },
+        {
+          type: 'shell',
+          inline: [
+            'sudo modprobe floppy',
+            'sudo mount -o ro /dev/fd0 /mnt',
+            'echo "floppy label $(sudo blkid -o value -s LABEL /dev/fd0)"',
+            'cat /mnt/ks.cfg /mnt/scripts/setup.cmd /mnt/note.txt; echo',
+            'sudo umount /mnt',
+          ],
+        },
       ],
     });
     const run = await runCli(['build', t], { cwd: dir });
@@ -114,9 +149,14 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     expect(run.stdout).toMatch(/ {4}qemu: addr=10\.0\.2\.2:\d+/);
     expect(run.stdout).toContain('    qemu: instance-id: boxwright\n    qemu: from cd_content');
     expect(run.stdout).toContain('    qemu: extra meta-data user-data');
-    expect(run.stdout).toContain('    qemu: floppy label ANSWERS\n    qemu: text\n    qemu: reboot\n    qemu: echo setup\n    qemu: from floppy_content');
+    expect(run.stdout).toContain(
+      '    qemu: floppy label ANSWERS\n    qemu: text\n    qemu: reboot\n    qemu: echo setup\n    qemu: from floppy_content',
+    );
     // The VNC password is in a private file for the build's life, never in the output.
-    const vnc = /The console is on VNC at vnc:\/\/127\.0\.0\.1:(\d+) \(display :(\d+)\); the password is in (\S+) while the build runs/.exec(run.stdout);
+    const vnc =
+      /The console is on VNC at vnc:\/\/127\.0\.0\.1:(\d+) \(display :(\d+)\); the password is in (\S+) while the build runs/.exec(
+        run.stdout,
+      );
     expect(vnc, run.stdout).not.toBeNull();
     expect(Number(vnc![1]) - 5900).toBe(Number(vnc![2]));
     expect(existsSync(vnc![3]!)).toBe(false);
@@ -126,13 +166,22 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     const disk = await efiDisk(base);
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [qemu({ iso_url: disk, efi_boot: true, output_directory: 'out', vm_name: 'disk.qcow2', skip_compaction: true })],
+      builders: [
+        qemu({ iso_url: disk, efi_boot: true, output_directory: 'out', vm_name: 'disk.qcow2', skip_compaction: true }),
+      ],
       // The disk boots under BIOS too (extlinux), so only UEFI makes /sys/firmware/efi appear.
-      provisioners: [{ type: 'shell', inline: ['test -d /sys/firmware/efi && echo "firmware: UEFI, $(cat /sys/firmware/efi/fw_platform_size)-bit"'] }],
+      provisioners: [
+        {
+          type: 'shell',
+          inline: ['test -d /sys/firmware/efi && echo "firmware: UEFI, $(cat /sys/firmware/efi/fw_platform_size)-bit"'],
+        },
+      ],
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
-    expect(run.stdout).toMatch(/Booting UEFI: \/usr\/share\/OVMF\/OVMF_CODE\.fd, variables from \/usr\/share\/OVMF\/OVMF_VARS\.fd/);
+    expect(run.stdout).toMatch(
+      /Booting UEFI: \/usr\/share\/OVMF\/OVMF_CODE\.fd, variables from \/usr\/share\/OVMF\/OVMF_VARS\.fd/,
+    );
     expect(run.stdout).toContain('    qemu: firmware: UEFI, 64-bit');
     const vars = path.join(dir, 'out', 'efivars.fd');
     expect(statSync(vars).size).toBe(statSync('/usr/share/OVMF/OVMF_VARS.fd').size);
@@ -157,7 +206,11 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     const dir = tempDir();
     const log = path.join(dir, 'debug.log');
     const t = writeTemplate(dir, { builders: [qemu({})] });
-    const child = spawn(process.execPath, [path.resolve(__dirname, '../../../bin/boxwright'), 'build', t], { cwd: dir, env: { ...process.env, BOXWRIGHT_LOG: '1', BOXWRIGHT_LOG_PATH: log }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.resolve(__dirname, '../../../bin/boxwright'), 'build', t], {
+      cwd: dir,
+      env: { ...process.env, BOXWRIGHT_LOG: '1', BOXWRIGHT_LOG_PATH: log },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

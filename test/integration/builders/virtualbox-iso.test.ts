@@ -19,8 +19,25 @@ describe('virtualbox-iso on the qemu driver (real QEMU, TCG here)', () => {
   it('installs from an ISO through boot_command and http_directory, provisions, and exports an OVA that boots on VirtualBox-like hardware', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [{ type: 'virtualbox-iso', ...installFromTestIso(dir, installer), guest_os_type: 'Debian_64', disk_size: '2G', memory: 1024, ssh_timeout: '8m', headless: true, vm_name: 'installed', format: 'ova' }],
-      provisioners: [{ type: 'shell', inline: ['echo "installed from $PACKER_HTTP_ADDR" | sudo tee /etc/provisioned', 'lsblk -dno SIZE /dev/sda'] }],
+      builders: [
+        {
+          type: 'virtualbox-iso',
+          ...installFromTestIso(dir, installer),
+          guest_os_type: 'Debian_64',
+          disk_size: '2G',
+          memory: 1024,
+          ssh_timeout: '8m',
+          headless: true,
+          vm_name: 'installed',
+          format: 'ova',
+        },
+      ],
+      provisioners: [
+        {
+          type: 'shell',
+          inline: ['echo "installed from $PACKER_HTTP_ADDR" | sudo tee /etc/provisioned', 'lsblk -dno SIZE /dev/sda'],
+        },
+      ],
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
@@ -34,11 +51,25 @@ describe('virtualbox-iso on the qemu driver (real QEMU, TCG here)', () => {
     expect(readdirSync(out)).toEqual(['installed.ova']);
     const appliance = await openAppliance(path.join(out, 'installed.ova'), signal);
     try {
-      expect(appliance.machine).toMatchObject({ name: 'installed', osType: 'Debian_64', cpus: 1, memoryMb: 1024, controller: 'ide', nic: 'E1000' });
-      expect(appliance.machine.disks.map((d) => [d.file, d.capacityBytes])).toEqual([['installed-disk001.vmdk', 2 * 1024 ** 3]]);
+      expect(appliance.machine).toMatchObject({
+        name: 'installed',
+        osType: 'Debian_64',
+        cpus: 1,
+        memoryMb: 1024,
+        controller: 'ide',
+        nic: 'E1000',
+      });
+      expect(appliance.machine.disks.map((d) => [d.file, d.capacityBytes])).toEqual([
+        ['installed-disk001.vmdk', 2 * 1024 ** 3],
+      ]);
       const vmdk = path.join(appliance.dir, 'installed-disk001.vmdk');
       expect(() => execFileSync('qemu-img', ['check', vmdk])).not.toThrow();
-      const vm = await bootDisk(vmdk, ['-drive', 'file=IMAGE,format=vmdk,if=ide,snapshot=on', '-device', 'e1000,netdev=n0']);
+      const vm = await bootDisk(vmdk, [
+        '-drive',
+        'file=IMAGE,format=vmdk,if=ide,snapshot=on',
+        '-device',
+        'e1000,netdev=n0',
+      ]);
       try {
         const { comm, run: sh } = await loginVagrant(vm.port);
         expect((await sh('cat /etc/provisioned')).out[0]).toMatch(/^installed from 10\.0\.2\.2:\d+$/);

@@ -19,12 +19,44 @@ describe('virtualbox-ovf on the qemu driver (real QEMU, TCG here)', () => {
   it('boots an OVA made from the base image, provisions it, exports an OVF whose VMDK is checked, boots again and parses back', async () => {
     const dir = tempDir();
     // The source appliance, written by the same exporter a virtualbox build uses.
-    await exportAppliance(base, dir, { vmName: 'debian-base', osType: 'Debian_64', cpus: 2, memoryMb: 1024, controller: 'sata', nic: 'E1000', format: 'ova' }, signal);
+    await exportAppliance(
+      base,
+      dir,
+      {
+        vmName: 'debian-base',
+        osType: 'Debian_64',
+        cpus: 2,
+        memoryMb: 1024,
+        controller: 'sata',
+        nic: 'E1000',
+        format: 'ova',
+      },
+      signal,
+    );
     writeFileSync(path.join(dir, 'motd'), 'welcome to the box\n');
     const t = writeTemplate(dir, {
-      builders: [{ type: 'virtualbox-ovf', source_path: 'debian-base.ova', checksum: 'none', vm_name: 'devbox', boot_wait: '0s', headless: true, ssh_username: 'vagrant', ssh_password: 'vagrant', ssh_timeout: '5m', shutdown_command: 'sudo poweroff', vboxmanage: [['modifyvm', '{{.Name}}', '--memory', '2048']] }],
+      builders: [
+        {
+          type: 'virtualbox-ovf',
+          source_path: 'debian-base.ova',
+          checksum: 'none',
+          vm_name: 'devbox',
+          boot_wait: '0s',
+          headless: true,
+          ssh_username: 'vagrant',
+          ssh_password: 'vagrant',
+          ssh_timeout: '5m',
+          shutdown_command: 'sudo poweroff',
+          vboxmanage: [['modifyvm', '{{.Name}}', '--memory', '2048']],
+        },
+      ],
       provisioners: [
-        { type: 'shell', inline: ['echo "provisioned on $(cat /sys/class/net/eth0/device/uevent | sed -n s/DRIVER=//p)" | sudo tee /etc/provisioned'] },
+        {
+          type: 'shell',
+          inline: [
+            'echo "provisioned on $(cat /sys/class/net/eth0/device/uevent | sed -n s/DRIVER=//p)" | sudo tee /etc/provisioned',
+          ],
+        },
         { type: 'file', source: 'motd', destination: '/tmp/motd' },
         { type: 'shell', inline: ['sudo mv /tmp/motd /etc/motd'] },
       ],
@@ -44,11 +76,27 @@ describe('virtualbox-ovf on the qemu driver (real QEMU, TCG here)', () => {
     const vmdk = path.join(out, 'devbox-disk001.vmdk');
     expect(() => execFileSync('qemu-img', ['check', vmdk])).not.toThrow();
     const machine = parseOvf(readFileSync(path.join(out, 'devbox.ovf'), 'utf8'));
-    expect(machine).toMatchObject({ name: 'devbox', osType: 'Debian_64', cpus: 2, memoryMb: 1024, controller: 'sata', nic: 'E1000' });
+    expect(machine).toMatchObject({
+      name: 'devbox',
+      osType: 'Debian_64',
+      cpus: 2,
+      memoryMb: 1024,
+      controller: 'sata',
+      nic: 'E1000',
+    });
     expect(machine.disks).toEqual([{ file: 'devbox-disk001.vmdk', capacityBytes: 3 * 1024 ** 3, fileBytes: 0 }]);
 
     // The exported disk boots on VirtualBox-like hardware (AHCI + e1000) with the provisioning in it.
-    const vm = await bootDisk(vmdk, ['-device', 'ahci,id=ahci0', '-drive', 'file=IMAGE,format=vmdk,if=none,id=d0,snapshot=on', '-device', 'ide-hd,drive=d0,bus=ahci0.0', '-device', 'e1000,netdev=n0']);
+    const vm = await bootDisk(vmdk, [
+      '-device',
+      'ahci,id=ahci0',
+      '-drive',
+      'file=IMAGE,format=vmdk,if=none,id=d0,snapshot=on',
+      '-device',
+      'ide-hd,drive=d0,bus=ahci0.0',
+      '-device',
+      'e1000,netdev=n0',
+    ]);
     try {
       const { comm, run: sh } = await loginVagrant(vm.port);
       expect((await sh('cat /etc/provisioned /etc/motd')).out).toEqual(['provisioned on e1000', 'welcome to the box']);
@@ -62,10 +110,26 @@ describe('virtualbox-ovf on the qemu driver (real QEMU, TCG here)', () => {
     const dir = tempDir();
     const disk = path.join(dir, 'tiny.qcow2');
     execFileSync('qemu-img', ['create', '-f', 'qcow2', disk, '16M']);
-    await exportAppliance(disk, dir, { vmName: 'tiny', osType: 'Debian_64', cpus: 1, memoryMb: 256, controller: 'ide', nic: 'E1000', format: 'ovf' }, signal);
+    await exportAppliance(
+      disk,
+      dir,
+      { vmName: 'tiny', osType: 'Debian_64', cpus: 1, memoryMb: 256, controller: 'ide', nic: 'E1000', format: 'ovf' },
+      signal,
+    );
     const mf = path.join(dir, 'tiny.mf');
     writeFileSync(mf, readFileSync(mf, 'utf8').replace(/(tiny-disk001\.vmdk\)= )[0-9a-f]{4}/, '$1ffff'));
-    const t = writeTemplate(dir, { builders: [{ type: 'virtualbox-ovf', source_path: 'tiny.ovf', checksum: 'none', communicator: 'none', boot_wait: '0s', headless: true }] });
+    const t = writeTemplate(dir, {
+      builders: [
+        {
+          type: 'virtualbox-ovf',
+          source_path: 'tiny.ovf',
+          checksum: 'none',
+          communicator: 'none',
+          boot_wait: '0s',
+          headless: true,
+        },
+      ],
+    });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.all).toContain('tiny-disk001.vmdk does not match the manifest tiny.mf');

@@ -26,19 +26,51 @@ beforeEach(() => {
   delete process.env.BOXWRIGHT_VBOXMANAGE;
 });
 
-const calls = (): string[][] => (existsSync(path.join(home, 'calls.jsonl')) ? readFileSync(path.join(home, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : []);
-const commandLines = () => calls().filter((c) => c[0] !== '--version').map((c) => c.join(' '));
+const calls = (): string[][] =>
+  existsSync(path.join(home, 'calls.jsonl'))
+    ? readFileSync(path.join(home, 'calls.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as string[])
+    : [];
+const commandLines = () =>
+  calls()
+    .filter((c) => c[0] !== '--version')
+    .map((c) => c.join(' '));
 
 function isoBuilder(dir: string, extra: Record<string, unknown> = {}) {
   writeFileSync(path.join(dir, 'installer.iso'), 'not really an ISO');
-  return { type: 'virtualbox-iso', iso_url: 'installer.iso', iso_checksum: 'none', guest_os_type: 'Debian_64', disk_size: 2048, hard_drive_interface: 'sata', memory: 1024, cpus: 2, headless: true, boot_wait: '0s', communicator: 'none', vm_name: 'vm', guest_additions_mode: 'disable', ...extra };
+  return {
+    type: 'virtualbox-iso',
+    iso_url: 'installer.iso',
+    iso_checksum: 'none',
+    guest_os_type: 'Debian_64',
+    disk_size: 2048,
+    hard_drive_interface: 'sata',
+    memory: 1024,
+    cpus: 2,
+    headless: true,
+    boot_wait: '0s',
+    communicator: 'none',
+    vm_name: 'vm',
+    guest_additions_mode: 'disable',
+    ...extra,
+  };
 }
 
 describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', () => {
-  it('virtualbox-iso issues VirtualBox\'s command sequence, attaches a floppy, types boot_command as scancodes, exports with a manifest and deletes the VM', async () => {
+  it("virtualbox-iso issues VirtualBox's command sequence, attaches a floppy, types boot_command as scancodes, exports with a manifest and deletes the VM", async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [isoBuilder(dir, { boot_command: ['<esc>a<enter>'], vboxmanage: [['modifyvm', '{{.Name}}', '--vram', '32']], vboxmanage_post: [['modifyvm', '{{ .Name }}', '--description', 'built']], gfx_controller: 'vmsvga', floppy_content: { 'ks.cfg': 'text' } })],
+      builders: [
+        isoBuilder(dir, {
+          boot_command: ['<esc>a<enter>'],
+          vboxmanage: [['modifyvm', '{{.Name}}', '--vram', '32']],
+          vboxmanage_post: [['modifyvm', '{{ .Name }}', '--description', 'built']],
+          gfx_controller: 'vmsvga',
+          floppy_content: { 'ks.cfg': 'text' },
+        }),
+      ],
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.all).toContain('Driver: vboxmanage (VirtualBox 7.0.14 found)');
@@ -77,26 +109,52 @@ describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', (
     const dir = tempDir();
     writeFileSync(path.join(dir, 'base.ova'), 'an appliance');
     const t = writeTemplate(dir, {
-      builders: [{ type: 'virtualbox-ovf', source_path: 'base.ova', checksum: 'none', import_opts: 'keepallmacs', import_flags: ['--eula', 'accept'], vm_name: 'ovfvm', headless: true, boot_wait: '0s', guest_additions_mode: 'disable', ssh_username: 'vagrant', ssh_password: 'vagrant', ssh_timeout: '2s', ssh_host_port_min: 3222, ssh_host_port_max: 3232 }],
+      builders: [
+        {
+          type: 'virtualbox-ovf',
+          source_path: 'base.ova',
+          checksum: 'none',
+          import_opts: 'keepallmacs',
+          import_flags: ['--eula', 'accept'],
+          vm_name: 'ovfvm',
+          headless: true,
+          boot_wait: '0s',
+          guest_additions_mode: 'disable',
+          ssh_username: 'vagrant',
+          ssh_password: 'vagrant',
+          ssh_timeout: '2s',
+          ssh_host_port_min: 3222,
+          ssh_host_port_max: 3232,
+        },
+      ],
     });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.all).toContain('Timeout waiting for SSH');
     const lines = commandLines();
-    expect(lines[0]).toBe(`import ${path.join(dir, 'base.ova')} --vsys 0 --vmname ovfvm --options keepallmacs --eula accept`);
+    expect(lines[0]).toBe(
+      `import ${path.join(dir, 'base.ova')} --vsys 0 --vmname ovfvm --options keepallmacs --eula accept`,
+    );
     expect(lines[1]).toMatch(/^modifyvm ovfvm --natpf1 packercomm,tcp,127\.0\.0\.1,(32[2-3]\d),,22$/);
-    expect(lines.slice(2)).toEqual(['startvm ovfvm --type headless', 'showvminfo ovfvm --machinereadable', 'controlvm ovfvm poweroff', 'unregistervm ovfvm --delete']);
+    expect(lines.slice(2)).toEqual([
+      'startvm ovfvm --type headless',
+      'showvminfo ovfvm --machinereadable',
+      'controlvm ovfvm poweroff',
+      'unregistervm ovfvm --delete',
+    ]);
     expect(run.all).toContain('Deregistering and deleting the virtual machine...');
     expect(existsSync(path.join(dir, 'output-virtualbox-ovf'))).toBe(false);
   });
 
-  it('a failing VBoxManage command fails the build with VirtualBox\'s own error, and cleanup still deletes the VM', async () => {
+  it("a failing VBoxManage command fails the build with VirtualBox's own error, and cleanup still deletes the VM", async () => {
     process.env.FAKE_VBOX_FAIL = 'startvm';
     const dir = tempDir();
     const t = writeTemplate(dir, { builders: [isoBuilder(dir)] });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.all).toContain("VBoxManage startvm vm --type headless failed: The virtual machine 'vm' has terminated unexpectedly during startup with exit code 1 (0x1)");
+    expect(run.all).toContain(
+      "VBoxManage startvm vm --type headless failed: The virtual machine 'vm' has terminated unexpectedly during startup with exit code 1 (0x1)",
+    );
     expect(run.all).not.toMatch(/\n\s+at /);
     expect(commandLines().slice(-2)).toEqual(['startvm vm --type headless', 'unregistervm vm --delete']);
     expect(existsSync(path.join(dir, 'output-virtualbox-iso'))).toBe(false);
@@ -104,7 +162,13 @@ describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', (
 
   it('a vboxmanage command naming a host-only interface VirtualBox lacks is refused with the ones it has', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [isoBuilder(dir, { vboxmanage: [['modifyvm', '{{.Name}}', '--nic2', 'hostonly', '--hostonlyadapter2', 'vboxnet9']] })] });
+    const t = writeTemplate(dir, {
+      builders: [
+        isoBuilder(dir, {
+          vboxmanage: [['modifyvm', '{{.Name}}', '--nic2', 'hostonly', '--hostonlyadapter2', 'vboxnet9']],
+        }),
+      ],
+    });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.all).toContain('vboxmanage: the host-only interface "vboxnet9" does not exist');
@@ -116,23 +180,39 @@ describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', (
 
   it('keep_registered keeps the VM after a good build; format ova exports one file', async () => {
     const dir = tempDir();
-    const t = writeTemplate(dir, { builders: [isoBuilder(dir, { keep_registered: true, format: 'ova', export_opts: ['--vsys', '0', '--product', '{{.Name}} box'] })] });
+    const t = writeTemplate(dir, {
+      builders: [
+        isoBuilder(dir, {
+          keep_registered: true,
+          format: 'ova',
+          export_opts: ['--vsys', '0', '--product', '{{.Name}} box'],
+        }),
+      ],
+    });
     const run = await runCli(['build', t], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(commandLines()).toContain(`export vm --output ${path.join(dir, 'output-virtualbox-iso', 'vm.ova')} --manifest --vsys 0 --product vm box`);
+    expect(commandLines()).toContain(
+      `export vm --output ${path.join(dir, 'output-virtualbox-iso', 'vm.ova')} --manifest --vsys 0 --product vm box`,
+    );
     expect(commandLines()).not.toContain('unregistervm vm --delete');
     expect(run.all).toContain('Keeping the virtual machine vm registered (keep_registered).');
   });
 
   it('"driver": "qemu" is used even where VirtualBox is installed; "driver": "vboxmanage" without VirtualBox says how to fix it', async () => {
     const dir = tempDir();
-    const pinned = await runCli(['build', writeTemplate(dir, { builders: [isoBuilder(dir, { driver: 'qemu', iso_url: 'missing.iso' })] })], { cwd: dir });
+    const pinned = await runCli(
+      ['build', writeTemplate(dir, { builders: [isoBuilder(dir, { driver: 'qemu', iso_url: 'missing.iso' })] })],
+      { cwd: dir },
+    );
     expect(pinned.all).toContain('Driver: qemu (pinned by "driver")');
     expect(pinned.all).toContain('missing.iso does not exist');
     expect(commandLines()).toEqual([]);
 
     process.env.BOXWRIGHT_VBOXMANAGE = path.join(dir, 'no-such-VBoxManage');
-    const absent = await runCli(['build', writeTemplate(dir, { builders: [isoBuilder(dir, { driver: 'vboxmanage' })] }, 'absent.json')], { cwd: dir });
+    const absent = await runCli(
+      ['build', writeTemplate(dir, { builders: [isoBuilder(dir, { driver: 'vboxmanage' })] }, 'absent.json')],
+      { cwd: dir },
+    );
     expect(absent.code).toBe(1);
     expect(absent.all).toContain('"driver": "vboxmanage" needs VirtualBox');
     expect(absent.all).toContain('use "driver": "qemu"');
@@ -143,13 +223,34 @@ describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', (
     const sshd = await startSshd();
     try {
       const dir = tempDir();
-      const t = writeTemplate(dir, { builders: [isoBuilder(dir, { communicator: 'ssh', skip_nat_mapping: true, ssh_host: '127.0.0.1', ssh_port: sshd.port, ssh_username: TEST_USER, ssh_password: TEST_PASSWORD, shutdown_command: 'echo going down', shutdown_timeout: '2s' })] });
+      const t = writeTemplate(dir, {
+        builders: [
+          isoBuilder(dir, {
+            communicator: 'ssh',
+            skip_nat_mapping: true,
+            ssh_host: '127.0.0.1',
+            ssh_port: sshd.port,
+            ssh_username: TEST_USER,
+            ssh_password: TEST_PASSWORD,
+            shutdown_command: 'echo going down',
+            shutdown_timeout: '2s',
+          }),
+        ],
+      });
       const run = await runCli(['build', t], { cwd: dir });
       expect(run.code).toBe(1);
-      expect(run.all).toContain('the guest did not power off within shutdown_timeout (2 seconds); the shutdown command printed: going down');
+      expect(run.all).toContain(
+        'the guest did not power off within shutdown_timeout (2 seconds); the shutdown command printed: going down',
+      );
       expect(run.all).toContain('raise shutdown_timeout');
-      expect(commandLines().slice(-3)).toEqual(['showvminfo vm --machinereadable', 'controlvm vm poweroff', 'unregistervm vm --delete']);
-      expect(commandLines()).not.toContain(`export vm --output ${path.join(dir, 'output-virtualbox-iso', 'vm.ovf')} --manifest`);
+      expect(commandLines().slice(-3)).toEqual([
+        'showvminfo vm --machinereadable',
+        'controlvm vm poweroff',
+        'unregistervm vm --delete',
+      ]);
+      expect(commandLines()).not.toContain(
+        `export vm --output ${path.join(dir, 'output-virtualbox-iso', 'vm.ovf')} --manifest`,
+      );
       expect(existsSync(path.join(dir, 'output-virtualbox-iso'))).toBe(false);
     } finally {
       await sshd.dispose();

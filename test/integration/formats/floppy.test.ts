@@ -6,7 +6,8 @@ import { makeFloppy } from '../../../src/formats/floppy.js';
 import { tempDir } from '../../support/cli.js';
 
 const signal = new AbortController().signal;
-const mtools = (tool: string, args: string[]) => execFileSync(tool, args, { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+const mtools = (tool: string, args: string[]) =>
+  execFileSync(tool, args, { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
 
 describe('floppy images (mtools)', () => {
   it('makes a 1.44 MB FAT floppy with the label and the whole tree', async () => {

@@ -4,11 +4,26 @@ import { closeSync, createReadStream, openSync, readFileSync, statSync, writeFil
 import path from 'node:path';
 import * as tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { manifestText, parseOvf, renderOvf, STREAM_OPTIMIZED_URI, writeOva, type OvfMachine } from '../../../src/formats/ovf.js';
+import {
+  manifestText,
+  parseOvf,
+  renderOvf,
+  STREAM_OPTIMIZED_URI,
+  writeOva,
+  type OvfMachine,
+} from '../../../src/formats/ovf.js';
 import { writeStreamOptimizedVmdk } from '../../../src/formats/vmdk-stream.js';
 import { tempDir } from '../../support/cli.js';
 
-const machine = (disk: { file: string; capacityBytes: number; fileBytes: number }): OvfMachine => ({ name: 'debian-12 <dev>', osType: 'Debian_64', cpus: 2, memoryMb: 2048, controller: 'sata', nic: 'E1000', disks: [disk] });
+const machine = (disk: { file: string; capacityBytes: number; fileBytes: number }): OvfMachine => ({
+  name: 'debian-12 <dev>',
+  osType: 'Debian_64',
+  cpus: 2,
+  memoryMb: 2048,
+  controller: 'sata',
+  nic: 'E1000',
+  disks: [disk],
+});
 
 describe('OVF, manifest and OVA', () => {
   it('writes an OVF that parses back to the same machine, with the items VirtualBox requires', () => {
@@ -26,7 +41,11 @@ describe('OVF, manifest and OVA', () => {
       const names = [...block.split('</Item>')[0]!.matchAll(/<rasd:(\w+)>/g)].map((x) => x[1]!);
       expect(names).toEqual([...names].sort());
     }
-    for (const [controller, sub] of [['ide', 'PIIX4'], ['scsi', 'lsilogic'], ['nvme', 'NVMe']] as const) {
+    for (const [controller, sub] of [
+      ['ide', 'PIIX4'],
+      ['scsi', 'lsilogic'],
+      ['nvme', 'NVMe'],
+    ] as const) {
       const other = renderOvf({ ...m, controller, nic: 'PCNet32' });
       expect(other).toContain(`<rasd:ResourceSubType>${sub}</rasd:ResourceSubType>`);
       expect(parseOvf(other)).toMatchObject({ controller, nic: 'PCNet32' });
@@ -34,7 +53,10 @@ describe('OVF, manifest and OVA', () => {
   });
 
   it('refuses an OVF whose disk item points at no disk', () => {
-    const xml = renderOvf(machine({ file: 'd.vmdk', capacityBytes: 1, fileBytes: 1 })).replace('/disk/vmdisk1', '/disk/missing');
+    const xml = renderOvf(machine({ file: 'd.vmdk', capacityBytes: 1, fileBytes: 1 })).replace(
+      '/disk/vmdisk1',
+      '/disk/missing',
+    );
     expect(() => parseOvf(xml)).toThrow('/disk/missing');
   });
 
@@ -48,7 +70,13 @@ describe('OVF, manifest and OVA', () => {
     const vmdk = path.join(dir, 'box-disk001.vmdk');
     const written = await writeStreamOptimizedVmdk({ source: raw, output: vmdk });
     const ovf = path.join(dir, 'box.ovf');
-    writeFileSync(ovf, renderOvf({ ...machine({ file: 'box-disk001.vmdk', capacityBytes: written.capacityBytes, fileBytes: written.fileBytes }), name: 'box' }));
+    writeFileSync(
+      ovf,
+      renderOvf({
+        ...machine({ file: 'box-disk001.vmdk', capacityBytes: written.capacityBytes, fileBytes: written.fileBytes }),
+        name: 'box',
+      }),
+    );
     const mf = path.join(dir, 'box.mf');
     writeFileSync(mf, await manifestText([ovf, vmdk]));
     const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -69,6 +97,8 @@ describe('OVF, manifest and OVA', () => {
     }
     expect(names).toEqual(['box.ovf', 'box.mf', 'box-disk001.vmdk']);
     expect(statSync(copy).size).toBe(statSync(vmdk).size);
-    expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, copy], { encoding: 'utf8' })).toContain('Images are identical');
+    expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, copy], { encoding: 'utf8' })).toContain(
+      'Images are identical',
+    );
   });
 });

@@ -49,7 +49,9 @@ describe('streamOptimized VMDK writer', () => {
     expect(head.readUInt32LE(8)).toBe(0x30001);
     expect(head.readBigUInt64LE(56)).toBe(0xffffffffffffffffn);
     expect(head.readUInt16LE(77)).toBe(1);
-    const descriptor = readFileSync(out).subarray(512, 512 * 21).toString('utf8');
+    const descriptor = readFileSync(out)
+      .subarray(512, 512 * 21)
+      .toString('utf8');
     expect(descriptor).toContain('createType="streamOptimized"');
     expect(descriptor).toContain(`RW ${(64 * MiB) / 512} SPARSE "disk.vmdk"`);
     expect(descriptor).toContain('ddb.adapterType = "lsilogic"');
@@ -66,8 +68,13 @@ describe('streamOptimized VMDK writer', () => {
     expect(statSync(out).size % 512).toBe(0);
 
     expect(execFileSync('qemu-img', ['check', out], { encoding: 'utf8' })).toContain('No errors were found');
-    expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, out], { encoding: 'utf8' })).toContain('Images are identical');
-    expect(JSON.parse(execFileSync('qemu-img', ['info', '--output=json', out], { encoding: 'utf8' }))['format-specific'].data['create-type']).toBe('streamOptimized');
+    expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, out], { encoding: 'utf8' })).toContain(
+      'Images are identical',
+    );
+    expect(
+      JSON.parse(execFileSync('qemu-img', ['info', '--output=json', out], { encoding: 'utf8' }))['format-specific']
+        .data['create-type'],
+    ).toBe('streamOptimized');
   });
 
   it('reads qcow2 in place, and compressed or backed qcow2 through a flattened copy; the same disk gives the same bytes', async () => {
@@ -84,7 +91,9 @@ describe('streamOptimized VMDK writer', () => {
       const out = path.join(dir, 'same-name', 'disk.vmdk');
       execFileSync('mkdir', ['-p', path.dirname(out)]);
       await writeStreamOptimizedVmdk({ source, output: out });
-      expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, out], { encoding: 'utf8' })).toContain('Images are identical');
+      expect(
+        execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, out], { encoding: 'utf8' }),
+      ).toContain('Images are identical');
       outputs.push(readFileSync(out));
       expect(readFileSync(out).length).toBeGreaterThan(0);
     }

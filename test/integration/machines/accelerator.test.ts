@@ -14,6 +14,7 @@ describe('accelerator probe on this host', () => {
     const { existsSync } = await import('node:fs');
     // Machines of this kind have the paravirtual nested KVM that kills every real guest, some
     // with a /dev/kvm (the reason names kvm_pvm) and some without one (the reason names the device).
-    if (existsSync('/sys/module/kvm_pvm')) expect(choice).toMatchObject({ accelerator: 'tcg', reason: expect.stringMatching(/kvm_pvm|no \/dev\/kvm/) });
+    if (existsSync('/sys/module/kvm_pvm'))
+      expect(choice).toMatchObject({ accelerator: 'tcg', reason: expect.stringMatching(/kvm_pvm|no \/dev\/kvm/) });
   });
 });

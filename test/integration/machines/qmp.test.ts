@@ -8,7 +8,21 @@ const signal = new AbortController().signal;
 
 /** A QEMU with no guest at all ("-machine none"): enough to talk QMP to, in milliseconds. */
 function startBareQemu(socket: string) {
-  const child = spawn('qemu-system-x86_64', ['-machine', 'none', '-nodefaults', '-display', 'none', '-accel', 'tcg', '-qmp', `unix:${socket},server=on,wait=off`], { stdio: 'ignore' });
+  const child = spawn(
+    'qemu-system-x86_64',
+    [
+      '-machine',
+      'none',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-accel',
+      'tcg',
+      '-qmp',
+      `unix:${socket},server=on,wait=off`,
+    ],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   return { child, exited };
 }
@@ -32,6 +46,8 @@ describe('QMP client against a real QEMU', () => {
 
   it('fails clearly when no QEMU listens on the socket', async () => {
     const socket = path.join(tempDir(), 'nothing.sock');
-    await expect(QmpClient.connect(socket, signal, 300)).rejects.toThrow(`could not connect to QEMU's QMP socket ${socket}`);
+    await expect(QmpClient.connect(socket, signal, 300)).rejects.toThrow(
+      `could not connect to QEMU's QMP socket ${socket}`,
+    );
   });
 });

@@ -9,7 +9,21 @@ const signal = new AbortController().signal;
 /** A machine with no disk: SeaBIOS runs and finds nothing to boot, which is all a VNC console needs. */
 async function diskless(vnc: MachineSpec['vnc']): Promise<RunningMachine> {
   return RunningMachine.start(
-    { accelerator: 'tcg', machineType: 'pc', memoryMb: 64, cpus: 1, disks: [], diskInterface: 'virtio', cdroms: [], bootFromCdrom: false, netDevice: 'e1000', firmware: { kind: 'bios' }, workDir: tempDir(), vnc, extraArgs: [] },
+    {
+      accelerator: 'tcg',
+      machineType: 'pc',
+      memoryMb: 64,
+      cpus: 1,
+      disks: [],
+      diskInterface: 'virtio',
+      cdroms: [],
+      bootFromCdrom: false,
+      netDevice: 'e1000',
+      firmware: { kind: 'bios' },
+      workDir: tempDir(),
+      vnc,
+      extraArgs: [],
+    },
     signal,
     () => {},
   );

@@ -37,12 +37,17 @@ async function serve(behaviour: Behaviour): Promise<{ url: string; ranges: (stri
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = behaviour.ranges && m ? Number(m[1]) : 0;
     if (start >= body.length) return void res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
-    const headers: Record<string, string | number> = { 'content-length': body.length - start, 'accept-ranges': behaviour.ranges ? 'bytes' : 'none' };
+    const headers: Record<string, string | number> = {
+      'content-length': body.length - start,
+      'accept-ranges': behaviour.ranges ? 'bytes' : 'none',
+    };
     if (start > 0) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
     res.writeHead(start > 0 ? 206 : 200, headers);
     const first = ranges.length === 1;
-    if (first && behaviour.dropFirstAfter !== undefined) return void res.write(body.subarray(0, behaviour.dropFirstAfter), () => res.destroy());
-    if (first && behaviour.stallFirstAfter !== undefined) return void res.write(body.subarray(0, behaviour.stallFirstAfter));
+    if (first && behaviour.dropFirstAfter !== undefined)
+      return void res.write(body.subarray(0, behaviour.dropFirstAfter), () => res.destroy());
+    if (first && behaviour.stallFirstAfter !== undefined)
+      return void res.write(body.subarray(0, behaviour.stallFirstAfter));
     res.end(body.subarray(start));
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -50,7 +55,8 @@ async function serve(behaviour: Behaviour): Promise<{ url: string; ranges: (stri
 }
 
 const cacheEnv = () => ({ BOXWRIGHT_CACHE_DIR: tempDir() });
-const partialOf = (env: { BOXWRIGHT_CACHE_DIR: string }) => path.join(env.BOXWRIGHT_CACHE_DIR, 'downloads', `sha256-${sha256}.img.partial`);
+const partialOf = (env: { BOXWRIGHT_CACHE_DIR: string }) =>
+  path.join(env.BOXWRIGHT_CACHE_DIR, 'downloads', `sha256-${sha256}.img.partial`);
 
 describe('downloads into the shared cache', () => {
   it('picks up where a dropped connection stopped, with a Range request, and the file is whole', async () => {
@@ -71,13 +77,18 @@ describe('downloads into the shared cache', () => {
     const controller = new AbortController();
     const ui = recordingUi();
     const first = obtain([url], `sha256:${sha256}`, { ui, signal: controller.signal, env });
-    while (!existsSync(partialOf(env)) || statSync(partialOf(env)).size < 1_048_576) await new Promise((r) => setTimeout(r, 20));
+    while (!existsSync(partialOf(env)) || statSync(partialOf(env)).size < 1_048_576)
+      await new Promise((r) => setTimeout(r, 20));
     controller.abort();
     await expect(first).rejects.toThrow();
     expect(statSync(partialOf(env)).size).toBe(1_048_576);
     expect(ui.lines.join('\n')).toContain('Keeping the 1.0 MiB downloaded so far; the next build resumes from there.');
 
-    const file = await obtain([url], `sha256:${sha256}`, { ui: recordingUi(), signal: new AbortController().signal, env });
+    const file = await obtain([url], `sha256:${sha256}`, {
+      ui: recordingUi(),
+      signal: new AbortController().signal,
+      env,
+    });
     expect(ranges).toEqual([undefined, 'bytes=1048576-']);
     expect(readFileSync(file).equals(body)).toBe(true);
     expect(existsSync(partialOf(env))).toBe(false);
@@ -96,7 +107,9 @@ describe('downloads into the shared cache', () => {
     const { url } = await serve({ ranges: true });
     const env = cacheEnv();
     const wrong = 'a'.repeat(64);
-    await expect(obtain([url], `sha256:${wrong}`, { ui: recordingUi(), signal: new AbortController().signal, env })).rejects.toThrow(`checksum mismatch`);
+    await expect(
+      obtain([url], `sha256:${wrong}`, { ui: recordingUi(), signal: new AbortController().signal, env }),
+    ).rejects.toThrow(`checksum mismatch`);
     expect(existsSync(path.join(env.BOXWRIGHT_CACHE_DIR, 'downloads', `sha256-${wrong}.img.partial`))).toBe(false);
     expect(existsSync(path.join(env.BOXWRIGHT_CACHE_DIR, 'downloads', `sha256-${wrong}.img`))).toBe(false);
   });
@@ -107,8 +120,17 @@ describe('downloads into the shared cache', () => {
       const stdout = Object.assign(new PassThrough(), { isTTY: tty });
       let text = '';
       stdout.on('data', (d) => (text += d));
-      const output = new Output({ machineReadable: false, color: false, timestamps: false }, { redact: (s: string) => s } as never, { write: () => {} } as never, { stdout, stderr: new PassThrough() });
-      await obtain([url], `sha256:${sha256}`, { ui: output.forBuild('qemu'), signal: new AbortController().signal, env: cacheEnv() });
+      const output = new Output(
+        { machineReadable: false, color: false, timestamps: false },
+        { redact: (s: string) => s } as never,
+        { write: () => {} } as never,
+        { stdout, stderr: new PassThrough() },
+      );
+      await obtain([url], `sha256:${sha256}`, {
+        ui: output.forBuild('qemu'),
+        signal: new AbortController().signal,
+        env: cacheEnv(),
+      });
       return text;
     };
     const terminal = await render(true);

@@ -14,7 +14,28 @@ describe('run_command parsing', () => {
   });
 
   it('takes clustered short flags, values in the same or the next item, and a command after the image', () => {
-    const s = spec(['-dit', '-eA=1', '-e', 'B=2', '-v', '/src:/dst:ro', '-u', 'app', '-w=/srv', '--label', 'x=y', '--memory', '1g', '--tmpfs', '/run:size=64m', '--device', '/dev/fuse', 'img', 'sleep', 'infinity']);
+    const s = spec([
+      '-dit',
+      '-eA=1',
+      '-e',
+      'B=2',
+      '-v',
+      '/src:/dst:ro',
+      '-u',
+      'app',
+      '-w=/srv',
+      '--label',
+      'x=y',
+      '--memory',
+      '1g',
+      '--tmpfs',
+      '/run:size=64m',
+      '--device',
+      '/dev/fuse',
+      'img',
+      'sleep',
+      'infinity',
+    ]);
     expect(s).toMatchObject({
       image: 'img',
       cmd: ['sleep', 'infinity'],
@@ -37,14 +58,24 @@ describe('run_command parsing', () => {
   });
 
   it('refuses unknown flags by name, with the index of the argument', () => {
-    expect(parseRunCommand(['-d', '--pids-limit', '5', 'img'])).toMatchObject({ error: { index: 1, message: expect.stringContaining('"--pids-limit"') } });
-    expect(parseRunCommand(['-dx', 'img'])).toMatchObject({ error: { index: 0, message: expect.stringContaining('"-x"') } });
+    expect(parseRunCommand(['-d', '--pids-limit', '5', 'img'])).toMatchObject({
+      error: { index: 1, message: expect.stringContaining('"--pids-limit"') },
+    });
+    expect(parseRunCommand(['-dx', 'img'])).toMatchObject({
+      error: { index: 0, message: expect.stringContaining('"-x"') },
+    });
   });
 
   it('reports a flag without its value and a command without an image', () => {
-    expect(parseRunCommand(['--name'])).toMatchObject({ error: { index: 0, message: expect.stringContaining('needs a value') } });
-    expect(parseRunCommand(['-d', '--'])).toMatchObject({ error: { message: expect.stringContaining('names no image') } });
-    expect(parseRunCommand(['--memory', 'lots', 'img'])).toMatchObject({ error: { index: 1, message: expect.stringContaining('512m') } });
+    expect(parseRunCommand(['--name'])).toMatchObject({
+      error: { index: 0, message: expect.stringContaining('needs a value') },
+    });
+    expect(parseRunCommand(['-d', '--'])).toMatchObject({
+      error: { message: expect.stringContaining('names no image') },
+    });
+    expect(parseRunCommand(['--memory', 'lots', 'img'])).toMatchObject({
+      error: { index: 1, message: expect.stringContaining('512m') },
+    });
   });
 
   it('reads docker sizes in powers of 1024', () => {

@@ -21,32 +21,65 @@ function keyBuilder(type: 'rsa' | 'ed25519', seen: TemporaryKeyState[]): Builder
     async run(_config, ctx) {
       const state: TemporaryKeyState = {};
       seen.push(state);
-      await ctx.runSteps([stepTemporaryKey<TemporaryKeyState>(cfg), { name: 'look', run: async (s: TemporaryKeyState) => void seen.push({ ...s }) }], state);
+      await ctx.runSteps(
+        [
+          stepTemporaryKey<TemporaryKeyState>(cfg),
+          { name: 'look', run: async (s: TemporaryKeyState) => void seen.push({ ...s }) },
+        ],
+        state,
+      );
       return { builderId: 'test', kind: 'none', id: 'x', files: [], description: '', destroy: async () => {} };
     },
   };
 }
 
 describe('temporary key pairs', () => {
-  it.each(['rsa', 'ed25519'] as const)('makes a %s key readable only by its owner and deletes it in cleanup', async (type) => {
-    const seen: TemporaryKeyState[] = [];
-    const t = testSettings();
-    const builder = keyBuilder(type, seen);
-    const result = await runBuild({ name: 'k', type: 'key-test', builder, config: {}, communicator: 'none', provisioners: [], errorCleanupProvisioner: undefined, chains: [] }, t.settings);
-    expect(result.ok).toBe(true);
-    const during = seen[1]!;
-    const file = during.temporaryKey!.privateKeyFile;
-    expect(during.temporaryKey!.publicKey).toMatch(type === 'rsa' ? /^ssh-rsa / : /^ssh-ed25519 /);
-    expect(existsSync(file)).toBe(false);
-    expect(existsSync(path.dirname(file))).toBe(false);
-  });
+  it.each(['rsa', 'ed25519'] as const)(
+    'makes a %s key readable only by its owner and deletes it in cleanup',
+    async (type) => {
+      const seen: TemporaryKeyState[] = [];
+      const t = testSettings();
+      const builder = keyBuilder(type, seen);
+      const result = await runBuild(
+        {
+          name: 'k',
+          type: 'key-test',
+          builder,
+          config: {},
+          communicator: 'none',
+          provisioners: [],
+          errorCleanupProvisioner: undefined,
+          chains: [],
+        },
+        t.settings,
+      );
+      expect(result.ok).toBe(true);
+      const during = seen[1]!;
+      const file = during.temporaryKey!.privateKeyFile;
+      expect(during.temporaryKey!.publicKey).toMatch(type === 'rsa' ? /^ssh-rsa / : /^ssh-ed25519 /);
+      expect(existsSync(file)).toBe(false);
+      expect(existsSync(path.dirname(file))).toBe(false);
+    },
+  );
 
   it('with -debug saves a copy of the private key next to the template, mode 0600', async () => {
     const dir = tempDir();
     const seen: TemporaryKeyState[] = [];
     const t = testSettings({ debug: true, stdin: '\n\n\n\n' });
     t.settings.scope = { ...t.settings.scope, templateDir: dir };
-    await runBuild({ name: 'k', type: 'key-test', builder: keyBuilder('ed25519', seen), config: {}, communicator: 'none', provisioners: [], errorCleanupProvisioner: undefined, chains: [] }, t.settings);
+    await runBuild(
+      {
+        name: 'k',
+        type: 'key-test',
+        builder: keyBuilder('ed25519', seen),
+        config: {},
+        communicator: 'none',
+        provisioners: [],
+        errorCleanupProvisioner: undefined,
+        chains: [],
+      },
+      t.settings,
+    );
     const copy = path.join(dir, 'k.pem');
     expect(statSync(copy).mode & 0o777).toBe(0o600);
     expect(ssh2.utils.parseKey(readFileSync(copy))).not.toBeInstanceOf(Error);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseOvf, renderOvf, type OvfMachine } from '../../../src/formats/ovf.js';
 
-const machine: OvfMachine = { name: 'uefi-box', osType: 'Debian_64', cpus: 1, memoryMb: 1024, controller: 'sata', nic: 'E1000', disks: [{ file: 'uefi-box-disk001.vmdk', capacityBytes: 2 ** 30, fileBytes: 1000 }] };
+const machine: OvfMachine = {
+  name: 'uefi-box',
+  osType: 'Debian_64',
+  cpus: 1,
+  memoryMb: 1024,
+  controller: 'sata',
+  nic: 'E1000',
+  disks: [{ file: 'uefi-box-disk001.vmdk', capacityBytes: 2 ** 30, fileBytes: 1000 }],
+};
 
 describe('the firmware an OVF names', () => {
   it('writes UEFI as the firmware key of the virtual hardware, and reads it back', () => {

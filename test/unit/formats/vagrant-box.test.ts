@@ -23,7 +23,12 @@ describe('writing a Vagrant box', () => {
     const dir = tempDir();
     const entries = inputs(dir);
     const a = await writeBox({ entries, output: path.join(dir, 'a.box'), compressionLevel: 6, mtime });
-    const b = await writeBox({ entries: [...entries].reverse(), output: path.join(dir, 'b.box'), compressionLevel: 6, mtime });
+    const b = await writeBox({
+      entries: [...entries].reverse(),
+      output: path.join(dir, 'b.box'),
+      compressionLevel: 6,
+      mtime,
+    });
     expect(a.sha256).toBe(b.sha256);
     expect(readFileSync(a.path).equals(readFileSync(b.path))).toBe(true);
   });
@@ -32,7 +37,12 @@ describe('writing a Vagrant box', () => {
     const dir = tempDir();
     const box = await writeBox({ entries: inputs(dir), output: path.join(dir, 'x.box'), compressionLevel: 6, mtime });
     execFileSync('gzip', ['-t', box.path]);
-    const listing = execFileSync('tar', ['--numeric-owner', '--full-time', '-tvzf', box.path], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).trim().split('\n');
+    const listing = execFileSync('tar', ['--numeric-owner', '--full-time', '-tvzf', box.path], {
+      encoding: 'utf8',
+      env: { ...process.env, TZ: 'UTC' },
+    })
+      .trim()
+      .split('\n');
     expect(listing.map((l) => l.split(/\s+/).pop())).toEqual(['Vagrantfile', 'box.img', 'metadata.json']);
     for (const line of listing) expect(line).toMatch(/^-rw-r--r-- 0\/0 +\d+ 2024-01-02 03:04:05 /);
     const out = path.join(dir, 'x');
@@ -44,15 +54,30 @@ describe('writing a Vagrant box', () => {
 
   it('writes a plain tar at compression level 0', async () => {
     const dir = tempDir();
-    const box = await writeBox({ entries: inputs(dir), output: path.join(dir, 'plain.box'), compressionLevel: 0, mtime });
+    const box = await writeBox({
+      entries: inputs(dir),
+      output: path.join(dir, 'plain.box'),
+      compressionLevel: 0,
+      mtime,
+    });
     expect(readFileSync(box.path).subarray(257, 262).toString()).toBe('ustar');
-    expect(execFileSync('tar', ['-tf', box.path], { encoding: 'utf8' }).trim().split('\n')).toEqual(['Vagrantfile', 'box.img', 'metadata.json']);
+    expect(execFileSync('tar', ['-tf', box.path], { encoding: 'utf8' }).trim().split('\n')).toEqual([
+      'Vagrantfile',
+      'box.img',
+      'metadata.json',
+    ]);
   });
 
   it('leaves neither the box nor a partial file when cancelled', async () => {
     const dir = tempDir();
     const controller = new AbortController();
-    const writing = writeBox({ entries: inputs(dir), output: path.join(dir, 'c.box'), compressionLevel: 9, mtime, signal: controller.signal });
+    const writing = writeBox({
+      entries: inputs(dir),
+      output: path.join(dir, 'c.box'),
+      compressionLevel: 9,
+      mtime,
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 20);
     await expect(writing).rejects.toThrow();
     expect(readdirSync(dir).filter((f) => f.includes('.box'))).toEqual([]);

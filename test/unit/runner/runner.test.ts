@@ -16,13 +16,29 @@ describe('steps and cleanup', () => {
   it('cleans up every step in reverse order after success', async () => {
     const { events, result } = await runOne({ steps });
     expect(result.ok).toBe(true);
-    expect(events).toEqual(['b:run:create-dir', 'b:run:start-vm', 'b:run:wait-ssh', 'b:run:shutdown', 'b:cleanup:shutdown', 'b:cleanup:wait-ssh', 'b:cleanup:start-vm', 'b:cleanup:create-dir']);
+    expect(events).toEqual([
+      'b:run:create-dir',
+      'b:run:start-vm',
+      'b:run:wait-ssh',
+      'b:run:shutdown',
+      'b:cleanup:shutdown',
+      'b:cleanup:wait-ssh',
+      'b:cleanup:start-vm',
+      'b:cleanup:create-dir',
+    ]);
   });
 
   it('cleans up only the steps that started, in reverse, when a step fails', async () => {
     const { events, result, stderr } = await runOne({ steps, failAt: 'wait-ssh' });
     expect(result).toMatchObject({ ok: false, error: 'step wait-ssh broke', cancelled: false });
-    expect(events).toEqual(['b:run:create-dir', 'b:run:start-vm', 'b:run:wait-ssh', 'b:cleanup:wait-ssh', 'b:cleanup:start-vm', 'b:cleanup:create-dir']);
+    expect(events).toEqual([
+      'b:run:create-dir',
+      'b:run:start-vm',
+      'b:run:wait-ssh',
+      'b:cleanup:wait-ssh',
+      'b:cleanup:start-vm',
+      'b:cleanup:create-dir',
+    ]);
     expect(stderr.text).toMatch(/==> b: Build 'b' errored after \d+ milliseconds?: step wait-ssh broke/);
   });
 
@@ -35,15 +51,28 @@ describe('steps and cleanup', () => {
     t.controller.abort();
     const result = await running;
     expect(result).toMatchObject({ ok: false, cancelled: true });
-    expect(events).toEqual(['b:run:create-dir', 'b:run:start-vm', 'b:run:wait-ssh', 'b:cleanup:wait-ssh', 'b:cleanup:start-vm', 'b:cleanup:create-dir']);
+    expect(events).toEqual([
+      'b:run:create-dir',
+      'b:run:start-vm',
+      'b:run:wait-ssh',
+      'b:cleanup:wait-ssh',
+      'b:cleanup:start-vm',
+      'b:cleanup:create-dir',
+    ]);
   });
 
   it('with -on-error=abort leaves the resources and names each one', async () => {
     const { events, stderr, ledger } = await runOne({ steps, failAt: 'wait-ssh' }, { onError: 'abort' });
     expect(events.filter((e) => e.includes('cleanup'))).toEqual([]);
-    expect(stderr.text).toContain('Not cleaning up (-on-error=abort). These resources remain and must be removed by hand:');
+    expect(stderr.text).toContain(
+      'Not cleaning up (-on-error=abort). These resources remain and must be removed by hand:',
+    );
     expect(stderr.text).toContain('  - resource of start-vm');
-    expect(ledger.list().map((r) => r.what)).toEqual(['resource of create-dir', 'resource of start-vm', 'resource of wait-ssh']);
+    expect(ledger.list().map((r) => r.what)).toEqual([
+      'resource of create-dir',
+      'resource of start-vm',
+      'resource of wait-ssh',
+    ]);
   });
 
   it('still cleans up on Ctrl-C under -on-error=abort', async () => {
@@ -58,7 +87,10 @@ describe('steps and cleanup', () => {
   });
 
   it('with -on-error=ask retries the step when told to, then cleans up when told to', async () => {
-    const { events, stdout } = await runOne({ steps, failAt: 'wait-ssh' }, { onError: 'ask', tty: true, stdin: 'r\nc\n' });
+    const { events, stdout } = await runOne(
+      { steps, failAt: 'wait-ssh' },
+      { onError: 'ask', tty: true, stdin: 'r\nc\n' },
+    );
     expect(events.filter((e) => e === 'b:run:wait-ssh')).toHaveLength(2);
     expect(events.at(-1)).toBe('b:cleanup:create-dir');
     expect(stdout.text).toContain('[c] Clean up and exit, [a] abort without cleanup, or [r] retry step');
@@ -118,7 +150,14 @@ describe('running several builds', () => {
     const t = testSettings();
     const good: Script = { steps: ['a'] };
     const bad: Script = { steps: ['a'], failAt: 'a' };
-    const results = await runBuilds([plannedBuild('bad', recordingBuilder(events, bad), bad), plannedBuild('good', recordingBuilder(events, good), good)], 0, t.settings);
+    const results = await runBuilds(
+      [
+        plannedBuild('bad', recordingBuilder(events, bad), bad),
+        plannedBuild('good', recordingBuilder(events, good), good),
+      ],
+      0,
+      t.settings,
+    );
     expect(results.map((r) => r.ok)).toEqual([false, true]);
   });
 });

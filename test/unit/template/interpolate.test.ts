@@ -5,7 +5,8 @@ import { TemplateError } from '../../../src/template/interpolate/parse.js';
 import { render } from '../../../src/template/interpolate/render.js';
 import { testScope } from '../../support/render.js';
 
-const r = (text: string, extra: Parameters<typeof render>[1] extends infer O ? Partial<O> : never = {}) => render(text, { scope: testScope(), ...extra });
+const r = (text: string, extra: Parameters<typeof render>[1] extends infer O ? Partial<O> : never = {}) =>
+  render(text, { scope: testScope(), ...extra });
 
 function errorOf(fn: () => unknown): TemplateError {
   try {
@@ -27,7 +28,9 @@ describe('template functions', () => {
 
   it('env works only in the variables section', () => {
     expect(render('{{env `HOME`}}', { scope: testScope({ section: 'variables' }) })).toBe('/home/tester');
-    expect(errorOf(() => r('{{env `HOME`}}')).message).toContain('env may only be used in the default value of a variable');
+    expect(errorOf(() => r('{{env `HOME`}}')).message).toContain(
+      'env may only be used in the default value of a variable',
+    );
   });
 
   it('timestamp is the run start in Unix seconds', () => {
@@ -45,12 +48,16 @@ describe('template functions', () => {
     expect(r('{{isotime "2006-01-02"}}')).toBe('2020-01-02');
     expect(r('{{isotime "20060102-150405"}}')).toBe('20200102-150405');
     expect(r('{{isotime `Mon Jan _2 3:04PM 2006 MST`}}')).toBe('Thu Jan  2 3:04PM 2020 UTC');
-    expect(r('{{isotime "Monday, January 2 06 .000 -07:00 Z07:00 002"}}')).toBe('Thursday, January 2 20 .123 +00:00 Z 002');
+    expect(r('{{isotime "Monday, January 2 06 .000 -07:00 Z07:00 002"}}')).toBe(
+      'Thursday, January 2 20 .123 +00:00 Z 002',
+    );
   });
 
   it('build_name and build_type come from the build, and are refused outside one', () => {
     expect(r('{{build_name}}-{{build_type}}')).toBe('web-null');
-    expect(errorOf(() => render('{{build_name}}', { scope: testScope({ buildName: undefined }) })).message).toContain('only known inside');
+    expect(errorOf(() => render('{{build_name}}', { scope: testScope({ buildName: undefined }) })).message).toContain(
+      'only known inside',
+    );
   });
 
   it('template_dir and pwd', () => {

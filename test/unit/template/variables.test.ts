@@ -5,8 +5,20 @@ import { tempDir } from '../../support/cli.js';
 import { loadText } from '../../support/validate.js';
 
 const template = JSON.stringify({
-  variables: { region: 'default-region', size: 'small', zone: null, home: '{{env `HOME`}}', greeting: 'hi {{user `region`}}' },
-  builders: [{ type: 'file', target: 'out.txt', content: '{{user `region`}} {{user `size`}} {{user `zone`}} {{user `home`}} {{user `greeting`}}' }],
+  variables: {
+    region: 'default-region',
+    size: 'small',
+    zone: null,
+    home: '{{env `HOME`}}',
+    greeting: 'hi {{user `region`}}',
+  },
+  builders: [
+    {
+      type: 'file',
+      target: 'out.txt',
+      content: '{{user `region`}} {{user `size`}} {{user `zone`}} {{user `home`}} {{user `greeting`}}',
+    },
+  ],
 });
 
 function varFile(values: Record<string, unknown>): string {
@@ -27,15 +39,21 @@ describe('variable precedence (Packer order: default < -var-file < -var)', () =>
   });
 
   it('lets a var-file override a default', () => {
-    expect(content({ vars: ['zone=a'], varFiles: [varFile({ region: 'file-region' })] })).toBe('file-region small a /home/u hi file-region');
+    expect(content({ vars: ['zone=a'], varFiles: [varFile({ region: 'file-region' })] })).toBe(
+      'file-region small a /home/u hi file-region',
+    );
   });
 
   it('lets a later var-file override an earlier one', () => {
-    expect(content({ vars: ['zone=a'], varFiles: [varFile({ size: 'medium' }), varFile({ size: 'large' })] })).toContain('large');
+    expect(
+      content({ vars: ['zone=a'], varFiles: [varFile({ size: 'medium' }), varFile({ size: 'large' })] }),
+    ).toContain('large');
   });
 
   it('lets -var win over a var-file, whichever comes first on the command line', () => {
-    expect(content({ vars: ['region=cli-region', 'zone=a'], varFiles: [varFile({ region: 'file-region' })] })).toMatch(/^cli-region /);
+    expect(content({ vars: ['region=cli-region', 'zone=a'], varFiles: [varFile({ region: 'file-region' })] })).toMatch(
+      /^cli-region /,
+    );
   });
 
   it('takes the last -var for the same name', () => {
@@ -54,26 +72,48 @@ describe('variable precedence (Packer order: default < -var-file < -var)', () =>
 
   it('refuses an undeclared -var with a suggestion', () => {
     const { diagnostics } = loadText(template, { vars: ['zone=a', 'regoin=x'] });
-    expect(diagnostics).toContainEqual(expect.objectContaining({ path: '-var', message: 'variable "regoin" is not declared in the template', hint: 'did you mean "region"?' }));
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        path: '-var',
+        message: 'variable "regoin" is not declared in the template',
+        hint: 'did you mean "region"?',
+      }),
+    );
   });
 
   it('only warns about an undeclared name in a var-file (var-files are shared between templates)', () => {
     const { loaded, diagnostics } = loadText(template, { vars: ['zone=a'], varFiles: [varFile({ other: 'x' })] });
     expect(loaded).toBeDefined();
-    expect(diagnostics).toContainEqual(expect.objectContaining({ severity: 'warning', message: 'variable "other" is not declared in the template; it is ignored' }));
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        message: 'variable "other" is not declared in the template; it is ignored',
+      }),
+    );
   });
 
   it('reports a var-file that is not an object, and a value that is not a scalar, in that file', () => {
     const notObject = varFile(['x'] as unknown as Record<string, unknown>);
     const nested = varFile({ region: { a: 1 } });
     const { diagnostics } = loadText(template, { vars: ['zone=a'], varFiles: [notObject, nested] });
-    expect(diagnostics).toContainEqual(expect.objectContaining({ file: notObject, line: 1, column: 1, message: expect.stringContaining('must be a JSON object') }));
-    expect(diagnostics).toContainEqual(expect.objectContaining({ file: nested, message: 'the value of "region" must be a string, number or boolean' }));
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        file: notObject,
+        line: 1,
+        column: 1,
+        message: expect.stringContaining('must be a JSON object'),
+      }),
+    );
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({ file: nested, message: 'the value of "region" must be a string, number or boolean' }),
+    );
   });
 
   it('reports a missing var-file by name', () => {
     const { diagnostics } = loadText(template, { vars: ['zone=a'], varFiles: ['/nonexistent/vars.json'] });
-    expect(diagnostics).toContainEqual(expect.objectContaining({ file: '/nonexistent/vars.json', message: 'no such file' }));
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({ file: '/nonexistent/vars.json', message: 'no such file' }),
+    );
   });
 
   it('reports a -var without "="', () => {
@@ -82,18 +122,31 @@ describe('variable precedence (Packer order: default < -var-file < -var)', () =>
   });
 
   it('turns number and boolean defaults into strings as Packer does', () => {
-    const { loaded } = loadText(JSON.stringify({ variables: { n: 2, b: true }, builders: [{ type: 'file', target: 't', content: '{{user `n`}}/{{user `b`}}' }] }));
+    const { loaded } = loadText(
+      JSON.stringify({
+        variables: { n: 2, b: true },
+        builders: [{ type: 'file', target: 't', content: '{{user `n`}}/{{user `b`}}' }],
+      }),
+    );
     expect((loaded!.builds[0]!.config as { content: string }).content).toBe('2/true');
   });
 
   it('reports a cycle between variable defaults', () => {
-    const { diagnostics } = loadText(JSON.stringify({ variables: { a: '{{user `b`}}', b: '{{user `a`}}' }, builders: [{ type: 'null' }] }));
+    const { diagnostics } = loadText(
+      JSON.stringify({ variables: { a: '{{user `b`}}', b: '{{user `a`}}' }, builders: [{ type: 'null' }] }),
+    );
     expect(diagnostics.map((d) => d.message).join('\n')).toContain('refers to itself');
   });
 });
 
 describe('-only and -except', () => {
-  const three = JSON.stringify({ builders: [{ type: 'null', name: 'web-a' }, { type: 'null', name: 'web-b' }, { type: 'null', name: 'db' }] });
+  const three = JSON.stringify({
+    builders: [
+      { type: 'null', name: 'web-a' },
+      { type: 'null', name: 'web-b' },
+      { type: 'null', name: 'db' },
+    ],
+  });
   const names = (o: Parameters<typeof loadText>[1]) => loadText(three, o).loaded?.builds.map((b) => b.name);
 
   it('selects builds by name and by glob, comma lists included', () => {
@@ -103,11 +156,17 @@ describe('-only and -except', () => {
   });
 
   it('fails when a pattern matches no build, instead of building nothing', () => {
-    expect(loadText(three, { only: ['dbb'] }).diagnostics).toContainEqual(expect.objectContaining({ path: '-only', message: '"dbb" matches no build' }));
-    expect(loadText(three, { except: ['nope'] }).diagnostics).toContainEqual(expect.objectContaining({ path: '-except', message: '"nope" matches no build or post-processor' }));
+    expect(loadText(three, { only: ['dbb'] }).diagnostics).toContainEqual(
+      expect.objectContaining({ path: '-only', message: '"dbb" matches no build' }),
+    );
+    expect(loadText(three, { except: ['nope'] }).diagnostics).toContainEqual(
+      expect.objectContaining({ path: '-except', message: '"nope" matches no build or post-processor' }),
+    );
   });
 
   it('fails when -only and -except together leave nothing', () => {
-    expect(loadText(three, { only: ['db'], except: ['db'] }).diagnostics.map((d) => d.message)).toContain('together they select no build');
+    expect(loadText(three, { only: ['db'], except: ['db'] }).diagnostics.map((d) => d.message)).toContain(
+      'together they select no build',
+    );
   });
 });

@@ -20,15 +20,24 @@ describe('choosing the accelerator', () => {
   });
 
   it('picks KVM when the device, the CPU and a probe boot all agree', async () => {
-    expect(await chooseAccelerator('auto', host({}))).toEqual({ accelerator: 'kvm', reason: 'KVM works (a probe guest booted in 40 ms)' });
+    expect(await chooseAccelerator('auto', host({}))).toEqual({
+      accelerator: 'kvm',
+      reason: 'KVM works (a probe guest booted in 40 ms)',
+    });
   });
 
   it('falls back to TCG, saying why, for each way KVM can be unusable', async () => {
     const cases: [Partial<HostFacts>, string][] = [
-      [{ kvmDeviceProblem: async () => 'there is no /dev/kvm (KVM is not enabled on this host)' }, 'there is no /dev/kvm'],
+      [
+        { kvmDeviceProblem: async () => 'there is no /dev/kvm (KVM is not enabled on this host)' },
+        'there is no /dev/kvm',
+      ],
       [{ loadedModules: () => ['kvm', 'kvm_pvm'] }, 'paravirtual nested KVM (kvm_pvm)'],
       [{ cpuFlags: () => ['fpu', 'sse2', 'hypervisor'] }, 'neither vmx nor svm'],
-      [{ probeBoot: async () => ({ failure: 'KVM internal error. Suberror: 1' }) }, 'a probe guest failed under KVM (KVM internal error. Suberror: 1)'],
+      [
+        { probeBoot: async () => ({ failure: 'KVM internal error. Suberror: 1' }) },
+        'a probe guest failed under KVM (KVM internal error. Suberror: 1)',
+      ],
       [{ probeBoot: async () => ({ ms: 3680 }) }, 'a probe guest took 3680 ms under KVM'],
     ];
     for (const [facts, reason] of cases) {

@@ -3,7 +3,21 @@ import { qemuArguments, type MachineSpec } from '../../../../src/machines/qemu/m
 import { virtualBoxProfile } from '../../../../src/machines/qemu/profiles.js';
 
 function spec(extra: Partial<MachineSpec> = {}): MachineSpec {
-  return { accelerator: 'tcg', machineType: 'pc', memoryMb: 1024, cpus: 2, disks: [{ file: '/d/disk.qcow2', format: 'qcow2' }], diskInterface: 'virtio', cdroms: [], firmware: { kind: 'bios' }, bootFromCdrom: false, netDevice: 'virtio-net-pci', workDir: '/w', extraArgs: [], ...extra };
+  return {
+    accelerator: 'tcg',
+    machineType: 'pc',
+    memoryMb: 1024,
+    cpus: 2,
+    disks: [{ file: '/d/disk.qcow2', format: 'qcow2' }],
+    diskInterface: 'virtio',
+    cdroms: [],
+    firmware: { kind: 'bios' },
+    bootFromCdrom: false,
+    netDevice: 'virtio-net-pci',
+    workDir: '/w',
+    extraArgs: [],
+    ...extra,
+  };
 }
 
 /** The value after each occurrence of a flag. */
@@ -26,21 +40,40 @@ describe('QEMU arguments from a hardware profile', () => {
   });
 
   it('maps each VirtualBox controller to the QEMU part with the same guest driver', () => {
-    const disk = (controller: 'ide' | 'sata' | 'scsi' | 'pcie' | 'virtio') => virtualBoxProfile({ controller, nicType: 'virtio', chipset: 'piix3' }).diskInterface;
-    expect([disk('ide'), disk('sata'), disk('scsi'), disk('pcie'), disk('virtio')]).toEqual(['ide', 'sata', 'lsi', 'nvme', 'virtio-scsi']);
+    const disk = (controller: 'ide' | 'sata' | 'scsi' | 'pcie' | 'virtio') =>
+      virtualBoxProfile({ controller, nicType: 'virtio', chipset: 'piix3' }).diskInterface;
+    expect([disk('ide'), disk('sata'), disk('scsi'), disk('pcie'), disk('virtio')]).toEqual([
+      'ide',
+      'sata',
+      'lsi',
+      'nvme',
+      'virtio-scsi',
+    ]);
     expect(valuesOf(qemuArguments(spec({ diskInterface: 'lsi' })), '-device')).toContain('lsi53c895a,id=scsi0');
-    expect(valuesOf(qemuArguments(spec({ diskInterface: 'nvme' })), '-device')).toContain('nvme,serial=boxwright0,drive=disk0');
+    expect(valuesOf(qemuArguments(spec({ diskInterface: 'nvme' })), '-device')).toContain(
+      'nvme,serial=boxwright0,drive=disk0',
+    );
   });
 
   it('forwards the SSH port on loopback only, and boots an installer from the CD once', () => {
-    const args = qemuArguments(spec({ cdroms: ['/i/installer.iso'], bootFromCdrom: true, sshForward: { hostPort: 2345, guestPort: 22 } }));
+    const args = qemuArguments(
+      spec({ cdroms: ['/i/installer.iso'], bootFromCdrom: true, sshForward: { hostPort: 2345, guestPort: 22 } }),
+    );
     expect(valuesOf(args, '-netdev')).toEqual(['user,id=net0,hostfwd=tcp:127.0.0.1:2345-:22']);
     expect(valuesOf(args, '-boot')).toEqual(['once=d']);
     expect(valuesOf(args, '-drive')).toContain('file=/i/installer.iso,media=cdrom,readonly=on,if=ide,index=2');
   });
 
-  it('boots UEFI from OVMF with the build\'s own copy of the variable store', () => {
-    const args = qemuArguments(spec({ firmware: { kind: 'efi', code: '/ovmf/CODE.fd', varsTemplate: '/ovmf/VARS.fd' }, efiVars: '/out/efivars.fd' }));
-    expect(valuesOf(args, '-drive').filter((d) => d.startsWith('if=pflash'))).toEqual(['if=pflash,format=raw,unit=0,file=/ovmf/CODE.fd,readonly=on', 'if=pflash,format=raw,unit=1,file=/out/efivars.fd']);
+  it("boots UEFI from OVMF with the build's own copy of the variable store", () => {
+    const args = qemuArguments(
+      spec({
+        firmware: { kind: 'efi', code: '/ovmf/CODE.fd', varsTemplate: '/ovmf/VARS.fd' },
+        efiVars: '/out/efivars.fd',
+      }),
+    );
+    expect(valuesOf(args, '-drive').filter((d) => d.startsWith('if=pflash'))).toEqual([
+      'if=pflash,format=raw,unit=0,file=/ovmf/CODE.fd,readonly=on',
+      'if=pflash,format=raw,unit=1,file=/out/efivars.fd',
+    ]);
   });
 });
