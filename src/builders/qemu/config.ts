@@ -27,7 +27,7 @@ import type { LocalVmSettings } from '../../steps/local-vm.js';
 export interface QemuConfig extends LocalVmSettings {
   accelerator: AcceleratorSetting;
   hardware: QemuHardware;
-  disk: DiskPlan;
+  disk: DiskPlan<never>;
   format: 'qcow2' | 'raw';
   diskCompression: boolean;
   skipCompaction: boolean;
@@ -93,7 +93,7 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
   const diskSize = prepareDiskSize(o, p);
   if (o.use_backing_file && !diskImage) p.error(['use_backing_file'], '"use_backing_file" needs "disk_image": true');
   if (o.use_backing_file && o.format === 'raw') p.error(['use_backing_file'], 'a backing file needs "format": "qcow2"');
-  const disk: DiskPlan = diskImage
+  const disk: DiskPlan<never> = diskImage
     ? { kind: 'image', backingFile: o.use_backing_file as boolean, growTo: diskSize }
     : { kind: 'blank', bytes: diskSize ?? DEFAULT_DISK_BYTES };
   return {

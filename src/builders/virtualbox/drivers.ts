@@ -1,4 +1,6 @@
 import type { RunContext } from '../../core/plugin.js';
+import type { OvfMachine } from '../../formats/ovf.js';
+import { openApplianceSource } from './appliance-source.js';
 import type { DriverCandidate } from '../../machines/driver.js';
 import { QemuDriver } from '../../machines/qemu/driver.js';
 import { ovfExporter } from '../../machines/qemu/export-ovf.js';
@@ -36,10 +38,12 @@ export function qemuCandidate(config: VirtualBoxConfig): DriverCandidate {
     name: 'qemu',
     async probe({ pinned, skipped }) {
       const hw = config.hardware;
-      const driver = new QemuDriver({
+      const driver = new QemuDriver<OvfMachine>({
         accelerator: config.accelerator,
         hardware: (appliance) => qemuHardwareFor(hw, appliance),
-        disk: config.installer ? { kind: 'blank', bytes: hw?.diskSizeBytes ?? 0 } : { kind: 'appliance' },
+        disk: config.installer
+          ? { kind: 'blank', bytes: hw?.diskSizeBytes ?? 0 }
+          : { kind: 'machine', open: openApplianceSource, backingFile: false },
         firmware: hw?.firmware === 'efi' ? ovmf() : { kind: 'bios' },
         keepEfiVars: false,
         // VirtualBox opens a window when not headless; the qemu driver offers its console on VNC instead.
@@ -48,7 +52,7 @@ export function qemuCandidate(config: VirtualBoxConfig): DriverCandidate {
         exporter: ovfExporter({
           format: config.format,
           skipExport: config.skipExport,
-          describe: (input) => applianceDescriptionFor(hw, input.appliance),
+          describe: (input) => applianceDescriptionFor(hw, input.source),
         }),
       });
       return {

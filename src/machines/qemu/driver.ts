@@ -2,11 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { UserError } from '../../base/errors.js';
 import type { VncConfig } from './vnc.js';
 import type { RunContext } from '../../core/plugin.js';
-import { openAppliance } from '../../formats/appliance.js';
-import type { OvfMachine } from '../../formats/ovf.js';
 import { reservePort } from '../../util/ports.js';
 import { qemuImg } from '../../util/qemu-img.js';
 import type { BootAction } from '../boot-command.js';
@@ -22,23 +19,32 @@ export interface QemuHardware extends HardwareProfile {
   cpus: number;
 }
 
+/** A machine file the build starts from (an OVF, a VMX), opened: what it describes and its disk. */
+export interface OpenedMachine<M> {
+  machine: M;
+  /** The disk to copy (or to back an overlay on). */
+  disk: string;
+  /** A temporary folder made while opening it (an unpacked OVA), removed with the machine. */
+  temporary?: string;
+}
+
 /** How the working disk is made from the source. */
-export type DiskPlan =
+export type DiskPlan<M> =
   /** An empty disk for an installer ISO. */
   | { kind: 'blank'; bytes: number }
   /** A copy of a disk image (or a qcow2 overlay on it), grown to `growTo` bytes when larger. */
   | { kind: 'image'; backingFile: boolean; growTo: number | undefined }
-  /** The one disk of an OVF/OVA; the hardware comes from what the appliance describes. */
-  | { kind: 'appliance' };
+  /** The disk of a machine file the family knows how to open; the hardware comes from what it describes. */
+  | { kind: 'machine'; open(source: string, ctx: RunContext): Promise<OpenedMachine<M>>; backingFile: boolean };
 
 /** What an exporter is given: the stopped machine's disk and what is known of the machine. */
-export interface ExportInput {
+export interface ExportInput<M> {
   disk: string;
   outputDir: string;
   vmName: string;
   hardware: QemuHardware;
-  /** The source appliance, for builds that started from one. */
-  appliance: OvfMachine | undefined;
+  /** The machine the build started from, when it started from a machine file. */
+  source: M | undefined;
   firmware: Firmware;
   /** The build's UEFI variable store, with UEFI firmware. */
   efiVars: string | undefined;
@@ -46,52 +52,44 @@ export interface ExportInput {
 }
 
 /** Turns the working disk into a family's artifact (qcow2/raw, OVF/OVA, a VMX folder). */
-export interface Exporter {
-  export(input: ExportInput, ctx: RunContext): Promise<ExportResult>;
+export interface Exporter<M> {
+  export(input: ExportInput<M>, ctx: RunContext): Promise<ExportResult>;
 }
 
-export interface QemuDriverOptions {
+/** A family's settings for the QEMU engine; `M` is what the family's source machine file describes. */
+export interface QemuDriverOptions<M = never> {
   accelerator: AcceleratorSetting;
-  /** The hardware, or how to derive it from the source appliance. */
-  hardware: (appliance: OvfMachine | undefined) => QemuHardware;
-  disk: DiskPlan;
+  /** The hardware, or how to derive it from the source machine. */
+  hardware: (source: M | undefined) => QemuHardware;
+  disk: DiskPlan<M>;
   firmware: Firmware;
   /** Keep efivars.fd in the output (else a temporary copy is used and dropped). */
   keepEfiVars: boolean;
   vnc: VncConfig | undefined;
   /** Packer's qemuargs. */
   extraArgs: string[][];
-  exporter: Exporter;
+  exporter: Exporter<M>;
 }
 
 /** The QEMU engine as a driver of any family: KVM where it works, else TCG, on the family's hardware profile. */
-export class QemuDriver implements MachineDriver {
+export class QemuDriver<M = never> implements MachineDriver {
   readonly name = 'qemu';
-  constructor(private readonly options: QemuDriverOptions) {}
+  constructor(private readonly options: QemuDriverOptions<M>) {}
 
   async define(request: DefineRequest, ctx: RunContext): Promise<DefinedMachine> {
     const made: string[] = [];
     try {
-      let appliance: OvfMachine | undefined;
+      let source: M | undefined;
       let diskSource = request.source;
-      if (this.options.disk.kind === 'appliance') {
-        ctx.ui.say(`Reading the appliance ${request.source}...`);
-        const opened = await openAppliance(request.source, ctx.signal);
-        if (opened.unpacked) made.push(opened.unpacked);
-        const m = opened.machine;
-        if (m.disks.length !== 1)
-          throw new UserError(
-            `${path.basename(opened.ovfFile)} has ${m.disks.length} disks; the qemu driver builds appliances with exactly one`,
-            'build this appliance where its hypervisor is installed (for VirtualBox: "driver": "vboxmanage")',
-          );
-        ctx.ui.say(
-          `Appliance "${m.name}": ${m.osType || 'unknown OS'}, ${m.cpus} CPU, ${m.memoryMb} MB, ${m.controller.toUpperCase()} disk, ${m.nic} network`,
-        );
-        appliance = m;
-        diskSource = path.join(opened.dir, m.disks[0]!.file);
+      const plan = this.options.disk;
+      if (plan.kind === 'machine') {
+        const opened = await plan.open(request.source, ctx);
+        if (opened.temporary) made.push(opened.temporary);
+        source = opened.machine;
+        diskSource = opened.disk;
       }
       const disk = path.join(request.outputDir, `${request.vmName}.work.qcow2`);
-      await makeWorkingDisk(this.options.disk, diskSource, disk, ctx);
+      await makeWorkingDisk(plan, diskSource, disk, ctx);
       let efiVars: string | undefined;
       const firmware = this.options.firmware;
       if (firmware.kind === 'efi') {
@@ -103,8 +101,8 @@ export class QemuDriver implements MachineDriver {
       }
       return new QemuDefined(this.options, request, {
         disk,
-        appliance,
-        hardware: this.options.hardware(appliance),
+        source,
+        hardware: this.options.hardware(source),
         efiVars,
         temporary: made,
       });
@@ -115,13 +113,13 @@ export class QemuDriver implements MachineDriver {
   }
 }
 
-async function makeWorkingDisk(plan: DiskPlan, source: string, disk: string, ctx: RunContext): Promise<void> {
+async function makeWorkingDisk<M>(plan: DiskPlan<M>, source: string, disk: string, ctx: RunContext): Promise<void> {
   // The working disk is always qcow2; the exporter makes the artifact's format.
   if (plan.kind === 'blank') {
     ctx.ui.say(`Creating a ${formatBytes(plan.bytes)} disk`);
     return qemuImg.create(disk, { bytes: plan.bytes }, ctx.signal);
   }
-  if (plan.kind === 'image' && plan.backingFile) {
+  if (plan.backingFile) {
     ctx.ui.say(`Creating a disk backed by ${source}`);
     await qemuImg.create(
       disk,
@@ -144,20 +142,20 @@ function formatBytes(n: number): string {
   return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
 }
 
-interface Made {
+interface Made<M> {
   disk: string;
-  appliance: OvfMachine | undefined;
+  source: M | undefined;
   hardware: QemuHardware;
   efiVars: string | undefined;
   /** Temporary folders (an unpacked OVA, a dropped variable store) removed with the machine. */
   temporary: string[];
 }
 
-class QemuDefined implements DefinedMachine {
+class QemuDefined<M> implements DefinedMachine {
   constructor(
-    private readonly options: QemuDriverOptions,
+    private readonly options: QemuDriverOptions<M>,
     private readonly request: DefineRequest,
-    private readonly made: Made,
+    private readonly made: Made<M>,
   ) {}
 
   get leftover(): string {
@@ -226,11 +224,11 @@ class QemuDefined implements DefinedMachine {
   }
 }
 
-class QemuRunning implements RunningVm {
+class QemuRunning<M> implements RunningVm {
   constructor(
     private readonly machine: RunningMachine,
-    private readonly made: Made & { accelerator: Accelerator },
-    private readonly options: QemuDriverOptions,
+    private readonly made: Made<M> & { accelerator: Accelerator },
+    private readonly options: QemuDriverOptions<M>,
     private readonly request: DefineRequest,
     private readonly release: () => Promise<void>,
   ) {}
@@ -301,7 +299,7 @@ class QemuRunning implements RunningVm {
             outputDir: request.outputDir,
             vmName: request.vmName,
             hardware: made.hardware,
-            appliance: made.appliance,
+            source: made.source,
             firmware: options.firmware,
             efiVars: made.efiVars,
             accelerator: made.accelerator,

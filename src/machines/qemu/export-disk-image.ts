@@ -8,7 +8,7 @@ export function diskImageExporter(options: {
   format: 'qcow2' | 'raw';
   compress: boolean;
   skipCompaction: boolean;
-}): Exporter {
+}): Exporter<never> {
   return {
     async export(input, ctx) {
       const final = path.join(input.outputDir, input.vmName);

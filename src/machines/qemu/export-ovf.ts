@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { DiskController, NicType } from '../../formats/ovf.js';
+import type { DiskController, NicType, OvfMachine } from '../../formats/ovf.js';
 import type { ExportInput, Exporter } from './driver.js';
 import { exportAppliance } from './export-appliance.js';
 
@@ -15,8 +15,8 @@ export interface ApplianceDescription {
 export function ovfExporter(options: {
   format: 'ovf' | 'ova';
   skipExport: boolean;
-  describe: (input: ExportInput) => ApplianceDescription;
-}): Exporter {
+  describe: (input: ExportInput<OvfMachine>) => ApplianceDescription;
+}): Exporter<OvfMachine> {
   return {
     async export(input, ctx) {
       if (options.skipExport) {
