@@ -3,6 +3,7 @@ import { fileBuilder } from './builders/file/index.js';
 import { nullBuilder } from './builders/null/index.js';
 import { qemuBuilder } from './builders/qemu/index.js';
 import { virtualBoxIsoBuilder, virtualBoxOvfBuilder } from './builders/virtualbox/index.js';
+import { vmwareIsoBuilder, vmwareVmxBuilder } from './builders/vmware/index.js';
 import type { Builder, PluginKind, PostProcessor, Provisioner } from './core/plugin.js';
 import { dockerImportPostProcessor } from './post-processors/docker-import/index.js';
 import { dockerPushPostProcessor } from './post-processors/docker-push/index.js';
@@ -26,6 +27,8 @@ const builders: Builder[] = [
   dockerBuilder as Builder,
   virtualBoxIsoBuilder as Builder,
   virtualBoxOvfBuilder as Builder,
+  vmwareIsoBuilder as Builder,
+  vmwareVmxBuilder as Builder,
 ];
 const provisioners: Provisioner[] = [
   shellLocalProvisioner as Provisioner,
@@ -47,8 +50,6 @@ const postProcessors: PostProcessor[] = [
 // Packer types users' templates name that boxwright will grow into; named so the error says "not yet", not "unknown".
 const PLANNED: Record<PluginKind, string[]> = {
   builder: [
-    'vmware-iso',
-    'vmware-vmx',
     'amazon-ebs',
     'amazon-instance',
     'amazon-chroot',

@@ -10,6 +10,8 @@ import type { BootAction } from './boot-command.js';
 export interface MachineDriver {
   /** "qemu", "vboxmanage", …, for `Driver: NAME (why)`. */
   readonly name: string;
+  /** True when the driver forwards a host port on 127.0.0.1 to the guest's SSH port; false when SSH goes to the guest's own address. */
+  readonly forwardsPorts: boolean;
   define(request: DefineRequest, ctx: RunContext): Promise<DefinedMachine>;
 }
 
@@ -57,6 +59,8 @@ export interface RunningVm {
   forceOff(ctx: RunContext): Promise<void>;
   /** The last lines of the guest's console, where the driver can read it, for errors. */
   consoleTail(): Promise<string | undefined>;
+  /** The guest's own address, for drivers that do not forward ports; waits until the guest has one. */
+  guestAddress(ctx: RunContext): Promise<string | undefined>;
 }
 
 /** A stopped machine: its disk is consistent and can be exported. */

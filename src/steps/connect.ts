@@ -4,20 +4,22 @@ import { SshCommunicator } from '../communicators/ssh/communicator.js';
 import { waitForSsh } from '../communicators/ssh/wait.js';
 import type { Communicator } from '../core/communicator.js';
 import type { PipelineStep } from '../core/pipeline.js';
+import type { RunningVm } from '../machines/driver.js';
 import type { HeldPort } from './ssh-port.js';
 
 /**
- * Waits for SSH and connects: at ssh_host (default 127.0.0.1), on the forwarded port, or
- * on ssh_port when nothing is forwarded (skip_nat_mapping). Closed in cleanup.
+ * Waits for SSH and connects: at ssh_host, else 127.0.0.1 on the forwarded port, else the
+ * guest's own address (VMware) on ssh_port. Closed in cleanup.
  */
 export function stepConnect(
   access: GuestAccess,
-): PipelineStep<{ sshPort: HeldPort | undefined }, { communicator: Communicator }> {
+): PipelineStep<{ sshPort: HeldPort | undefined; running: RunningVm }, { communicator: Communicator }> {
   return {
     name: 'connect',
-    async run({ sshPort }, ctx) {
+    async run({ sshPort, running }, ctx) {
       if (access.communicator === 'none') return { communicator: noneCommunicator };
-      const where = { host: access.ssh.host ?? '127.0.0.1', port: sshPort?.port ?? access.ssh.port };
+      const host = access.ssh.host ?? (sshPort ? '127.0.0.1' : ((await running.guestAddress(ctx)) ?? '127.0.0.1'));
+      const where = { host, port: sshPort?.port ?? access.ssh.port };
       const client = await waitForSsh(access.ssh, where, { ui: ctx.ui, signal: ctx.signal, log: ctx.log });
       return {
         communicator: new SshCommunicator(access.ssh, where, client, {

@@ -73,7 +73,7 @@ export async function runLocalVm(
     .then(stepFloppy(settings.floppy))
     .then(stepCd(settings.cd))
     .then(stepHttpServer(settings.http))
-    .then(stepSshPort(settings.access, settings.forwardSsh))
+    .then(stepSshPort(settings.access, settings.forwardSsh && driver.forwardsPorts))
     .then(
       stepDefine(driver, (s) => ({
         vmName: settings.output.vmName,

@@ -33,13 +33,19 @@ export const qemuImg = {
   async convert(
     source: string,
     target: string,
-    options: { format: string; compress?: boolean; sparse?: string },
+    options: {
+      format: string;
+      compress?: boolean;
+      sparse?: string;
+      /** -o, the format's own options. */ options?: string;
+    },
     signal?: AbortSignal,
   ): Promise<void> {
     const args = [
       'convert',
       '-O',
       options.format,
+      ...(options.options ? ['-o', options.options] : []),
       ...(options.compress ? ['-c'] : []),
       ...(options.sparse ? ['-S', options.sparse] : []),
       source,

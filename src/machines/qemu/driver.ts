@@ -74,6 +74,7 @@ export interface QemuDriverOptions<M = never> {
 /** The QEMU engine as a driver of any family: KVM where it works, else TCG, on the family's hardware profile. */
 export class QemuDriver<M = never> implements MachineDriver {
   readonly name = 'qemu';
+  readonly forwardsPorts = true;
   constructor(private readonly options: QemuDriverOptions<M>) {}
 
   async define(request: DefineRequest, ctx: RunContext): Promise<DefinedMachine> {
@@ -276,6 +277,11 @@ class QemuRunning<M> implements RunningVm {
     }
     this.machine.qmp.close();
     await this.release();
+  }
+
+  /** QEMU's user networking forwards the SSH port; the guest's own address is not reachable. */
+  async guestAddress(): Promise<string | undefined> {
+    return undefined;
   }
 
   async consoleTail(): Promise<string | undefined> {

@@ -67,6 +67,7 @@ interface Session {
 /** VirtualBox itself, driven through VBoxManage (Packer's virtualbox builders' steps, as a driver). */
 export class VBoxManageDriver implements MachineDriver {
   readonly name = 'vboxmanage';
+  readonly forwardsPorts = true;
   constructor(
     readonly vbox: VBoxManage,
     /** VirtualBox's version ("7.0.14"). */
@@ -405,6 +406,11 @@ class VBoxRunning implements RunningVm {
     await this.s.vbox
       .run(['controlvm', this.s.request.vmName, 'poweroff'])
       .catch((err) => ctx.log(`controlvm poweroff: ${messageOf(err)}`));
+  }
+
+  /** The NAT rule forwards the SSH port (or ssh_host names the guest with skip_nat_mapping). */
+  async guestAddress(): Promise<string | undefined> {
+    return undefined;
   }
 
   /** VirtualBox keeps the console to itself. */

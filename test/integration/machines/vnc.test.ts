@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseBootCommand } from '../../../src/machines/boot-command.js';
 import { RunningMachine, type MachineSpec } from '../../../src/machines/qemu/machine.js';
+import { toVncKeys } from '../../../src/machines/vnc/keysyms.js';
+import { RfbKeyboard } from '../../../src/machines/vnc/rfb-client.js';
 import { reservePort } from '../../../src/util/ports.js';
 import { tempDir } from '../../support/cli.js';
 import { probeVnc } from '../../support/vnc.js';
@@ -52,6 +55,23 @@ describe('the VNC console of a real QEMU', () => {
       await machine.setVncPassword('Xy7pQ2rs');
       expect((await probeVnc(port, 'wrong')).authenticated).toBe(false);
       expect((await probeVnc(port, 'Xy7pQ2rs')).authenticated).toBe(true);
+    } finally {
+      await machine.kill();
+      machine.qmp.close();
+      release();
+    }
+  });
+
+  it("takes boot_command keys from boxwright's own VNC client (as a VMware build types them)", async () => {
+    const { port, release } = await reservePort(5900, 6000);
+    const machine = await diskless({ bindAddress: '127.0.0.1', display: port - 5900, password: false });
+    try {
+      const keyboard = await RfbKeyboard.connect('127.0.0.1', port, signal);
+      await keyboard.type(toVncKeys(parseBootCommand('linux auto=true<enter><leftShiftOn>x<leftShiftOff>')), 1, signal);
+      keyboard.close();
+      // QEMU is still up and answering: the handshake and the key events were well formed.
+      expect(machine.running).toBe(true);
+      expect(await machine.qmp.execute('query-status')).toMatchObject({ status: 'running' });
     } finally {
       await machine.kill();
       machine.qmp.close();
