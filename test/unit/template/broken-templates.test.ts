@@ -27,8 +27,43 @@ const cases: [name: string, template: string, message: string][] = [
   ['unknown builder type', '{"builders": [{"type": @@"nul"}]}', 'unknown builder type "nul"'],
   [
     'builder not supported yet',
-    '{"builders": [{"type": @@"vmware-iso"}]}',
-    'builder type "vmware-iso" is not supported by boxwright yet',
+    '{"builders": [{"type": @@"hyperv-iso"}]}',
+    'builder type "hyperv-iso" is not supported by boxwright yet',
+  ],
+  [
+    'vmware-iso: unknown disk adapter',
+    '{"builders": [{"type": "vmware-iso", "iso_url": "x.iso", "iso_checksum": "none", "communicator": "none", "disk_adapter_type": @@"scsi"}]}',
+    'is not allowed here',
+  ],
+  [
+    'vmware-iso: disk_type_id out of range',
+    '{"builders": [{"type": "vmware-iso", "iso_url": "x.iso", "iso_checksum": "none", "communicator": "none", "disk_type_id": @@"7"}]}',
+    'is not allowed here',
+  ],
+  [
+    'vmware-iso: disk_type_id for ESXi',
+    '{"builders": [{"type": "vmware-iso", "iso_url": "x.iso", "iso_checksum": "none", "communicator": "none", "disk_type_id": @@"4"}]}',
+    'disk_type_id 4 (preallocated ESX-type) is for ESXi',
+  ],
+  [
+    'vmware-iso: NVMe on old hardware',
+    '{"builders": [{"type": "vmware-iso", "iso_url": "x.iso", "iso_checksum": "none", "communicator": "none", "version": "9", "disk_adapter_type": @@"nvme"}]}',
+    'an NVMe disk needs virtual hardware version 13',
+  ],
+  [
+    'vmware-iso: remote ESXi build',
+    '{"builders": [{"type": "vmware-iso", "iso_url": "x.iso", "iso_checksum": "none", "communicator": "none", "remote_host": @@"esxi.example.com"}]}',
+    '"remote_host" is not supported by boxwright yet',
+  ],
+  [
+    'vmware-vmx without source_path',
+    '{"builders": [@@{"type": "vmware-vmx", "communicator": "none"}]}',
+    'missing required option "source_path"',
+  ],
+  [
+    'vmware-vmx source not a .vmx',
+    '{"builders": [{"type": "vmware-vmx", "communicator": "none", "source_path": @@"base.ova"}]}',
+    'is not a .vmx file',
   ],
   [
     'docker: commit and discard together',
