@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { XMLParser } from 'fast-xml-parser';
 import * as tar from 'tar-stream';
 import { streamToFile } from '../util/stream-to-file.js';
+import type { VmxDiskAdapter, VmxNic } from './vmx.js';
 
 /**
  * OVF 1.0 envelopes, manifests and OVA archives as VirtualBox writes and reads them
@@ -32,7 +33,33 @@ export interface OvfMachine {
   nic: NicType;
   /** UEFI; absent for BIOS. Written as the firmware key VMware reads (vmw:Config), which VirtualBox 7 imports too. */
   firmware?: 'efi';
+  /** For VMware: its virtual hardware family and its own names for the guest, the disk adapter and the NIC. */
+  vmware?: { hardwareVersion: number; guestOs: string; adapter: VmxDiskAdapter; nic: VmxNic | undefined };
   disks: OvfDisk[];
+}
+
+/** VMware's OVF names for its disk adapters (ResourceType, ResourceSubType), as ovftool writes them. */
+const VMWARE_CONTROLLER: Record<VmxDiskAdapter, { type: number; subtype: string }> = {
+  lsilogic: { type: 6, subtype: 'lsilogic' },
+  lsisas1068: { type: 6, subtype: 'lsilogicsas' },
+  buslogic: { type: 6, subtype: 'buslogic' },
+  pvscsi: { type: 6, subtype: 'VirtualSCSI' },
+  sata: { type: 20, subtype: 'vmware.sata.ahci' },
+  nvme: { type: 20, subtype: 'vmware.nvme.controller' },
+  ide: { type: 5, subtype: 'PIIX4' },
+};
+const VMWARE_NIC: Record<VmxNic, string> = { e1000: 'E1000', e1000e: 'E1000e', vmxnet3: 'VmxNet3' };
+
+/** The vSphere guest id OVF readers expect for a .vmx guestOS id: "debian11-64" → "debian11_64Guest", "ubuntu-64" → "ubuntu64Guest". */
+export function vsphereGuestId(vmxGuestOs: string): string {
+  const id = vmxGuestOs
+    .toLowerCase()
+    .replace(/^otherlinux/, 'otherLinux')
+    .replace(/^other(\d)xlinux/, 'other$1xLinux');
+  if (id === 'other-64') return 'otherGuest64';
+  const m = /^(.*)-64$/.exec(id);
+  if (!m) return `${id}Guest`;
+  return /\d$/.test(m[1]!) ? `${m[1]}_64Guest` : `${m[1]}64Guest`;
 }
 
 export const STREAM_OPTIMIZED_URI = 'http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized';
@@ -87,7 +114,9 @@ function item(fields: Record<string, string | number>): string {
 }
 
 export function renderOvf(m: OvfMachine): string {
-  const controller = CONTROLLER_ITEM[m.controller];
+  const controller = m.vmware
+    ? { ...CONTROLLER_ITEM[m.controller], ...VMWARE_CONTROLLER[m.vmware.adapter] }
+    : CONTROLLER_ITEM[m.controller];
   const items = [
     item({
       Caption: `${m.cpus} virtual CPU`,
@@ -133,7 +162,7 @@ export function renderOvf(m: OvfMachine): string {
       Connection: 'NAT',
       ElementName: `Ethernet adapter on 'NAT'`,
       InstanceID: 4 + m.disks.length,
-      ResourceSubType: m.nic,
+      ResourceSubType: m.vmware?.nic ? VMWARE_NIC[m.vmware.nic] : m.nic,
       ResourceType: 10,
     }),
   ];
@@ -154,9 +183,9 @@ ${m.disks.map((d, i) => `    <Disk ovf:capacity="${d.capacityBytes}" ovf:diskId=
   </NetworkSection>
   <VirtualSystem ovf:id="${escape(m.name)}">
     <Info>A virtual machine</Info>
-    <OperatingSystemSection ovf:id="${cimOsId(m.osType)}">
+    <OperatingSystemSection ovf:id="${cimOsId(m.osType)}"${m.vmware ? ` vmw:osType="${escape(vsphereGuestId(m.vmware.guestOs))}"` : ''}>
       <Info>The kind of installed guest operating system</Info>
-      <vbox:OSType ovf:required="false">${escape(m.osType)}</vbox:OSType>
+      ${m.vmware ? `<Description>${escape(m.vmware.guestOs)}</Description>` : `<vbox:OSType ovf:required="false">${escape(m.osType)}</vbox:OSType>`}
     </OperatingSystemSection>
     <VirtualHardwareSection>
       <Info>Virtual hardware requirements for a virtual machine</Info>
@@ -164,7 +193,7 @@ ${m.disks.map((d, i) => `    <Disk ovf:capacity="${d.capacityBytes}" ovf:diskId=
         <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
         <vssd:InstanceID>0</vssd:InstanceID>
         <vssd:VirtualSystemIdentifier>${escape(m.name)}</vssd:VirtualSystemIdentifier>
-        <vssd:VirtualSystemType>virtualbox-2.2</vssd:VirtualSystemType>
+        <vssd:VirtualSystemType>${m.vmware ? `vmx-${String(m.vmware.hardwareVersion).padStart(2, '0')}` : 'virtualbox-2.2'}</vssd:VirtualSystemType>
       </System>
 ${items.join('\n')}${m.firmware === 'efi' ? '\n      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="efi"/>' : ''}
     </VirtualHardwareSection>

@@ -29,6 +29,7 @@ export function qemuCandidate(config: VmwareConfig): DriverCandidate {
         exporter: vmxExporter<VmxMachine>({
           vmdkName: config.vmdkName,
           diskType: config.diskType,
+          format: config.format,
           vmxData: config.vmxData,
           removeEthernet: config.removeEthernet,
           describe: (input) => vmxDescriptionFor(hw, input.source),
@@ -82,6 +83,7 @@ export function vmrunCandidate(config: VmwareConfig, log: (line: string) => void
         removeEthernet: config.removeEthernet,
         headless: config.headless,
         skipCompaction: config.skipCompaction,
+        format: config.format,
         vnc: { bindAddress: config.vnc?.bindAddress ?? '127.0.0.1', portRange: config.vnc?.portRange ?? [5900, 6000] },
       });
       return { driver, reason: `VMware (${tools.vmrunBinary})${pinned ? ', pinned by "driver"' : ' found'}` };

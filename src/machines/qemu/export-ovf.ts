@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DiskController, NicType, OvfMachine } from '../../formats/ovf.js';
 import type { ExportInput, Exporter } from './driver.js';
-import { exportAppliance } from './export-appliance.js';
+import { exportAppliance } from '../export-appliance.js';
 
 /** What the appliance says of the machine, from the family's settings or the source appliance. */
 export interface ApplianceDescription {

@@ -4,6 +4,7 @@ import { encodeVmx, vmxFor, type VmxMachine } from '../../formats/vmx.js';
 import { writeStreamOptimizedVmdk } from '../../formats/vmdk-stream.js';
 import { qemuImg } from '../../util/qemu-img.js';
 import type { ExportInput, Exporter } from './driver.js';
+import { exportAppliance } from '../export-appliance.js';
 
 /** Packer's disk_type_id: how the VMDK is laid out. */
 export type VmdkType = 0 | 1 | 2 | 3 | 5;
@@ -37,6 +38,8 @@ const ADAPTER_TYPE: Record<VmxMachine['adapter'], string> = {
 export function vmxExporter<M>(options: {
   vmdkName: string;
   diskType: VmdkType;
+  /** vmx: the VM folder; ovf/ova: also VMware's flavour of OVF (or one OVA) beside it, as ovftool would write. */
+  format: 'vmx' | 'ovf' | 'ova';
   vmxData: Record<string, string>;
   removeEthernet: boolean;
   describe: (input: ExportInput<M>) => VmxDescription;
@@ -67,6 +70,39 @@ export function vmxExporter<M>(options: {
         );
       }
       const same = await qemuImg.compare(input.disk, vmdk, ctx.signal);
+      const appliance =
+        options.format === 'vmx'
+          ? []
+          : (
+              await exportAppliance(
+                input.disk,
+                dir,
+                {
+                  vmName: input.vmName,
+                  osType: described.guestOs.endsWith('-64') ? 'Other_64' : 'Other',
+                  cpus: input.hardware.cpus,
+                  memoryMb: input.hardware.memoryMb,
+                  controller:
+                    described.adapter === 'ide'
+                      ? 'ide'
+                      : described.adapter === 'sata'
+                        ? 'sata'
+                        : described.adapter === 'nvme'
+                          ? 'nvme'
+                          : 'scsi',
+                  nic: 'E1000',
+                  format: options.format,
+                  firmware: described.firmware,
+                  vmware: {
+                    hardwareVersion: described.hardwareVersion,
+                    guestOs: described.guestOs,
+                    adapter: described.adapter,
+                    nic: described.nic,
+                  },
+                },
+                ctx.signal,
+              )
+            ).files;
       if (!same.same)
         throw new Error(
           `the written ${vmdkFile} does not hold the same data as the guest disk (qemu-img compare: ${same.detail})`,
@@ -95,7 +131,11 @@ export function vmxExporter<M>(options: {
       }
       const disks = (await readdir(dir)).filter((f) => f.startsWith(options.vmdkName) && f.endsWith('.vmdk')).sort();
       return {
-        files: [...Object.keys(files).map((f) => path.join(dir, f)), ...disks.map((f) => path.join(dir, f))].sort(),
+        files: [
+          ...Object.keys(files).map((f) => path.join(dir, f)),
+          ...disks.map((f) => path.join(dir, f)),
+          ...appliance,
+        ].sort(),
         accelerator: input.accelerator,
       };
     },

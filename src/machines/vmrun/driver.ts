@@ -2,7 +2,8 @@ import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, sleep, UserError } from '../../base/errors.js';
 import type { RunContext } from '../../core/plugin.js';
-import { encodeVmx, parseVmx, vmxFor, type VmxMachine } from '../../formats/vmx.js';
+import { encodeVmx, machineFromVmx, parseVmx, vmxFor, type VmxMachine } from '../../formats/vmx.js';
+import { exportAppliance } from '../export-appliance.js';
 import { reservePort } from '../../util/ports.js';
 import type { BootAction } from '../boot-command.js';
 import type { DefinedMachine, DefineRequest, ExportResult, MachineDriver, RunningVm, StoppedVm } from '../driver.js';
@@ -26,6 +27,8 @@ export interface VmrunSettings {
   removeEthernet: boolean;
   headless: boolean;
   skipCompaction: boolean;
+  /** vmx, or also VMware's flavour of OVF (or an OVA) beside the VM folder. */
+  format: 'vmx' | 'ovf' | 'ova';
   vnc: { bindAddress: string; portRange: [number, number] };
 }
 
@@ -252,6 +255,27 @@ class VmrunStopped implements StoppedVm {
         await tools.vdiskmanager(['-d', disk], ctx.signal);
         await tools.vdiskmanager(['-k', disk], ctx.signal);
       }
+    }
+    if (settings.format !== 'vmx') {
+      const m = machineFromVmx(values);
+      ctx.ui.say(`Exporting ${settings.format.toUpperCase()} with boxwright's OVF and streamOptimized VMDK writers...`);
+      await exportAppliance(
+        path.resolve(dir, m.diskFile),
+        dir,
+        {
+          vmName: request.vmName,
+          osType: m.guestOs.endsWith('-64') ? 'Other_64' : 'Other',
+          cpus: m.cpus,
+          memoryMb: m.memoryMb,
+          controller:
+            m.adapter === 'ide' ? 'ide' : m.adapter === 'sata' ? 'sata' : m.adapter === 'nvme' ? 'nvme' : 'scsi',
+          nic: 'E1000',
+          format: settings.format,
+          firmware: m.firmware,
+          vmware: { hardwareVersion: m.hardwareVersion, guestOs: m.guestOs, adapter: m.adapter, nic: m.nic },
+        },
+        ctx.signal,
+      );
     }
     this.s.vncPort.release();
     const files = (await readdir(dir))

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyManifest } from '../../../src/formats/appliance.js';
-import { exportAppliance } from '../../../src/machines/qemu/export-appliance.js';
+import { exportAppliance } from '../../../src/machines/export-appliance.js';
 import { parseOvf } from '../../../src/formats/ovf.js';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';

@@ -4,13 +4,17 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeVmx, machineFromVmx, parseVmx, vmxFor } from '../../../src/formats/vmx.js';
 import { debianBaseImage } from '../../support/base-image.js';
+import { installerIso, installFromTestIso } from '../../support/installer-iso.js';
+import { parseOvf } from '../../../src/formats/ovf.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
 import { vagrant } from '../../support/vagrant.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
 
 let base: string;
+let installer: { iso: string; disk: string };
 beforeAll(async () => {
   base = await debianBaseImage();
+  installer = await installerIso(base);
 }, 900_000);
 
 /** A VMware VM folder made from the base image: PVSCSI disk and vmxnet3 NIC, as VMware's newer guests have. */
@@ -164,5 +168,98 @@ describe('vmware-vmx on the qemu driver (real QEMU, TCG here)', () => {
     const home = tempDir('boxwright-vagrant-home-');
     await vagrant(['box', 'add', '--name', 'boxwright/vmware-built', box], home);
     expect((await vagrant(['box', 'list'], home)).stdout).toMatch(/^boxwright\/vmware-built\s+\(vmware_desktop, 0\)/m);
+  }, 900_000);
+});
+
+describe('vmware-iso on the qemu driver (real QEMU, TCG here)', () => {
+  it('installs from an ISO through boot_command and http_directory on a SATA disk and an e1000e NIC, and writes the VM folder and a VMware OVF beside it', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [
+        {
+          type: 'vmware-iso',
+          ...installFromTestIso(dir, installer),
+          guest_os_type: 'debian11-64',
+          disk_size: '2G',
+          disk_adapter_type: 'sata',
+          network_adapter_type: 'e1000e',
+          version: '19',
+          memory: 1024,
+          ssh_timeout: '8m',
+          headless: true,
+          vm_name: 'installed',
+          disk_type_id: '0',
+          format: 'ovf',
+        },
+      ],
+      provisioners: [
+        {
+          type: 'shell',
+          inline: [
+            'echo "installed from $PACKER_HTTP_ADDR" | sudo tee /etc/provisioned',
+            'ls /sys/bus/pci/drivers | grep -E "^(e1000e|ahci)$"',
+          ],
+        },
+      ],
+    });
+    const run = await runCli(['build', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.all).toMatch(/Driver: qemu \(vmrun not found; QEMU with VMware-like hardware\)/);
+    expect(run.all).toMatch(/vmware-iso: ahci\n/);
+    expect(run.all).toMatch(/vmware-iso: e1000e\n/);
+    const out = path.join(dir, 'output-vmware-iso');
+    expect(readdirSync(out).sort()).toEqual([
+      'disk.vmdk',
+      'installed-disk001.vmdk',
+      'installed.mf',
+      'installed.nvram',
+      'installed.ovf',
+      'installed.vmsd',
+      'installed.vmx',
+      'installed.vmxf',
+    ]);
+    const machine = machineFromVmx(parseVmx(readFileSync(path.join(out, 'installed.vmx'), 'utf8')));
+    expect(machine).toMatchObject({
+      guestOs: 'debian11-64',
+      adapter: 'sata',
+      nic: 'e1000e',
+      diskFile: 'disk.vmdk',
+      hardwareVersion: 19,
+      memoryMb: 1024,
+    });
+    const ovfText = readFileSync(path.join(out, 'installed.ovf'), 'utf8');
+    expect(ovfText).toContain('<vssd:VirtualSystemType>vmx-19</vssd:VirtualSystemType>');
+    expect(ovfText).toContain('vmw:osType="debian11_64Guest"');
+    expect(ovfText).toContain('<rasd:ResourceSubType>vmware.sata.ahci</rasd:ResourceSubType>');
+    expect(ovfText).toContain('<rasd:ResourceSubType>E1000e</rasd:ResourceSubType>');
+    expect(parseOvf(ovfText)).toMatchObject({ name: 'installed', cpus: 1, memoryMb: 1024, controller: 'sata' });
+    for (const vmdk of ['disk.vmdk', 'installed-disk001.vmdk']) {
+      expect(() => execFileSync('qemu-img', ['check', path.join(out, vmdk)])).not.toThrow();
+    }
+    expect(() =>
+      execFileSync('qemu-img', [
+        'compare',
+        '-q',
+        path.join(out, 'disk.vmdk'),
+        path.join(out, 'installed-disk001.vmdk'),
+      ]),
+    ).not.toThrow();
+    const vm = await bootDisk(path.join(out, 'disk.vmdk'), [
+      '-drive',
+      'file=IMAGE,format=vmdk,if=none,id=d0,snapshot=on',
+      '-device',
+      'ahci,id=a0',
+      '-device',
+      'ide-hd,drive=d0,bus=a0.0',
+      '-device',
+      'e1000e,netdev=n0',
+    ]);
+    try {
+      const { comm, run: sh } = await loginVagrant(vm.port);
+      expect((await sh('cat /etc/provisioned')).out[0]).toMatch(/^installed from 10\.0\.2\.2:\d+$/);
+      await comm.close();
+    } finally {
+      await vm.stop();
+    }
   }, 900_000);
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportAppliance } from '../../../src/machines/qemu/export-appliance.js';
+import { exportAppliance } from '../../../src/machines/export-appliance.js';
 import type { Artifact, DiskImageArtifact } from '../../../src/core/artifact.js';
 import { parseOvf } from '../../../src/formats/ovf.js';
 import { vagrantPostProcessor } from '../../../src/post-processors/vagrant/index.js';

@@ -7,9 +7,9 @@ import {
   type DiskController,
   type NicType,
   type OvfMachine,
-} from '../../formats/ovf.js';
-import { writeStreamOptimizedVmdk } from '../../formats/vmdk-stream.js';
-import { qemuImg } from '../../util/qemu-img.js';
+} from '../formats/ovf.js';
+import { writeStreamOptimizedVmdk } from '../formats/vmdk-stream.js';
+import { qemuImg } from '../util/qemu-img.js';
 
 /** What the exported appliance describes. */
 export interface ExportSpec {
@@ -22,6 +22,8 @@ export interface ExportSpec {
   format: 'ovf' | 'ova';
   /** UEFI is written into the OVF; BIOS is the default. */
   firmware?: 'bios' | 'efi';
+  /** VMware's flavour of OVF (see OvfMachine.vmware). */
+  vmware?: OvfMachine['vmware'];
 }
 
 /**
@@ -55,6 +57,7 @@ export async function exportAppliance(
       controller: spec.controller,
       nic: spec.nic,
       ...(spec.firmware === 'efi' ? { firmware: 'efi' as const } : {}),
+      ...(spec.vmware ? { vmware: spec.vmware } : {}),
       disks: [{ file: vmdkName, capacityBytes: written.capacityBytes, fileBytes: written.fileBytes }],
     };
     const ovf = path.join(stage, `${spec.vmName}.ovf`);
