@@ -1,6 +1,18 @@
 /** The text that stands in for a secret in every output. */
 export const SENSITIVE = '<sensitive>';
 
+/**
+ * A secret this short, or that is a plain word, also occurs inside paths, names and
+ * boxwright's own words ("vagrant" in "vagrant-box.json"): it is hidden only where it stands
+ * alone, not inside a longer name.
+ */
+export function isWeakSecret(secret: string): boolean {
+  return secret.length < 8 || /^[A-Za-z]+$/.test(secret);
+}
+
+/** Characters that continue a name or a path around a weak secret. */
+const NAME_CHAR = /[A-Za-z0-9_./\\-]/;
+
 /** Replaces secrets (sensitive variable values) in text bound for any output. */
 export class Redactor {
   private secrets: string[] = [];
@@ -14,7 +26,10 @@ export class Redactor {
 
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(SENSITIVE);
+    for (const s of this.secrets) {
+      if (!out.includes(s)) continue;
+      out = isWeakSecret(s) ? replaceStandalone(out, s) : out.split(s).join(SENSITIVE);
+    }
     return out;
   }
 
@@ -27,4 +42,18 @@ export class Redactor {
     }
     return value;
   }
+}
+
+/** Replaces `secret` where neither neighbour continues a name or path. */
+function replaceStandalone(text: string, secret: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + secret.length)) {
+    const before = text[at - 1];
+    const after = text[at + secret.length];
+    if ((before !== undefined && NAME_CHAR.test(before)) || (after !== undefined && NAME_CHAR.test(after))) continue;
+    out += text.slice(from, at) + SENSITIVE;
+    from = at + secret.length;
+  }
+  return out + text.slice(from);
 }

@@ -42,7 +42,24 @@ export class Output {
     readonly redactor: Redactor,
     readonly log: DebugLog,
     private readonly streams: Streams = { stdout: process.stdout, stderr: process.stderr },
-  ) {}
+  ) {
+    // A reader that goes away (`boxwright build t.json | head -3`) must not crash the build or skip its cleanup.
+    for (const name of ['stdout', 'stderr'] as const) {
+      streams[name].on?.('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+        this.closed.add(name);
+        this.log.write(`output: ${name} was closed by its reader; the build goes on without it`);
+      });
+    }
+  }
+
+  /** Streams whose reader has gone away. */
+  private readonly closed = new Set<keyof Streams>();
+
+  private write(name: keyof Streams, text: string): void {
+    if (this.closed.has(name)) return;
+    this.streams[name].write(text);
+  }
 
   /** Top-level `==> message`. */
   say(message: string): void {
@@ -65,9 +82,7 @@ export class Output {
     this.log.write(`machine: ${target},${type},${clean.join(',')}`);
     if (!this.options.machineReadable) return;
     const ts = Math.floor(Date.now() / 1000);
-    this.streams.stdout.write(
-      `${ts},${escapeMachineField(target)},${type},${clean.map(escapeMachineField).join(',')}\n`,
-    );
+    this.write('stdout', `${ts},${escapeMachineField(target)},${type},${clean.map(escapeMachineField).join(',')}\n`);
   }
 
   /** The UI of one build; each build keeps the colour it first got, in Packer's cycle. */
@@ -94,20 +109,20 @@ export class Output {
       this.machine('', 'ui', stream === 'stderr' ? 'error' : 'say', text);
       return;
     }
-    this.streams[stream].write(`${clean}\n`);
+    this.write(stream, `${clean}\n`);
   }
 
   /** Redraws one status line in place on a terminal; logs, pipes and -machine-readable never see it. */
   private progress(text: string): void {
     const out = this.streams.stdout as NodeJS.WriteStream;
     if (this.options.machineReadable || !out.isTTY) return;
-    out.write(`\r\x1b[2K${this.redactor.redact(text).split('\n')[0]}`);
+    this.write('stdout', `\r\x1b[2K${this.redactor.redact(text).split('\n')[0]}`);
     this.progressShown = true;
   }
 
   private emit(kind: 'say' | 'message' | 'error', text: string, paint: Paint): void {
     if (this.progressShown) {
-      this.streams.stdout.write('\r\x1b[2K');
+      this.write('stdout', '\r\x1b[2K');
       this.progressShown = false;
     }
     const clean = this.redactor.redact(text);
@@ -115,12 +130,12 @@ export class Output {
     if (this.options.machineReadable) {
       // Packer writes ui records with an empty target and the prefixed text.
       const ts = Math.floor(Date.now() / 1000);
-      this.streams.stdout.write(`${ts},,ui,${kind},${escapeMachineField(clean)}\n`);
+      this.write('stdout', `${ts},,ui,${kind},${escapeMachineField(clean)}\n`);
       return;
     }
     const stamp = this.options.timestamps ? `${rfc3339Local(new Date())}: ` : '';
     const lines = clean.split('\n').map((l) => `${stamp}${paint(l)}`);
-    this.streams[kind === 'error' ? 'stderr' : 'stdout'].write(`${lines.join('\n')}\n`);
+    this.write(kind === 'error' ? 'stderr' : 'stdout', `${lines.join('\n')}\n`);
   }
 }
 

@@ -6,6 +6,7 @@ import { rootSchema } from './root-schema.js';
 import { isObject } from '../util/is-object.js';
 import { checkSchema } from './schema.js';
 import { formatPath, JsonSource } from './source.js';
+import { isWeakSecret } from '../core/redact.js';
 import { resolveVariables, sensitiveValues, type VariableInputs, type Variables } from './variables.js';
 
 export interface ParsedTemplate {
@@ -67,6 +68,18 @@ export function loadTemplate(request: LoadRequest): LoadedTemplate {
     bag,
   );
   request.redactor.add(...sensitiveValues(variables));
+  for (const name of variables.sensitive) {
+    const value = variables.values.get(name);
+    if (value && isWeakSecret(value)) {
+      bag.add({
+        ...parsed.source.locate(['variables', name], 'key'),
+        path: `variables.${name}`,
+        severity: 'warning',
+        message: `the value of the sensitive variable "${name}" is short or a plain word, so it is hidden only where it stands alone, not inside paths or names`,
+        hint: 'use a longer, random secret; this one is easy to guess',
+      });
+    }
+  }
   const planner = new Planner(parsed.source, parsed.root, variables, request, bag);
   const builds = planner.plan({ only: request.only, except: request.except });
   bag.throwIfErrors();

@@ -560,4 +560,18 @@ describe('validation reports', () => {
     const d = diagnostics.find((x) => x.message.includes('unexpected character'))!;
     expect(d.hint).toBeUndefined();
   });
+
+  it('warns when a sensitive value is so short or common that it is hidden only where it stands alone', () => {
+    const { loaded, diagnostics } = loadText(
+      '{"variables": {"pw": "vagrant"}, "sensitive-variables": ["pw"], "builders": [{"type": "null"}]}',
+    );
+    expect(loaded).toBeDefined();
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        path: 'variables.pw',
+        message: expect.stringContaining('is short or a plain word'),
+      }),
+    );
+  });
 });

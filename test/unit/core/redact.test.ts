@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../../src/core/redact.js';
+
+describe('redaction of secrets', () => {
+  it('hides a long secret wherever it occurs, even inside other text', () => {
+    const r = new Redactor();
+    r.add('s3cr3t-T0ken-42');
+    expect(r.redact('token=s3cr3t-T0ken-42;x/s3cr3t-T0ken-42.json')).toBe('token=<sensitive>;x/<sensitive>.json');
+  });
+
+  it('hides a short or plain-word secret where it stands alone, but not inside paths, option names or words', () => {
+    const r = new Redactor();
+    r.add('vagrant');
+    expect(r.redact('login vagrant@127.0.0.1 with password "vagrant" (ssh_password=vagrant)')).toBe(
+      'login <sensitive>@127.0.0.1 with password "<sensitive>" (ssh_password=<sensitive>)',
+    );
+    expect(r.redact('/home/me/vagrant-box.json:3:5: vagrantfile_template: no such file')).toBe(
+      '/home/me/vagrant-box.json:3:5: vagrantfile_template: no such file',
+    );
+  });
+});
