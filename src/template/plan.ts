@@ -318,7 +318,14 @@ export class Planner {
     for (const [key, value] of Object.entries(raw)) {
       if (reserved.has(key) || key.startsWith('_')) continue;
       const deferred = new Set(plugin.lateFields?.[key] ?? []);
-      options[key] = this.renderValue(value, [key], sourcePath, scope, deferred);
+      const rendered = this.renderValue(value, [key], sourcePath, scope, deferred);
+      // Packer decodes options after interpolating them, weakly typed; literal values keep the strict checks.
+      options[key] =
+        typeof value === 'string' && value.includes('{{')
+          ? weaklyTyped(rendered, propertySchema(plugin.schema, key))
+          : rendered;
+      // Packer's zero value: an empty string means the option is not set.
+      if (options[key] === '') delete options[key];
     }
     // A password written straight into the template is as secret as a sensitive variable.
     for (const key of plugin.secretOptions ?? [])
@@ -547,4 +554,34 @@ export function globMatch(pattern: string, name: string): boolean {
       .replaceAll('?', '.')}$`,
   );
   return re.test(name);
+}
+
+/** The schema of one top-level option, if the plugin's schema names it. */
+function propertySchema(schema: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  return properties?.[key];
+}
+
+const TRUE_WORDS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False', '']);
+
+/**
+ * Packer's weak decoding of a rendered string where the option wants another type: Go's
+ * ParseBool words and "" for booleans, numbers from their text ("" is 0), and a list split
+ * on commas. Anything else is left for the schema check to refuse.
+ */
+function weaklyTyped(value: unknown, schema: Record<string, unknown> | undefined): unknown {
+  if (typeof value !== 'string' || !schema) return value;
+  const types = ([] as unknown[]).concat(schema.type ?? []);
+  if (types.includes('string')) return value;
+  if (types.includes('boolean')) {
+    if (TRUE_WORDS.has(value)) return true;
+    if (FALSE_WORDS.has(value)) return false;
+  }
+  if (types.includes('integer') || types.includes('number')) {
+    if (value.trim() === '') return 0;
+    if (!Number.isNaN(Number(value))) return Number(value);
+  }
+  if (types.includes('array')) return value === '' ? [] : value.split(',');
+  return value;
 }

@@ -25,6 +25,35 @@ export interface VariableInputs {
 type BaseScope = Omit<FunctionScope, 'section' | 'userVariable' | 'variableNames' | 'buildName' | 'buildType'>;
 
 /** Resolves variables with Packer's precedence: default < -var-file < -var. */
+/** The late fields any option may take ({{ .HTTPIP }}, {{ .Name }}, {{ .Path }}, ...), kept in variable defaults for the option to fill. */
+const LATE_FIELDS: ReadonlySet<string> = new Set([
+  'HTTPIP',
+  'HTTPPort',
+  'Name',
+  'Version',
+  'Path',
+  'Vars',
+  'Image',
+  'Script',
+  'Command',
+  'BuildName',
+  'BuilderType',
+  'Provider',
+  'ArtifactId',
+  'Host',
+  'Port',
+  'User',
+  'Password',
+  'ID',
+  'SSHPublicKey',
+  'SSHPrivateKey',
+  'Flavor',
+  'Sudo',
+  'WinRMPassword',
+  'ProvisionerDir',
+  'StagingDirectory',
+]);
+
 export function resolveVariables(
   source: JsonSource,
   root: Record<string, unknown>,
@@ -72,6 +101,8 @@ export function resolveVariables(
       continue;
     }
     for (const [name, v] of Object.entries(value)) {
+      // Packer 1.6 takes null as "no value here".
+      if (v === null) continue;
       if (!['string', 'number', 'boolean'].includes(typeof v)) {
         bag.add({
           ...varSource.locate([name]),
@@ -82,15 +113,14 @@ export function resolveVariables(
         continue;
       }
       if (!declared.has(name)) {
-        // A var-file is often shared by several templates, so an extra name is only a warning.
+        // Packer 1.6 keeps values of undeclared variables and uses them; a var-file is often shared, so this only warns.
         bag.add({
           ...varSource.locate([name], 'key'),
           path: name,
           severity: 'warning',
-          message: `variable "${name}" is not declared in the template; it is ignored`,
+          message: `variable "${name}" is not declared in the template; its value is used where the template names it, as in Packer 1.6`,
           hint: declared.size ? suggestion(name, [...declared.keys()], 'a declared variable:') : undefined,
         });
-        continue;
       }
       overrides.set(name, String(v));
     }
@@ -104,14 +134,15 @@ export function resolveVariables(
     }
     const name = assignment.slice(0, eq);
     if (!declared.has(name)) {
+      // Packer 1.6 accepts it and uses it; a misspelt name is worth a warning with the nearest declared one.
       bag.add({
         path: '-var',
-        message: `variable "${name}" is not declared in the template`,
+        severity: 'warning',
+        message: `variable "${name}" is not declared in the template; its value is used where the template names it, as in Packer 1.6`,
         hint: declared.size
           ? suggestion(name, [...declared.keys()], 'a declared variable:')
           : 'declare it in the "variables" section',
       });
-      continue;
     }
     overrides.set(name, assignment.slice(eq + 1));
   }
@@ -140,7 +171,8 @@ export function resolveVariables(
         userVariable: (n) => resolve(n) ?? (declared.has(n) ? '' : undefined),
         variableNames: () => [...declared.keys()],
       };
-      const rendered = render(decl.default, { scope });
+      // A default may hold a field only the option it is used in fills ({{ .HTTPIP }} for boot_command): it stays as written until then.
+      const rendered = render(decl.default, { scope, deferred: LATE_FIELDS });
       values.set(name, rendered);
       return rendered;
     } finally {
@@ -169,6 +201,7 @@ export function resolveVariables(
       });
     }
   }
+  for (const [name, value] of overrides) if (!declared.has(name)) values.set(name, value);
   return { values, sensitive, declared };
 }
 

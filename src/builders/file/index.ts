@@ -31,8 +31,13 @@ export const fileBuilder: Builder<FileConfig> = {
     },
   },
   prepare(o, ctx) {
+    // As in Packer, neither (or an empty "content") makes an empty file, with a warning.
     if (o.source === undefined && o.content === undefined)
-      ctx.problems.error([], 'needs "source" or "content"', 'for example "content": "hello"');
+      ctx.problems.warn(
+        [],
+        'neither "source" nor "content" is set; the target will be an empty file',
+        'for example "content": "hello"',
+      );
     if (o.source !== undefined && o.content !== undefined)
       ctx.problems.error(['content'], '"source" and "content" cannot be used together', 'keep one of them');
     if (typeof o.source === 'string' && !existsSync(o.source))
@@ -44,7 +49,7 @@ export const fileBuilder: Builder<FileConfig> = {
     return {
       target: o.target as string,
       source: o.source as string | undefined,
-      content: o.content as string | undefined,
+      content: o.source === undefined ? ((o.content as string | undefined) ?? '') : undefined,
     };
   },
   communicator: () => 'none',

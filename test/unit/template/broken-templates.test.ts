@@ -487,7 +487,7 @@ describe('validation reports', () => {
 
   it('suggests the nearest allowed value for an enum', () => {
     const { diagnostics } = loadText(
-      '{"builders": [{"type": "file", "target": "t", "content": ""}], "post-processors": [{"type": "checksum", "checksum_types": ["sha257"]}]}',
+      '{"builders": [{"type": "file", "target": "t", "content": "x"}], "post-processors": [{"type": "checksum", "checksum_types": ["sha257"]}]}',
     );
     expect(diagnostics[0]!.hint).toBe('did you mean "sha256"?');
   });

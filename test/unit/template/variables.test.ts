@@ -70,14 +70,38 @@ describe('variable precedence (Packer order: default < -var-file < -var)', () =>
     expect(content({ varFiles: [varFile({ zone: 'from-file' })] })).toContain('from-file');
   });
 
-  it('refuses an undeclared -var with a suggestion', () => {
-    const { diagnostics } = loadText(template, { vars: ['zone=a', 'regoin=x'] });
+  it('uses an undeclared -var as Packer 1.6 does, with a warning that suggests the declared name', () => {
+    const { loaded, diagnostics } = loadText(template, { vars: ['zone=a', 'regoin=x'] });
+    expect(loaded).toBeDefined();
     expect(diagnostics).toContainEqual(
       expect.objectContaining({
         path: '-var',
-        message: 'variable "regoin" is not declared in the template',
+        severity: 'warning',
+        message:
+          'variable "regoin" is not declared in the template; its value is used where the template names it, as in Packer 1.6',
         hint: 'did you mean "region"?',
       }),
+    );
+  });
+
+  it('gives the template the values of undeclared -var and var-file names, and takes null in a var-file as no value', () => {
+    const t =
+      '{"builders": [{"type": "file", "target": "out.txt", "content": "{{user `from_cli`}}/{{user `from_file`}}/{{user `region`}}"}], "variables": {"region": "eu"}}';
+    const { loaded, diagnostics } = loadText(t, {
+      vars: ['from_cli=a'],
+      varFiles: [varFile({ from_file: 'b', region: null })],
+    });
+    expect(diagnostics.filter((d) => d.severity !== 'warning')).toEqual([]);
+    expect((loaded!.builds[0]!.config as { content: string }).content).toBe('a/b/eu');
+  });
+
+  it('keeps a late field in a variable default for the option that uses it to fill', () => {
+    const t =
+      '{"variables": {"boot": "<esc> url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/ks.cfg<enter>"}, "builders": [{"type": "qemu", "iso_url": "x.iso", "iso_checksum": "none", "communicator": "none", "boot_command": ["{{ user `boot` }}"]}]}';
+    const { loaded, diagnostics } = loadText(t);
+    expect(diagnostics.filter((d) => d.severity !== 'warning')).toEqual([]);
+    expect((loaded!.builds[0]!.config as { boot: { command: string } }).boot.command).toBe(
+      '<esc> url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/ks.cfg<enter>',
     );
   });
 
@@ -87,7 +111,8 @@ describe('variable precedence (Packer order: default < -var-file < -var)', () =>
     expect(diagnostics).toContainEqual(
       expect.objectContaining({
         severity: 'warning',
-        message: 'variable "other" is not declared in the template; it is ignored',
+        message:
+          'variable "other" is not declared in the template; its value is used where the template names it, as in Packer 1.6',
       }),
     );
   });

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { loadText } from '../../support/validate.js';
+
+/** Errors only; warnings are allowed. */
+const errorsOf = (diagnostics: { severity?: string; message: string }[]) =>
+  diagnostics.filter((d) => d.severity !== 'warning').map((d) => d.message);
+
+const qemu = (extra: string) =>
+  `{"type": "qemu", "iso_url": "x.iso", "iso_checksum": "none", "communicator": "none"${extra}}`;
+
+describe('templates Packer 1.6 accepts, written as public templates write them', () => {
+  it('decodes templated booleans, numbers and lists weakly after interpolation, as Packer does', () => {
+    const t = `{"variables": {"headless": "false", "backing": "", "cpus": "2", "urls": "a.iso,b.iso"},
+      "builders": [{"type": "qemu", "iso_urls": "{{ user \`urls\` }}", "iso_checksum": "none", "communicator": "none",
+        "headless": "{{ user \`headless\` }}", "use_backing_file": "{{ user \`backing\` }}", "cpus": "{{ user \`cpus\` }}"}]}`;
+    const { loaded, diagnostics } = loadText(t);
+    expect(errorsOf(diagnostics)).toEqual([]);
+    const config = loaded!.builds[0]!.config as {
+      vnc: unknown;
+      hardware: { cpus: number };
+      source: { urls: string[] };
+    };
+    expect(config.vnc).toBeDefined(); // headless false: the console is offered on VNC
+    expect(config.hardware.cpus).toBe(2);
+    expect(config.source.urls).toEqual(['a.iso', 'b.iso']);
+  });
+
+  it('keeps the strict check for a literal value', () => {
+    const { diagnostics } = loadText(`{"builders": [${qemu(', "headless": "yes"')}]}`);
+    expect(errorsOf(diagnostics).join('\n')).toContain('must be true or false');
+  });
+
+  it('says where a templated value that decodes to no boolean came from', () => {
+    const { diagnostics } = loadText(
+      `{"variables": {"h": "maybe"}, "builders": [${qemu(', "headless": "{{ user `h` }}"')}]}`,
+    );
+    expect(diagnostics.find((d) => d.path === 'builders[0].headless')).toMatchObject({
+      line: 1,
+      message: expect.stringContaining('must be true or false'),
+    });
+  });
+
+  it('takes an empty string as "not set", Packer\'s zero value', () => {
+    const t = `{"builders": [{"type": "virtualbox-iso", "iso_url": "x.iso", "iso_checksum": "none", "communicator": "none", "guest_additions_url": "", "http_directory": ""},
+      {"type": "docker", "image": "debian", "commit": true, "name": "d"}],
+      "post-processors": [{"type": "vagrant", "vagrantfile_template": "", "only": ["virtualbox-iso"]}, {"type": "docker-tag", "repository": "app", "tag": "", "only": ["d"]}]}`;
+    const { diagnostics } = loadText(t);
+    expect(errorsOf(diagnostics)).toEqual([]);
+  });
+
+  it('takes ssh_wait_timeout, the older name of ssh_timeout', () => {
+    const { loaded, diagnostics } = loadText(
+      '{"builders": [{"type": "null", "ssh_host": "h", "ssh_username": "u", "ssh_password": "p", "ssh_wait_timeout": "7s"}]}',
+    );
+    expect(errorsOf(diagnostics)).toEqual([]);
+    expect((loaded!.builds[0]!.config as { ssh: { timeoutMs: number } }).ssh.timeoutMs).toBe(7000);
+  });
+});
