@@ -185,17 +185,18 @@ export function prepareLogin(
   }
   const username = o.login_username as string | undefined;
   const password = o.login_password as string | undefined;
-  if (!username)
-    problems.error(['login'], '"login": true needs "login_username"', 'or remove "login" to go without credentials');
-  if (password === undefined)
-    problems.error(
+  // Packer's validate accepts this and decides at run time; without both, nothing is sent (docker-push then uses what `docker login` stored).
+  if (!username || password === undefined) {
+    problems.warn(
       ['login'],
-      '"login": true needs "login_password"',
-      'pass it as a sensitive variable: "login_password": "{{user `registry_password`}}"',
+      `"login": true without ${!username ? '"login_username"' : '"login_password"'}: boxwright does not log in with these options (docker-push uses what \`docker login\` stored)`,
+      'pass them as sensitive variables: "login_username": "{{user `registry_user`}}", "login_password": "{{user `registry_password`}}"',
     );
+    return undefined;
+  }
   return {
-    username: username ?? '',
-    password: password ?? '',
+    username,
+    password,
     serveraddress: (o.login_server as string | undefined) || defaultServer(),
   };
 }

@@ -93,11 +93,6 @@ const cases: [name: string, template: string, message: string][] = [
     'is not a change docker commit can apply',
   ],
   [
-    'docker: login without a password',
-    '{"builders": [{"type": "docker", "image": "debian", "commit": true, "login": @@true, "login_username": "u"}]}',
-    '"login": true needs "login_password"',
-  ],
-  [
     'docker-tag: repository with a tag',
     '{"builders": [{"type": "docker", "image": "debian", "commit": true}], "post-processors": [{"type": "docker-tag", "repository": @@"app:1.0"}]}',
     'includes a tag',

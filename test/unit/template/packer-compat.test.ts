@@ -55,4 +55,18 @@ describe('templates Packer 1.6 accepts, written as public templates write them',
     expect(errorsOf(diagnostics)).toEqual([]);
     expect((loaded!.builds[0]!.config as { ssh: { timeoutMs: number } }).ssh.timeoutMs).toBe(7000);
   });
+
+  it('accepts "login": true with the credentials left to later, warning instead of refusing (Packer decides at run time)', () => {
+    const { loaded, diagnostics } = loadText(
+      '{"builders": [{"type": "docker", "image": "debian", "commit": true}], "post-processors": [[{"type": "docker-tag", "repository": "r.example.com/app"}, {"type": "docker-push", "login": true}]]}',
+    );
+    expect(errorsOf(diagnostics)).toEqual([]);
+    expect(loaded).toBeDefined();
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringContaining('"login": true without "login_username"'),
+      }),
+    );
+  });
 });
