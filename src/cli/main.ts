@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { messageOf, UserError } from '../base/errors.js';
 import { normalizeArgs } from './argv.js';
 import { buildCommand, type BuildFlags } from './commands/build.js';
+import { fixCommand } from './commands/fix.js';
 import { inspectCommand } from './commands/inspect.js';
 import { validateCommand, type ValidateFlags } from './commands/validate.js';
 import type { CliIo } from './io.js';
@@ -90,6 +91,16 @@ export async function main(
     .option('--machine-readable', 'print Packer-compatible machine-readable lines')
     .action((template: string, flags: { machineReadable?: boolean }) => {
       exitCode = inspectCommand(template, flags, io);
+    });
+
+  program
+    .command('fix')
+    .description(
+      'print the template with the options Packer 1.6 refuses rewritten (as `packer fix`), e.g. iso_checksum_type',
+    )
+    .argument('<template>', 'Packer JSON template')
+    .action((template: string) => {
+      exitCode = fixCommand(template, io);
     });
 
   program

@@ -14,6 +14,9 @@ export const isoOptions = {
   iso_checksum: { type: 'string', minLength: 1, description: '"sha256:…", "file:…" or "none"' },
   iso_target_path: { type: 'string' },
   iso_target_extension: { type: 'string' },
+  // Refused by Packer 1.6 too, with "run packer fix"; taken here so the message can say the same.
+  iso_checksum_type: { type: 'string' },
+  iso_checksum_url: { type: 'string' },
 };
 
 const TYPED = /^(md5|sha1|sha256|sha512):[0-9a-fA-F]+$/;
@@ -41,6 +44,14 @@ export function prepareIso(o: Options, p: ConfigProblems, what: string): SourceC
   if (urls.length === 0) p.error([], 'missing required option "iso_url"', what);
   if (o.iso_url !== undefined && o.iso_urls !== undefined)
     p.error(['iso_urls'], '"iso_url" and "iso_urls" cannot be used together');
+  for (const key of ['iso_checksum_type', 'iso_checksum_url']) {
+    if (o[key] !== undefined)
+      p.error(
+        [key],
+        `"${key}" was removed in Packer 1.6: the type goes into iso_checksum ("sha256:<hex>", or "file:<url>")`,
+        'run `boxwright fix TEMPLATE > fixed.json` to rewrite it, as `packer fix` does',
+      );
+  }
   for (const key of ['iso_target_path', 'iso_target_extension']) {
     if (o[key] !== undefined)
       p.warn(
