@@ -35,3 +35,37 @@ describe('templates/packer (real Packer templates, some for builders still to co
       expect(e.message).toMatch(/is not supported by boxwright yet$/);
   });
 });
+
+describe('templates/packer/bento-style (written the way chef/bento wrote its Packer 1.6 templates)', () => {
+  const dir = path.join(TEMPLATES, 'packer', 'bento-style');
+  const varFile = path.join(dir, 'debian-12-amd64.json');
+
+  it('validates with -only over the builders boxwright has and the OS var-file, decoding the templated values as Packer does', () => {
+    const { loaded, diagnostics } = loadFile(path.join(dir, 'debian-12.json'), {
+      env: {},
+      varFiles: [varFile],
+      only: ['qemu', 'virtualbox-iso', 'vmware-iso'],
+    });
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const byName = Object.fromEntries(loaded!.builds.map((b) => [b.name, b.config as Record<string, any>]));
+    expect(Object.keys(byName).sort()).toEqual(['qemu', 'virtualbox-iso', 'vmware-iso']);
+    const vbox = byName['virtualbox-iso']!;
+    expect(vbox.headless).toBe(true);
+    expect(vbox.hardware).toMatchObject({ cpus: 2, memoryMb: 1024, diskSizeBytes: 65536 * 1024 ** 2 });
+    expect(vbox.guestAdditions.url).toBeUndefined();
+    expect(vbox.boot.command).toBe(
+      '<esc><wait>install auto=true url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/preseed.cfg hostname={{ .Name }} domain=local <enter>',
+    );
+    expect(vbox.access.ssh.timeoutMs).toBe(10_000_000);
+    expect(byName.qemu!.source.urls).toEqual([
+      'http://cdimage.debian.org/cdimage/release/12.5.0/amd64/iso-cd/debian-12.5.0-amd64-netinst.iso',
+    ]);
+  });
+
+  it('is refused without -only, naming the builder boxwright does not have yet', () => {
+    const { diagnostics } = loadFile(path.join(dir, 'debian-12.json'), { env: {}, varFiles: [varFile] });
+    expect(diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
+      'builder type "parallels-iso" is not supported by boxwright yet',
+    ]);
+  });
+});

@@ -37,7 +37,7 @@ export const vmwareIsoBuilder: Builder<VmwareConfig> = {
   produces: 'vmware-vmx',
   schema: vmwareIsoSchema,
   secretOptions: [...SSH_SECRET_OPTIONS, 'remote_password'],
-  lateFields: { boot_command: BOOT_COMMAND_FIELDS },
+  lateFields: { boot_command: BOOT_COMMAND_FIELDS, tools_upload_path: ['Flavor'] },
   prepare: prepareVmwareIso,
   communicator: (config) => config.access.communicator,
   run,
