@@ -19,7 +19,7 @@ import type { PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import type { DiskPlan, QemuHardware } from '../../machines/qemu/driver.js';
 import type { Firmware } from '../../machines/qemu/firmware.js';
-import type { DiskInterface } from '../../machines/qemu/machine.js';
+import type { DiskInterface, DriveOptions } from '../../machines/qemu/machine.js';
 import type { VncConfig } from '../../config/console.js';
 import type { LocalVmSettings } from '../../steps/local-vm.js';
 
@@ -32,6 +32,8 @@ export interface QemuConfig extends LocalVmSettings {
   diskCompression: boolean;
   skipCompaction: boolean;
   qemuArgs: string[][];
+  qemuBinary: string;
+  drive: DriveOptions;
   /** A VNC console; on unless headless, or when a vnc_* option asks for it. */
   vnc: VncConfig | undefined;
   firmware: Firmware;
@@ -80,6 +82,22 @@ export const qemuSchema = {
     skip_compaction: { type: 'boolean', default: false },
     machine_type: { type: 'string', default: 'pc' },
     qemuargs: { type: 'array', items: { type: 'array', items: { type: 'string' } }, default: [] },
+    qemu_binary: { type: 'string', minLength: 1, default: 'qemu-system-x86_64' },
+    disk_cache: {
+      type: 'string',
+      enum: ['writethrough', 'writeback', 'none', 'unsafe', 'directsync'],
+      default: 'writeback',
+    },
+    disk_discard: { type: 'string', enum: ['unmap', 'ignore'], default: 'unmap' },
+    disk_detect_zeroes: { type: 'string', enum: ['unmap', 'on', 'off'], default: 'off' },
+    skip_resize_disk: { type: 'boolean', default: false },
+    disk_additional_size: { type: 'array', items: { type: ['string', 'integer'] } },
+    use_default_display: { type: 'boolean' },
+    display: { type: 'string' },
+    qmp_enable: { type: 'boolean' },
+    qmp_socket: { type: 'string' },
+    net_bridge: { type: 'string' },
+    iso_skip_cache: { type: 'boolean' },
   },
 };
 
@@ -93,8 +111,33 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
   const diskSize = prepareDiskSize(o, p);
   if (o.use_backing_file && !diskImage) p.error(['use_backing_file'], '"use_backing_file" needs "disk_image": true');
   if (o.use_backing_file && o.format === 'raw') p.error(['use_backing_file'], 'a backing file needs "format": "qcow2"');
+  for (const key of ['use_default_display', 'display'])
+    if (o[key] !== undefined)
+      p.warn([key], `"${key}" is ignored: boxwright shows the console on VNC (headless false), not in a window`);
+  if (o.qmp_enable !== undefined || o.qmp_socket !== undefined)
+    p.warn(
+      [o.qmp_socket !== undefined ? 'qmp_socket' : 'qmp_enable'],
+      'boxwright always drives QEMU through QMP, on a socket of its own; the QMP options are ignored',
+    );
+  if (o.iso_skip_cache !== undefined)
+    p.warn(
+      ['iso_skip_cache'],
+      '"iso_skip_cache" is ignored: local files are used in place, downloads go to the shared cache',
+    );
+  if (o.net_bridge !== undefined)
+    p.error(
+      ['net_bridge'],
+      '"net_bridge" is not supported by boxwright yet: guests are reached through user networking on 127.0.0.1',
+      'remove it; provisioners reach the guest through the forwarded SSH port',
+    );
+  if (o.disk_additional_size !== undefined)
+    p.error(
+      ['disk_additional_size'],
+      '"disk_additional_size" is not supported by boxwright yet',
+      'build with one disk and add others in the guest, or remove it',
+    );
   const disk: DiskPlan<never> = diskImage
-    ? { kind: 'image', backingFile: o.use_backing_file as boolean, growTo: diskSize }
+    ? { kind: 'image', backingFile: o.use_backing_file as boolean, growTo: o.skip_resize_disk ? undefined : diskSize }
     : { kind: 'blank', bytes: diskSize ?? DEFAULT_DISK_BYTES };
   return {
     output: prepareOutput(o, ctx.buildName),
@@ -120,6 +163,12 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     diskCompression: o.disk_compression as boolean,
     skipCompaction: o.skip_compaction as boolean,
     qemuArgs: o.qemuargs as string[][],
+    qemuBinary: o.qemu_binary as string,
+    drive: {
+      cache: o.disk_cache as string,
+      discard: o.disk_discard as string,
+      detectZeroes: o.disk_detect_zeroes as string,
+    },
     vnc: prepareConsole(o, p).vnc,
     firmware: prepareQemuFirmware(o, p),
     efiDropVars: o.efi_drop_efivars as boolean,

@@ -15,7 +15,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
   produces: 'qemu-disk',
   schema: qemuSchema,
   secretOptions: SSH_SECRET_OPTIONS,
-  lateFields: { boot_command: BOOT_COMMAND_FIELDS },
+  lateFields: { boot_command: BOOT_COMMAND_FIELDS, qemuargs: ['Name'] },
   prepare: prepareQemu,
   communicator: (config) => config.access.communicator,
   async run(config, ctx) {
@@ -27,6 +27,8 @@ export const qemuBuilder: Builder<QemuConfig> = {
       keepEfiVars: !config.efiDropVars,
       vnc: config.vnc,
       extraArgs: config.qemuArgs,
+      binary: config.qemuBinary,
+      drive: config.drive,
       exporter: diskImageExporter({
         format: config.format,
         compress: config.diskCompression,

@@ -10,7 +10,7 @@ import type { BootAction } from '../boot-command.js';
 import type { DefinedMachine, DefineRequest, ExportResult, MachineDriver, RunningVm, StoppedVm } from '../driver.js';
 import { chooseAccelerator, type Accelerator, type AcceleratorSetting } from './accelerator.js';
 import type { Firmware } from './firmware.js';
-import { RunningMachine } from './machine.js';
+import { RunningMachine, type DriveOptions } from './machine.js';
 import type { HardwareProfile } from './profiles.js';
 
 /** The hardware QEMU presents: a family's profile and the machine's size. */
@@ -68,6 +68,9 @@ export interface QemuDriverOptions<M = never> {
   vnc: VncConfig | undefined;
   /** Packer's qemuargs. */
   extraArgs: string[][];
+  /** Packer's qemu_binary and disk_* write options (qemu builder only). */
+  binary?: string;
+  drive?: DriveOptions;
   exporter: Exporter<M>;
 }
 
@@ -204,7 +207,10 @@ class QemuDefined<M> implements DefinedMachine {
                   password: options.vnc.usePassword,
                 }
               : undefined,
-          extraArgs: options.extraArgs,
+          // qemuargs may name the machine ({{ .Name }}), as in Packer.
+          extraArgs: options.extraArgs.map((args) => args.map((a) => ctx.render(a, { Name: request.vmName }))),
+          binary: options.binary,
+          drive: options.drive,
         },
         ctx.signal,
         ctx.log,

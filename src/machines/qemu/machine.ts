@@ -15,6 +15,15 @@ export interface DiskSpec {
   snapshot?: boolean;
 }
 
+/** How QEMU treats the disks' writes: Packer's disk_cache, disk_discard and disk_detect_zeroes. */
+export interface DriveOptions {
+  cache: string;
+  discard: string;
+  detectZeroes: string;
+}
+
+export const DEFAULT_DRIVE_OPTIONS: DriveOptions = { cache: 'writeback', discard: 'unmap', detectZeroes: 'off' };
+
 /** Everything QEMU needs to start one machine. */
 export interface MachineSpec {
   accelerator: Accelerator;
@@ -41,6 +50,9 @@ export interface MachineSpec {
   vnc?: { bindAddress: string; display: number; password: boolean };
   /** Packer's qemuargs: extra argument lists, appended as given. */
   extraArgs: string[][];
+  /** Packer's qemu_binary; qemu-system-x86_64 by default. */
+  binary?: string;
+  drive?: DriveOptions;
 }
 
 /** The QEMU command line for a spec; separate so the arguments can be checked without QEMU. */
@@ -83,7 +95,9 @@ export function qemuArguments(spec: MachineSpec): string[] {
   };
   args.push(...(controller[spec.diskInterface] ?? []));
   spec.disks.forEach((disk, i) => {
-    const drive = `file=${disk.file},format=${disk.format},cache=writeback,discard=unmap${disk.snapshot ? ',snapshot=on' : ''}`;
+    const d = spec.drive ?? DEFAULT_DRIVE_OPTIONS;
+    const zeroes = d.detectZeroes === 'off' ? '' : `,detect-zeroes=${d.detectZeroes}`;
+    const drive = `file=${disk.file},format=${disk.format},cache=${d.cache},discard=${d.discard}${zeroes}${disk.snapshot ? ',snapshot=on' : ''}`;
     switch (spec.diskInterface) {
       case 'virtio':
       case 'ide':
@@ -149,8 +163,9 @@ export class RunningMachine {
   /** Starts QEMU and connects to its QMP socket. */
   static async start(spec: MachineSpec, signal: AbortSignal, log: (line: string) => void): Promise<RunningMachine> {
     const args = qemuArguments(spec);
-    log(`qemu: qemu-system-x86_64 ${args.join(' ')}`);
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const binary = spec.binary ?? 'qemu-system-x86_64';
+    log(`qemu: ${binary} ${args.join(' ')}`);
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     const spawned = await new Promise<Error | undefined>((resolve) => {
@@ -158,7 +173,9 @@ export class RunningMachine {
       child.once('error', resolve);
     });
     if (spawned)
-      throw new Error(`could not start qemu-system-x86_64: ${spawned.message} (install the qemu-system-x86 package)`);
+      throw new Error(
+        `could not start ${binary}: ${spawned.message} (install the qemu-system-x86 package, or check qemu_binary)`,
+      );
     try {
       const qmp = await Promise.race([
         QmpClient.connect(path.join(spec.workDir, 'qmp.sock'), signal),

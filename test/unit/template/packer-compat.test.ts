@@ -69,4 +69,24 @@ describe('templates Packer 1.6 accepts, written as public templates write them',
       }),
     );
   });
+
+  it("takes Packer 1.6's qemu options: qemu_binary, disk_cache/discard/detect_zeroes, skip_resize_disk, {{ .Name }} in qemuargs; display options are accepted and said to be ignored", () => {
+    const { loaded, diagnostics } = loadText(
+      `{"builders": [${qemu(', "qemu_binary": "qemu-kvm", "disk_cache": "unsafe", "disk_discard": "ignore", "disk_detect_zeroes": "unmap", "disk_image": true, "disk_size": "10G", "skip_resize_disk": true, "use_default_display": true, "qemuargs": [["-name", "{{ .Name }}"]]')}]}`,
+    );
+    expect(errorsOf(diagnostics)).toEqual([]);
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringContaining('"use_default_display" is ignored'),
+      }),
+    );
+    const config = loaded!.builds[0]!.config as Record<string, unknown>;
+    expect(config).toMatchObject({
+      qemuBinary: 'qemu-kvm',
+      drive: { cache: 'unsafe', discard: 'ignore', detectZeroes: 'unmap' },
+      disk: { kind: 'image', growTo: undefined },
+      qemuArgs: [['-name', '{{ .Name }}']],
+    });
+  });
 });

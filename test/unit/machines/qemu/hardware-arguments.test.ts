@@ -76,4 +76,11 @@ describe('QEMU arguments from a hardware profile', () => {
       'if=pflash,format=raw,unit=1,file=/out/efivars.fd',
     ]);
   });
+
+  it("writes Packer's disk_cache, disk_discard and disk_detect_zeroes into every drive", () => {
+    const args = qemuArguments(spec({ drive: { cache: 'unsafe', discard: 'ignore', detectZeroes: 'unmap' } }));
+    expect(valuesOf(args, '-drive')).toEqual([
+      'file=/d/disk.qcow2,format=qcow2,cache=unsafe,discard=ignore,detect-zeroes=unmap,if=virtio',
+    ]);
+  });
 });
