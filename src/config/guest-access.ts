@@ -2,6 +2,20 @@ import { prepareSsh, sshSchemaProperties, type SshConfig } from '../communicator
 import type { ConfigProblems } from '../core/plugin.js';
 import { port, portRange, type Options } from './options.js';
 
+/** Packer's WinRM options: known, so a Windows template is told "not supported yet" rather than "unknown option". */
+const WINRM_OPTIONS = Object.fromEntries(
+  [
+    'winrm_username',
+    'winrm_password',
+    'winrm_host',
+    'winrm_timeout',
+    'winrm_port',
+    'winrm_use_ssl',
+    'winrm_insecure',
+    'winrm_use_ntlm',
+  ].map((k) => [k, { type: ['string', 'integer', 'boolean'] }]),
+);
+
 /** How provisioners reach a local VM: SSH through a host port forwarded to the guest, or not at all. */
 export type GuestAccess =
   { communicator: 'ssh'; ssh: SshConfig; hostPortRange: [number, number] } | { communicator: 'none' };
@@ -10,8 +24,9 @@ const { communicator: _communicator, ...sshOptions } = sshSchemaProperties;
 
 /** The communicator, Packer's SSH options (ssh_host defaults to the forwarded port on 127.0.0.1) and the host port range. */
 export const guestAccessOptions = {
-  communicator: { type: 'string', enum: ['ssh', 'none'], default: 'ssh' },
+  communicator: { type: 'string', enum: ['ssh', 'none', 'winrm'], default: 'ssh' },
   ...sshOptions,
+  ...WINRM_OPTIONS,
   host_port_min: port(),
   host_port_max: port(),
   // Packer's older names, still taken by its qemu and virtualbox builders.
@@ -24,6 +39,14 @@ export function prepareGuestAccess(o: Options, p: ConfigProblems): GuestAccess {
     'ssh_host_port_min',
     'ssh_host_port_max',
   ]);
+  if (o.communicator === 'winrm') {
+    p.error(
+      ['communicator'],
+      '"communicator": "winrm" is not supported by boxwright yet',
+      'boxwright builds Linux guests over SSH; use "ssh", or "none" to skip provisioning',
+    );
+    return { communicator: 'none' };
+  }
   if (o.communicator !== 'ssh') return { communicator: 'none' };
   return { communicator: 'ssh', ssh: prepareSsh(o, p, { hostRequired: false }), hostPortRange: range };
 }

@@ -14,7 +14,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
   type: 'qemu',
   produces: 'qemu-disk',
   schema: qemuSchema,
-  secretOptions: SSH_SECRET_OPTIONS,
+  secretOptions: [...SSH_SECRET_OPTIONS, 'winrm_password'],
   lateFields: { boot_command: BOOT_COMMAND_FIELDS, qemuargs: ['Name'] },
   prepare: prepareQemu,
   communicator: (config) => config.access.communicator,

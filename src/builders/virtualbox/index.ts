@@ -55,7 +55,7 @@ export const virtualBoxIsoBuilder: Builder<VirtualBoxConfig> = {
   type: 'virtualbox-iso',
   produces: 'virtualbox-ovf',
   schema: virtualBoxIsoSchema,
-  secretOptions: SSH_SECRET_OPTIONS,
+  secretOptions: [...SSH_SECRET_OPTIONS, 'winrm_password'],
   lateFields: LATE_FIELDS,
   prepare: prepareVirtualBoxIso,
   communicator: (config) => config.access.communicator,

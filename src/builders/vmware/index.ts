@@ -36,7 +36,7 @@ export const vmwareIsoBuilder: Builder<VmwareConfig> = {
   type: 'vmware-iso',
   produces: 'vmware-vmx',
   schema: vmwareIsoSchema,
-  secretOptions: [...SSH_SECRET_OPTIONS, 'remote_password'],
+  secretOptions: [...SSH_SECRET_OPTIONS, 'remote_password', 'winrm_password'],
   lateFields: { boot_command: BOOT_COMMAND_FIELDS, tools_upload_path: ['Flavor'] },
   prepare: prepareVmwareIso,
   communicator: (config) => config.access.communicator,

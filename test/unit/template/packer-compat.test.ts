@@ -89,4 +89,15 @@ describe('templates Packer 1.6 accepts, written as public templates write them',
       qemuArgs: [['-name', '{{ .Name }}']],
     });
   });
+
+  it('names a Windows template\'s communicator and provisioners "not supported yet", never "unknown"', () => {
+    const { diagnostics } = loadText(
+      '{"builders": [{"type": "virtualbox-iso", "iso_url": "w.iso", "iso_checksum": "none", "communicator": "winrm", "winrm_username": "vagrant", "winrm_password": "vagrant", "winrm_timeout": "1h"}], "provisioners": [{"type": "powershell", "inline": ["dir"]}, {"type": "windows-restart"}]}',
+    );
+    expect(errorsOf(diagnostics)).toEqual([
+      '"communicator": "winrm" is not supported by boxwright yet',
+      'provisioner type "powershell" is not supported by boxwright yet',
+      'provisioner type "windows-restart" is not supported by boxwright yet',
+    ]);
+  });
 });
