@@ -161,8 +161,15 @@ class VmrunDefined implements DefinedMachine {
 
   async start(ctx: RunContext): Promise<RunningVm> {
     ctx.ui.say(`Starting the virtual machine${this.s.settings.headless ? ' (headless)' : ''}...`);
-    await this.s.tools.vmrun(['start', this.s.vmx, this.s.settings.headless ? 'nogui' : 'gui'], ctx.signal);
-    return new VmrunRunning(this.s);
+    const running = new VmrunRunning(this.s);
+    try {
+      await this.s.tools.vmrun(['start', this.s.vmx, this.s.settings.headless ? 'nogui' : 'gui'], ctx.signal);
+    } catch (err) {
+      // Interrupted or failed half-way, VMware may have started the machine all the same.
+      await running.forceOff({ ...ctx, signal: new AbortController().signal });
+      throw err;
+    }
+    return running;
   }
 
   /** The machine's files are in the output directory, which goes unless the export completed. */

@@ -178,7 +178,10 @@ describe('vmware builders on the vmrun driver (stand-in vmrun)', () => {
     const t = writeTemplate(dir, { builders: [isoBuilder(dir, { boot_wait: '60s' })] });
     const cli = startCli(['build', '-color=false', t], dir, { PATH: process.env.PATH, FAKE_VMWARE_HOME: home });
     const until = Date.now() + 30_000;
-    while (!commands().some((c) => c.startsWith('vmrun -T ws start'))) {
+    const started = () =>
+      existsSync(path.join(home, 'running.json')) &&
+      readFileSync(path.join(home, 'running.json'), 'utf8').includes('vm.vmx');
+    while (!started()) {
       if (Date.now() > until) throw new Error('the build did not start the machine');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -188,6 +191,29 @@ describe('vmware builders on the vmrun driver (stand-in vmrun)', () => {
     expect(commands().at(-1)).toBe(`vmrun -T ws stop ${path.join(dir, 'output-vmware-iso', 'vm.vmx')} hard`);
     expect(existsSync(path.join(dir, 'output-vmware-iso'))).toBe(false);
     expect(readFileSync(path.join(home, 'running.json'), 'utf8')).toBe('{}');
+  });
+
+  it('Ctrl-C while vmrun is still starting the machine stops the machine it started', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, { builders: [isoBuilder(dir)] });
+    const cli = startCli(['build', '-color=false', t], dir, {
+      PATH: process.env.PATH,
+      FAKE_VMWARE_HOME: home,
+      FAKE_VMWARE_SLOW_START: '1',
+    });
+    const until = Date.now() + 30_000;
+    while (!(
+      existsSync(path.join(home, 'running.json')) &&
+      readFileSync(path.join(home, 'running.json'), 'utf8').includes('vm.vmx')
+    )) {
+      if (Date.now() > until) throw new Error('the build did not start the machine');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    cli.signal('SIGINT');
+    const { code, output } = await cli.exit;
+    expect(code, output).toBe(1);
+    expect(readFileSync(path.join(home, 'running.json'), 'utf8')).toBe('{}');
+    expect(existsSync(path.join(dir, 'output-vmware-iso'))).toBe(false);
   });
 
   it('"driver": "vmrun" without VMware says how to fix it', async () => {
