@@ -9,6 +9,7 @@ import {
   type OvfMachine,
 } from '../formats/ovf.js';
 import { writeStreamOptimizedVmdk } from '../formats/vmdk-stream.js';
+import type { VmxMachine } from '../formats/vmx.js';
 import { qemuImg } from '../util/qemu-img.js';
 
 /** What the exported appliance describes. */
@@ -85,4 +86,23 @@ async function sameContent(disk: string, vmdk: string, signal: AbortSignal): Pro
 async function writeAtomically(file: string, text: string): Promise<void> {
   await writeFile(`${file}.part`, text);
   await rename(`${file}.part`, file);
+}
+
+/** The appliance spec of a VMware machine, for VMware's flavour of OVF. */
+export function vmwareApplianceSpec(
+  vmName: string,
+  m: Omit<VmxMachine, 'name' | 'diskFile'>,
+  format: 'ovf' | 'ova',
+): ExportSpec {
+  return {
+    vmName,
+    osType: m.guestOs.endsWith('-64') ? 'Other_64' : 'Other',
+    cpus: m.cpus,
+    memoryMb: m.memoryMb,
+    controller: m.adapter === 'ide' ? 'ide' : m.adapter === 'sata' ? 'sata' : m.adapter === 'nvme' ? 'nvme' : 'scsi',
+    nic: 'E1000',
+    format,
+    firmware: m.firmware,
+    vmware: { hardwareVersion: m.hardwareVersion, guestOs: m.guestOs, adapter: m.adapter, nic: m.nic },
+  };
 }

@@ -1,11 +1,7 @@
-import type { BootConfig } from '../config/boot.js';
-import type { GuestAccess } from '../config/guest-access.js';
-import type { HttpConfig } from '../config/http.js';
-import type { CdConfig, FloppyConfig } from '../config/media.js';
-import type { OutputConfig } from '../config/output.js';
-import type { ShutdownConfig } from '../config/shutdown.js';
-import type { SourceConfig } from '../config/source.js';
+import type { LocalVmSettings } from '../config/local-vm.js';
 import type { Communicator } from '../core/communicator.js';
+
+export type { LocalVmSettings };
 import { Pipeline, type PipelineStep } from '../core/pipeline.js';
 import type { BuildContext } from '../core/plugin.js';
 import type { ExportResult, MachineDriver } from '../machines/driver.js';
@@ -20,24 +16,6 @@ import { stepOutputDirectory } from './output-directory.js';
 import { stepProvision } from './provision.js';
 import { stepShutdown } from './shutdown.js';
 import { stepSshPort } from './ssh-port.js';
-
-/** What every local VM build of every family is made of, prepared from the option fragments. */
-export interface LocalVmSettings {
-  output: OutputConfig;
-  source: SourceConfig;
-  /** The option that names the source, for download errors (iso_url, source_path). */
-  sourceOption: string;
-  /** The source is an installer ISO to boot once (else a disk image or an appliance). */
-  installer: boolean;
-  floppy: FloppyConfig;
-  cd: CdConfig;
-  http: HttpConfig | undefined;
-  boot: BootConfig;
-  access: GuestAccess;
-  /** Forward a host port to the guest's SSH port (false: connect to the guest's own address). */
-  forwardSsh: boolean;
-  shutdown: ShutdownConfig;
-}
 
 /** What a family adds to the pipeline: its guest tools (VirtualBox's additions, VMware Tools). */
 export interface FamilySteps {

@@ -6,15 +6,16 @@ import {
   prepareSize,
   sizeOptions,
 } from '../../config/hardware.js';
-import { bootOptions, prepareBoot } from '../../config/boot.js';
+import { bootOptions } from '../../config/boot.js';
 import { headlessOption, prepareConsole, vncOptions } from '../../config/console.js';
 import { prepareQemuFirmware, qemuFirmwareOptions } from '../../config/firmware.js';
-import { guestAccessOptions, prepareGuestAccess } from '../../config/guest-access.js';
-import { httpOptions, prepareHttp } from '../../config/http.js';
-import { cdOptions, floppyOptions, prepareCd, prepareFloppy } from '../../config/media.js';
-import { outputOptions, prepareOutput } from '../../config/output.js';
-import { prepareShutdown, shutdownOptions } from '../../config/shutdown.js';
+import { guestAccessOptions } from '../../config/guest-access.js';
+import { httpOptions } from '../../config/http.js';
+import { cdOptions, floppyOptions } from '../../config/media.js';
+import { outputOptions } from '../../config/output.js';
+import { shutdownOptions } from '../../config/shutdown.js';
 import { isoOptions, prepareIso } from '../../config/source.js';
+import { prepareSession } from '../../config/local-vm.js';
 import type { PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import type { DiskPlan, QemuHardware } from '../../machines/qemu/driver.js';
@@ -140,17 +141,10 @@ export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): Qe
     ? { kind: 'image', backingFile: o.use_backing_file as boolean, growTo: o.skip_resize_disk ? undefined : diskSize }
     : { kind: 'blank', bytes: diskSize ?? DEFAULT_DISK_BYTES };
   return {
-    output: prepareOutput(o, ctx.buildName),
+    ...prepareSession(o, ctx, { cd: true, forwardSsh: true }),
     source,
     sourceOption: 'iso_url',
     installer: !diskImage,
-    floppy: prepareFloppy(o, p),
-    cd: prepareCd(o, p),
-    http: prepareHttp(o, p),
-    boot: prepareBoot(o, p),
-    access: prepareGuestAccess(o, p),
-    forwardSsh: true,
-    shutdown: prepareShutdown(o),
     accelerator: prepareAccelerator(o),
     hardware: {
       ...prepareSize(o),

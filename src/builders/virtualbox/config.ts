@@ -1,6 +1,6 @@
-import { bootOptions, prepareBoot } from '../../config/boot.js';
+import { bootOptions } from '../../config/boot.js';
 import { headlessOption, prepareConsole } from '../../config/console.js';
-import { guestAccessOptions, prepareGuestAccess } from '../../config/guest-access.js';
+import { guestAccessOptions } from '../../config/guest-access.js';
 import {
   acceleratorOption,
   diskSizeOption,
@@ -9,11 +9,12 @@ import {
   prepareSize,
   sizeOptions,
 } from '../../config/hardware.js';
-import { httpOptions, prepareHttp } from '../../config/http.js';
-import { floppyOptions, prepareFloppy } from '../../config/media.js';
-import { outputOptions, prepareOutput } from '../../config/output.js';
-import { prepareShutdown, shutdownOptions } from '../../config/shutdown.js';
+import { httpOptions } from '../../config/http.js';
+import { floppyOptions } from '../../config/media.js';
+import { outputOptions } from '../../config/output.js';
+import { shutdownOptions } from '../../config/shutdown.js';
 import { isoOptions, prepareChecksum, prepareIso } from '../../config/source.js';
+import { prepareSession } from '../../config/local-vm.js';
 import type { PrepareContext } from '../../core/plugin.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import type { HardDriveInterface, VBoxManageSettings, VirtualBoxHardware } from '../../machines/vboxmanage/driver.js';
@@ -136,14 +137,7 @@ function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Common 
     p.warn(['guest_additions_sha256'], '"guest_additions_sha256" checks only a download from "guest_additions_url"');
   const { headless } = prepareConsole(o, p);
   return {
-    output: prepareOutput(o, ctx.buildName),
-    floppy: prepareFloppy(o, p),
-    cd: { files: [], dirs: [], content: {}, label: undefined },
-    http: prepareHttp(o, p),
-    boot: prepareBoot(o, p),
-    access: prepareGuestAccess(o, p),
-    forwardSsh: !(o.skip_nat_mapping as boolean),
-    shutdown: prepareShutdown(o),
+    ...prepareSession(o, ctx, { cd: false, forwardSsh: !(o.skip_nat_mapping as boolean) }),
     driver: o.driver as DriverSetting,
     accelerator: prepareAccelerator(o),
     headless,

@@ -1,6 +1,6 @@
-import { bootOptions, prepareBoot } from '../../config/boot.js';
+import { bootOptions } from '../../config/boot.js';
 import { headlessOption, prepareConsole, vncOptions, type VncConfig } from '../../config/console.js';
-import { guestAccessOptions, prepareGuestAccess } from '../../config/guest-access.js';
+import { guestAccessOptions } from '../../config/guest-access.js';
 import {
   acceleratorOption,
   diskSizeOption,
@@ -9,11 +9,12 @@ import {
   prepareSize,
   sizeOptions,
 } from '../../config/hardware.js';
-import { httpOptions, prepareHttp } from '../../config/http.js';
-import { cdOptions, floppyOptions, prepareCd, prepareFloppy } from '../../config/media.js';
-import { outputOptions, prepareOutput } from '../../config/output.js';
-import { prepareShutdown, shutdownOptions } from '../../config/shutdown.js';
+import { httpOptions } from '../../config/http.js';
+import { cdOptions, floppyOptions } from '../../config/media.js';
+import { outputOptions } from '../../config/output.js';
+import { shutdownOptions } from '../../config/shutdown.js';
 import { isoOptions, prepareIso } from '../../config/source.js';
+import { prepareSession } from '../../config/local-vm.js';
 import type { ConfigProblems, PrepareContext } from '../../core/plugin.js';
 import type { VmxDiskAdapter, VmxNic } from '../../formats/vmx.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
@@ -215,14 +216,7 @@ function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Common 
       );
   const console = prepareConsole(o, p);
   return {
-    output: prepareOutput(o, ctx.buildName),
-    floppy: prepareFloppy(o, p),
-    cd: prepareCd(o, p),
-    http: prepareHttp(o, p),
-    boot: prepareBoot(o, p),
-    access: prepareGuestAccess(o, p),
-    forwardSsh: true,
-    shutdown: prepareShutdown(o),
+    ...prepareSession(o, ctx, { cd: true, forwardSsh: true }),
     driver: o.driver as VmwareDriverSetting,
     accelerator: prepareAccelerator(o),
     headless: console.headless,

@@ -4,7 +4,7 @@ import { encodeVmx, vmxFor, type VmxMachine } from '../../formats/vmx.js';
 import { writeStreamOptimizedVmdk } from '../../formats/vmdk-stream.js';
 import { qemuImg } from '../../util/qemu-img.js';
 import type { ExportInput, Exporter } from './driver.js';
-import { exportAppliance } from '../export-appliance.js';
+import { exportAppliance, vmwareApplianceSpec } from '../export-appliance.js';
 
 /** Packer's disk_type_id: how the VMDK is laid out. */
 export type VmdkType = 0 | 1 | 2 | 3 | 5;
@@ -77,29 +77,11 @@ export function vmxExporter<M>(options: {
               await exportAppliance(
                 input.disk,
                 dir,
-                {
-                  vmName: input.vmName,
-                  osType: described.guestOs.endsWith('-64') ? 'Other_64' : 'Other',
-                  cpus: input.hardware.cpus,
-                  memoryMb: input.hardware.memoryMb,
-                  controller:
-                    described.adapter === 'ide'
-                      ? 'ide'
-                      : described.adapter === 'sata'
-                        ? 'sata'
-                        : described.adapter === 'nvme'
-                          ? 'nvme'
-                          : 'scsi',
-                  nic: 'E1000',
-                  format: options.format,
-                  firmware: described.firmware,
-                  vmware: {
-                    hardwareVersion: described.hardwareVersion,
-                    guestOs: described.guestOs,
-                    adapter: described.adapter,
-                    nic: described.nic,
-                  },
-                },
+                vmwareApplianceSpec(
+                  input.vmName,
+                  { ...described, memoryMb: input.hardware.memoryMb, cpus: input.hardware.cpus },
+                  options.format,
+                ),
                 ctx.signal,
               )
             ).files;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { messageOf, sleep, UserError } from '../../base/errors.js';
 import type { RunContext } from '../../core/plugin.js';
 import { encodeVmx, machineFromVmx, parseVmx, vmxFor, type VmxMachine } from '../../formats/vmx.js';
-import { exportAppliance } from '../export-appliance.js';
+import { exportAppliance, vmwareApplianceSpec } from '../export-appliance.js';
 import { reservePort } from '../../util/ports.js';
 import type { BootAction } from '../boot-command.js';
 import type { DefinedMachine, DefineRequest, ExportResult, MachineDriver, RunningVm, StoppedVm } from '../driver.js';
@@ -269,18 +269,7 @@ class VmrunStopped implements StoppedVm {
       await exportAppliance(
         path.resolve(dir, m.diskFile),
         dir,
-        {
-          vmName: request.vmName,
-          osType: m.guestOs.endsWith('-64') ? 'Other_64' : 'Other',
-          cpus: m.cpus,
-          memoryMb: m.memoryMb,
-          controller:
-            m.adapter === 'ide' ? 'ide' : m.adapter === 'sata' ? 'sata' : m.adapter === 'nvme' ? 'nvme' : 'scsi',
-          nic: 'E1000',
-          format: settings.format,
-          firmware: m.firmware,
-          vmware: { hardwareVersion: m.hardwareVersion, guestOs: m.guestOs, adapter: m.adapter, nic: m.nic },
-        },
+        vmwareApplianceSpec(request.vmName, m, settings.format),
         ctx.signal,
       );
     }
