@@ -1,7 +1,8 @@
 /**
  * A parser for the Go text/template subset that Packer JSON templates use:
  * `{{ func arg "str" `raw` 3 .Field (nested) | func2 }}`, with `{{-`/`-}}` trims and
- * `{{/* comments *\/}}`. Control actions (if, range, with, define) are not part of it.
+ * `{{/* comments *\/}}`, and `{{if pipeline}} … {{else}} … {{end}}`. Other control actions
+ * (range, with, define) are not part of it.
  */
 
 export type Operand =
@@ -19,7 +20,12 @@ export interface Command {
 export type Pipeline = Command[];
 
 export type Segment =
-  { kind: 'text'; text: string } | { kind: 'action'; pipeline: Pipeline | undefined; source: string; offset: number };
+  | { kind: 'text'; text: string }
+  | { kind: 'action'; pipeline: Pipeline | undefined; source: string; offset: number }
+  /** `{{if pipeline}}`, `{{else}}`, `{{end}}`: Go's conditional, the one control action Packer templates use. */
+  | { kind: 'if'; pipeline: Pipeline; source: string; offset: number }
+  | { kind: 'else'; source: string; offset: number }
+  | { kind: 'end'; source: string; offset: number };
 
 /** A template error; `offset` is the character in the string it points at. */
 export class TemplateError extends Error {
@@ -73,6 +79,25 @@ export function parseTemplate(text: string): Segment[] {
     const body = text.slice(inner, bodyEnd);
     const trimmed = body.trim();
     let pipeline: Pipeline | undefined;
+    const source = text.slice(open, close + 2);
+    if (trimmed === 'else' || trimmed === 'end') {
+      segments.push({ kind: trimmed, source, offset: open });
+      pos = close + 2;
+      if (trimAfter) while (pos < text.length && /\s/.test(text[pos]!)) pos++;
+      continue;
+    }
+    if (/^if\s/.test(trimmed)) {
+      const at = body.indexOf('if') + 2;
+      segments.push({
+        kind: 'if',
+        pipeline: new ActionParser(body.slice(at), inner + at).parseAction(open),
+        source,
+        offset: open,
+      });
+      pos = close + 2;
+      if (trimAfter) while (pos < text.length && /\s/.test(text[pos]!)) pos++;
+      continue;
+    }
     if (trimmed.startsWith('/*')) {
       if (!trimmed.endsWith('*/')) throw new TemplateError('unclosed comment in action', open);
       pipeline = undefined;
@@ -206,7 +231,7 @@ class ActionParser {
         throw new TemplateError(
           `"${name}" actions are not supported in boxwright templates`,
           this.base + start,
-          'only functions, fields and pipelines are; compute the value in a variable instead',
+          'boxwright takes functions, fields, pipelines and {{if}} … {{else}} … {{end}}; compute the value in a variable instead',
         );
       return { kind: 'ident', name, offset: this.base + start };
     }

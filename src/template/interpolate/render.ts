@@ -44,9 +44,40 @@ export interface RenderOptions {
 /** Renders a template string. Throws TemplateError (with the offset in `text`) on any problem. */
 export function render(text: string, options: RenderOptions): string {
   if (!hasActions(text)) return text;
+  const segments = parseTemplate(text);
+  // A conditional whose condition waits for a late field is kept whole, to be rendered with it.
+  if (segments.some((s) => s.kind === 'if' && usesDeferredField(s.pipeline, options))) return text;
   let out = '';
-  for (const segment of parseTemplate(text)) {
-    if (segment.kind === 'text') {
+  // One entry per open {{if}}: whether its branch being read now is taken.
+  const taking: boolean[] = [];
+  const open: { offset: number; elseSeen: boolean; condition: boolean; parentLive: boolean }[] = [];
+  const live = () => taking.every(Boolean);
+  for (const segment of segments) {
+    if (segment.kind === 'if') {
+      const parentLive = live();
+      const condition = parentLive && truthy(evaluatePipeline(segment.pipeline, options, segment.offset));
+      taking.push(condition);
+      open.push({ offset: segment.offset, elseSeen: false, condition, parentLive });
+    } else if (segment.kind === 'else' || segment.kind === 'end') {
+      const top = open.at(-1);
+      if (!top)
+        throw new TemplateError(
+          `{{${segment.kind}}} without an {{if}}`,
+          segment.offset,
+          'open the condition with {{if ...}}',
+        );
+      if (segment.kind === 'end') {
+        taking.pop();
+        open.pop();
+      } else {
+        if (top.elseSeen) throw new TemplateError('a second {{else}} in one {{if}}', segment.offset);
+        top.elseSeen = true;
+        // The else branch is taken when the condition was false and the enclosing branch is read.
+        taking[taking.length - 1] = top.parentLive && !top.condition;
+      }
+    } else if (!live()) {
+      continue;
+    } else if (segment.kind === 'text') {
       out += segment.text;
     } else if (segment.pipeline) {
       if (usesDeferredField(segment.pipeline, options)) {
@@ -58,7 +89,14 @@ export function render(text: string, options: RenderOptions): string {
       }
     }
   }
+  if (open.length)
+    throw new TemplateError('{{if}} without {{end}}', open.at(-1)!.offset, 'close the condition with {{end}}');
   return out;
+}
+
+/** Go's truth: false, 0, "" and nothing are false; everything else is true. */
+function truthy(value: unknown): boolean {
+  return !(value === false || value === 0 || value === '' || value === undefined || value === null);
 }
 
 function usesDeferredField(pipeline: Pipeline, options: RenderOptions): boolean {

@@ -126,7 +126,7 @@ describe('template syntax errors', () => {
     ['{{ nosuch }}', 'unknown function "nosuch"', 3],
     ['{{ upper }}', 'upper takes 1 argument(s), got 0', 3],
     ['{{ split "a" "b" "c" }}', 'argument 3 must be a whole number', 3],
-    ['{{ if true }}x{{ end }}', '"if" actions are not supported', 3],
+    ['{{ range .Vars }}x{{ end }}', '"range" actions are not supported', 3],
     ['{{ $x }}', 'template variables ($x) are not supported', 3],
     ["{{ user 'x' }}", 'single quotes do not make a string here', 8],
     ['{{ "abc }}', 'unterminated string in action', 0],
@@ -146,5 +146,32 @@ describe('formatGoTime', () => {
   it('formats 12-hour clocks, padded days and fractional seconds like Go', () => {
     const d = new Date(Date.UTC(2021, 10, 5, 0, 7, 9, 50));
     expect(formatGoTime(d, '03:04:05 PM pm _2 2 1 06 .999 ,000')).toBe('12:07:09 AM am  5 5 11 21 .05 ,050');
+  });
+});
+
+describe('{{if}} … {{else}} … {{end}} (Go templates, as Packer renders them)', () => {
+  const r = (text: string) => render(text, { scope: testScope() });
+
+  it('takes the branch its condition chooses: "" and false are false, anything else true', () => {
+    expect(r('{{if user `region`}}in {{user `region`}}{{else}}nowhere{{end}}')).toBe('in eu-west-1');
+    expect(r('{{if ""}}set{{else}}unset{{end}}')).toBe('unset');
+    expect(r('a{{if false}}b{{end}}c')).toBe('ac');
+    expect(r('{{ if user `name` -}} x {{- end }}')).toBe('x');
+  });
+
+  it('nests, and does not evaluate what a branch not taken holds', () => {
+    expect(r('{{if true}}1{{if false}}2{{else}}3{{end}}{{end}}')).toBe('13');
+    expect(r('{{if false}}{{user `nope`}}{{end}}ok')).toBe('ok');
+  });
+
+  it('keeps a condition on a late field whole, for the option that fills it', () => {
+    expect(
+      render('{{if .HTTPIP}}http://{{.HTTPIP}}{{end}}', { scope: testScope(), deferred: new Set(['HTTPIP']) }),
+    ).toBe('{{if .HTTPIP}}http://{{.HTTPIP}}{{end}}');
+  });
+
+  it('says where an {{if}} is not closed, or an {{end}} has no {{if}}', () => {
+    expect(() => r('a{{if true}}b')).toThrow(/\{\{if\}\} without \{\{end\}\}/);
+    expect(() => r('a{{end}}')).toThrow(/\{\{end\}\} without an \{\{if\}\}/);
   });
 });
