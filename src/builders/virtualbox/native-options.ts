@@ -1,4 +1,4 @@
-import type { Options } from '../../config/options.js';
+import { port, type Options } from '../../config/options.js';
 
 /** Options only VBoxManage can honour: passed to VirtualBox by the vboxmanage driver, reported as ignored by the qemu driver. */
 export const NATIVE_ONLY = [
@@ -22,7 +22,6 @@ export const NATIVE_ONLY = [
 ];
 
 const commandList = { type: 'array', items: { type: 'array', items: { type: 'string' } }, default: [] };
-const port = { type: 'integer', minimum: 1, maximum: 65535 };
 
 /** The schema of the VirtualBox-only options (the import options are virtualbox-ovf's own). */
 export const nativeOptions = {
@@ -37,8 +36,8 @@ export const nativeOptions = {
   usb: { type: 'boolean' },
   rtc_time_base: { type: 'string', enum: ['UTC', 'local'] },
   vrdp_bind_address: { type: 'string' },
-  vrdp_port_min: port,
-  vrdp_port_max: port,
+  vrdp_port_min: port(),
+  vrdp_port_max: port(),
 };
 
 /** The native-only options the template set to something other than their defaults. */
