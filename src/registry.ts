@@ -1,3 +1,4 @@
+import { amazonEbsBuilder } from './builders/amazon/index.js';
 import { dockerBuilder } from './builders/docker/index.js';
 import { fileBuilder } from './builders/file/index.js';
 import { nullBuilder } from './builders/null/index.js';
@@ -29,6 +30,7 @@ const builders: Builder[] = [
   virtualBoxOvfBuilder as Builder,
   vmwareIsoBuilder as Builder,
   vmwareVmxBuilder as Builder,
+  amazonEbsBuilder as Builder,
 ];
 const provisioners: Provisioner[] = [
   shellLocalProvisioner as Provisioner,
@@ -50,7 +52,6 @@ const postProcessors: PostProcessor[] = [
 // Packer types users' templates name that boxwright will grow into; named so the error says "not yet", not "unknown".
 const PLANNED: Record<PluginKind, string[]> = {
   builder: [
-    'amazon-ebs',
     'amazon-instance',
     'amazon-chroot',
     'amazon-ebssurrogate',

@@ -44,10 +44,11 @@ export interface DockerTarArtifact extends ArtifactBase {
   kind: 'docker-tar';
 }
 
-/** AMIs, one per region. */
+/** AMIs, one per region, with the snapshots behind each and the AMI they were built from. */
 export interface AmiArtifact extends ArtifactBase {
   kind: 'amazon-ami';
-  amis: { region: string; id: string }[];
+  amis: { region: string; id: string; snapshots?: string[] }[];
+  sourceAmi?: string;
 }
 
 /** A Vagrant box for one provider. */
