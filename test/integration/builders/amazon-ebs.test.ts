@@ -1,4 +1,5 @@
-import { appendFileSync, chmodSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
@@ -136,13 +137,16 @@ describe('amazon-ebs', () => {
 
   it.each([
     ['CreateSecurityGroup', ['ImportKeyPair']],
+    ['AuthorizeSecurityGroupIngress', ['ImportKeyPair', 'CreateSecurityGroup']],
     ['RunInstances', ['ImportKeyPair', 'CreateSecurityGroup']],
+    ['DescribeInstances', ['RunInstances']],
     ['StopInstances', ['RunInstances']],
     ['CreateImage', ['RunInstances']],
     ['CreateTags', ['RunInstances', 'CreateImage']],
+    ['ModifyImageAttribute', ['RunInstances', 'CreateImage']],
   ] as const)('a failure of %s removes what was made before it', async (failing, made) => {
     ec2.failNext(failing, awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
-    const run = await build({ tags: { Name: 'app' } });
+    const run = await build({ tags: { Name: 'app' }, ami_users: ['444455556666'] });
     expect(run.code, run.all).toBe(1);
     expect(run.all).toContain(`${failing} (`);
     expect(run.all).toContain('UnauthorizedOperation: You are not authorized to perform this operation.');
@@ -239,6 +243,65 @@ describe('amazon-ebs', () => {
     expect(ec2.ops()).toEqual(expect.arrayContaining(['TerminateInstances', 'DeleteSecurityGroup', 'DeleteKeyPair']));
     expect(ec2.ops()).not.toContain('CreateImage');
     expect(ec2.leftovers()).toEqual([]);
+  });
+
+  it('uploads with the file provisioner, and a vagrant aws box and the manifest carry the AMI ids', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'motd'), 'built by boxwright\n');
+    const file = writeTemplate(dir, {
+      builders: [builder({ name: 'aws' })],
+      provisioners: [
+        { type: 'file', source: 'motd', destination: '/tmp/boxwright-motd' },
+        { type: 'shell', inline: ['cat /tmp/boxwright-motd', 'rm /tmp/boxwright-motd'] },
+      ],
+      'post-processors': [
+        { type: 'vagrant', output: 'aws.box' },
+        { type: 'manifest', output: 'manifest.json' },
+      ],
+    });
+    const run = await runCli(['build', '-color=false', file], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.all).toContain('aws: built by boxwright');
+    const ami = [...ec2.images.values()].find((i) => i.own)!;
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.builds[0]).toMatchObject({ builder_type: 'amazon-ebs', artifact_id: `us-east-1:${ami.ImageId}` });
+    const vagrantfile = execFileSync('tar', ['-xzOf', path.join(dir, 'aws.box'), 'Vagrantfile'], {
+      encoding: 'utf8',
+    });
+    expect(vagrantfile).toContain(`aws.region_config "us-east-1", ami: "${ami.ImageId}"`);
+    // The box points at the AMI, so the AMI is kept.
+    expect(ec2.images.has(ami.ImageId)).toBe(true);
+  });
+
+  it('connects where ssh_host or ssh_interface says, not to the public address', async () => {
+    ec2.address = '203.0.113.9';
+    const viaHost = await build({ ssh_host: '127.0.0.1', ssh_timeout: '20s', skip_create_ami: true });
+    expect(viaHost.code, viaHost.all).toBe(0);
+    expect(viaHost.all).toContain('Waiting for SSH to become available on 127.0.0.1:');
+    expect(viaHost.all).toContain('No AMI was created');
+    expect(ec2.ops()).not.toContain('CreateImage');
+
+    const viaPrivate = await build({ ssh_interface: 'private_ip', ssh_timeout: '20s', skip_create_ami: true });
+    expect(viaPrivate.code, viaPrivate.all).toBe(0);
+    expect(ec2.leftovers()).toEqual([]);
+  });
+
+  it('encrypt_boot replaces the AMI with an encrypted copy and removes the unencrypted one', async () => {
+    const run = await build({ encrypt_boot: true, kms_key_id: 'alias/ami' });
+    expect(run.code, run.all).toBe(0);
+    expect(ec2.inputOf('CopyImage')).toMatchObject({
+      Encrypted: true,
+      KmsKeyId: 'alias/ami',
+      SourceRegion: 'us-east-1',
+    });
+    const own = [...ec2.images.values()].filter((i) => i.own);
+    expect(own).toHaveLength(1);
+    expect(ec2.inputOf('DeregisterImage').ImageId).toBe(ec2.inputOf('CopyImage').SourceImageId);
+    expect(run.all).toContain(`us-east-1: ${own[0]!.ImageId}`);
+    expect(ec2.leftovers()).toEqual([
+      `AMI ${own[0]!.ImageId} (us-east-1)`,
+      ...own[0]!.snapshots.map((s) => `snapshot ${s}`),
+    ]);
   });
 
   it('-on-error=abort keeps the resources and says how to remove each', async () => {
