@@ -13,8 +13,7 @@ import {
   type TagSpecification,
 } from '@aws-sdk/client-ec2';
 import { UserError } from '../../base/errors.js';
-import { SshCommunicator } from '../../communicators/ssh/communicator.js';
-import { waitForSsh } from '../../communicators/ssh/wait.js';
+import { stepConnectSsh } from '../../communicators/ssh/step-connect.js';
 import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import { hasAwsCode } from '../../machines/aws/ec2.js';
@@ -215,26 +214,12 @@ export function sshAddress(access: Extract<GuestAccess, { kind: 'ssh' }>, instan
   return host;
 }
 
-/** Waits for SSH on the instance with the build's key, and connects; closed in cleanup. */
+/** Waits for SSH on the instance with the build's key (the temporary one, else ssh_private_key_file), and connects. */
 export function stepConnectInstance(access: Extract<GuestAccess, { kind: 'ssh' }>): Step<AmazonState> {
-  return {
-    name: 'connect',
-    async run(state, ctx) {
-      const cfg = { ...access.ssh, privateKeyFile: state.temporaryKey?.privateKeyFile ?? access.ssh.privateKeyFile };
-      const where = { host: sshAddress(access, state.instance!), port: access.ssh.port };
-      const client = await waitForSsh(cfg, where, { ui: ctx.ui, signal: ctx.signal, log: ctx.log });
-      state.communicator = new SshCommunicator(cfg, where, client, {
-        ui: ctx.ui,
-        signal: ctx.signal,
-        log: ctx.log,
-        timeoutMs: cfg.timeoutMs,
-      });
-    },
-    async cleanup(state) {
-      await state.communicator?.close();
-      state.communicator = undefined;
-    },
-  };
+  return stepConnectSsh<AmazonState>(
+    (state) => ({ ...access.ssh, privateKeyFile: state.temporaryKey?.privateKeyFile ?? access.ssh.privateKeyFile }),
+    (state) => ({ host: sshAddress(access, state.instance!), port: access.ssh.port }),
+  );
 }
 
 /**
