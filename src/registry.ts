@@ -14,6 +14,8 @@ import { checksumPostProcessor } from './post-processors/checksum/index.js';
 import { manifestPostProcessor } from './post-processors/manifest/index.js';
 import { shellLocalPostProcessor } from './post-processors/shell-local/index.js';
 import { vagrantPostProcessor } from './post-processors/vagrant/index.js';
+import { virtualBoxExportPostProcessor } from './post-processors/virtualbox-export/index.js';
+import { vmwareExportPostProcessor } from './post-processors/vmware-export/index.js';
 import { breakpointProvisioner } from './provisioners/breakpoint/index.js';
 import { fileProvisioner } from './provisioners/file/index.js';
 import { shellProvisioner } from './provisioners/shell/index.js';
@@ -47,6 +49,8 @@ const postProcessors: PostProcessor[] = [
   dockerImportPostProcessor as PostProcessor,
   dockerSavePostProcessor as PostProcessor,
   dockerPushPostProcessor as PostProcessor,
+  virtualBoxExportPostProcessor as PostProcessor,
+  vmwareExportPostProcessor as PostProcessor,
 ];
 
 // Packer types users' templates name that boxwright will grow into; named so the error says "not yet", not "unknown".

@@ -1,3 +1,9 @@
+/** The raw bytes a disk holds, as a SHA-256 and a length: equal for every format carrying the same disk. */
+export interface DiskContent {
+  sha256: string;
+  bytes: number;
+}
+
 /** What every artifact has, whatever made it. */
 interface ArtifactBase {
   /** Stable id of what made it, as Packer's BuilderId (printed in machine-readable output). */
@@ -9,6 +15,10 @@ interface ArtifactBase {
   description: string;
   /** Removes what the artifact holds; used when a post-processor does not keep its input. */
   destroy(): Promise<void>;
+  /** The disk it carries, once measured (export post-processors, amazon-import, the manifest). */
+  content?: DiskContent;
+  /** The disk artifact it was made from, when its content was not measured yet (a box from a qemu disk). */
+  diskSource?: Artifact;
 }
 
 /** Nothing kept (null builder, a discarded container), or plain files. */
@@ -49,6 +59,8 @@ export interface AmiArtifact extends ArtifactBase {
   kind: 'amazon-ami';
   amis: { region: string; id: string; snapshots?: string[] }[];
   sourceAmi?: string;
+  /** amazon-import over EBS direct: the snapshot written and the checksum AWS accepted for it. */
+  ebsDirect?: { snapshotId: string; aggregateChecksum: string; changedBlocks: number };
 }
 
 /** A Vagrant box for one provider. */

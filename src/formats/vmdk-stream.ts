@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { openRawDisk } from './raw-disk.js';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import { CancelledError } from '../base/errors.js';
-import { qemuImg } from '../util/qemu-img.js';
 
 /**
  * Writes a streamOptimized VMDK in the layout of VMware's "Virtual Disk Format 1.1"
  * (grain records, GT/GD/footer markers, end-of-stream), which is what OVF consumers
  * expect; qemu-img's own streamOptimized output lacks the markers, footer and EOS.
  *
- * It reads only the allocated parts of the source (from `qemu-img map`), skips grains
+ * It reads only the allocated parts of the source (see raw-disk.ts), skips grains
  * that are all zero, compresses grains on the libuv thread pool (every core), and keeps
  * a bounded number of grains in memory.
  */
@@ -27,7 +27,6 @@ const OVERHEAD = GRAIN_SECTORS; // header + descriptor, rounded up to a grain
 const GD_AT_END = 0xffffffffffffffffn;
 const MARKER = { eos: 0, gt: 1, gd: 2, footer: 3 } as const;
 const IN_FLIGHT = 16;
-const ZERO_GRAIN = Buffer.alloc(GRAIN);
 
 const deflateAsync = promisify(deflate);
 
@@ -51,41 +50,6 @@ export interface StreamVmdkResult {
   fileBytes: number;
   /** Grains written (the rest were unallocated or zero). */
   grains: number;
-}
-
-interface Extent {
-  start: number;
-  length: number;
-  /** Where the bytes are in `file`. */
-  offset: number;
-}
-
-/** The allocated, non-zero ranges of a disk and the file offsets holding them, when qemu-img can say. */
-async function dataExtents(file: string, format: string, signal?: AbortSignal): Promise<Extent[] | undefined> {
-  const map = JSON.parse(await qemuImg.map(file, format, signal)) as {
-    start: number;
-    length: number;
-    data: boolean;
-    zero: boolean;
-    offset?: number;
-    depth: number;
-    compressed?: boolean;
-    filename?: string;
-  }[];
-  const extents: Extent[] = [];
-  for (const e of map) {
-    if (!e.data || e.zero) continue;
-    // Compressed clusters, or data in a backing file, cannot be read in place.
-    if (
-      e.offset === undefined ||
-      e.compressed ||
-      e.depth > 0 ||
-      (e.filename !== undefined && path.resolve(e.filename) !== path.resolve(file))
-    )
-      return undefined;
-    extents.push({ start: e.start, length: e.length, offset: e.offset });
-  }
-  return extents;
 }
 
 function header(capacitySectors: bigint, gdOffset: bigint): Buffer {
@@ -175,59 +139,13 @@ class SectorWriter {
   }
 }
 
-/** Reads one grain of the virtual disk from the extents that overlap it. */
-async function readGrain(
-  fh: FileHandle,
-  extents: Extent[],
-  first: number,
-  grain: number,
-): Promise<{ data: Buffer; next: number }> {
-  const start = grain * GRAIN;
-  const end = start + GRAIN;
-  const data = Buffer.alloc(GRAIN);
-  let i = first;
-  while (i < extents.length && extents[i]!.start + extents[i]!.length <= start) i++;
-  for (let j = i; j < extents.length && extents[j]!.start < end; j++) {
-    const e = extents[j]!;
-    const from = Math.max(start, e.start);
-    const to = Math.min(end, e.start + e.length);
-    await fh.read(data, from - start, to - from, e.offset + (from - e.start));
-  }
-  return { data, next: i };
-}
-
-/** The grains any extent touches, in order. */
-function* touchedGrains(extents: Extent[]): Generator<number> {
-  let last = -1;
-  for (const e of extents) {
-    const first = Math.max(Math.floor(e.start / GRAIN), last + 1);
-    const lastOfExtent = Math.floor((e.start + e.length - 1) / GRAIN);
-    for (let g = first; g <= lastOfExtent; g++) yield g;
-    last = Math.max(last, lastOfExtent);
-  }
-}
-
 export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Promise<StreamVmdkResult> {
   const { signal } = options;
-  const info = await qemuImg.info(options.source, signal);
-  let source = options.source;
-  let format = info.format;
-  let scratch: string | undefined;
-  let extents = await dataExtents(source, format, signal);
-  if (!extents) {
-    // Compressed or backed clusters: flatten to a sparse raw file next to the output first.
-    scratch = `${options.output}.raw-${process.pid}`;
-    await qemuImg.convert(options.source, scratch, { format: 'raw', sparse: '64k' }, signal);
-    source = scratch;
-    format = 'raw';
-    extents = (await dataExtents(source, format, signal))!;
-  }
-
-  const capacitySectors = Math.ceil(info.virtualSize / GRAIN) * GRAIN_SECTORS;
+  const input = await openRawDisk(options.source, options.output, signal);
+  const capacitySectors = Math.ceil(input.virtualSize / GRAIN) * GRAIN_SECTORS;
   const gtCount = Math.ceil(capacitySectors / GRAIN_SECTORS / GTES_PER_GT);
   const gdSectors = Math.ceil((gtCount * 4) / SECTOR);
   const partial = `${options.output}.part`;
-  const input = await open(source, 'r');
   const out = await open(partial, 'w');
   const writer = new SectorWriter(out);
   const contentHash = createHash('sha256');
@@ -250,7 +168,6 @@ export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Prom
     await writer.append(Buffer.alloc(OVERHEAD * SECTOR)); // header and descriptor are written last
     // Grains are compressed out of order on the thread pool and written in order.
     const queue: Promise<{ grain: number; compressed: Buffer | undefined }>[] = [];
-    let next = 0;
     const drainOne = async () => {
       const { grain, compressed } = await queue.shift()!;
       if (!compressed) return;
@@ -265,13 +182,9 @@ export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Prom
       contentHash.update(compressed);
       grainsWritten++;
     };
-    for (const grain of touchedGrains(extents)) {
-      if (signal?.aborted) throw new CancelledError('Build was cancelled.');
-      const read = await readGrain(input, extents, next, grain);
-      next = read.next;
-      const data = read.data;
+    for await (const { index: grain, data, zero } of input.blocks(GRAIN, signal)) {
       queue.push(
-        data.equals(ZERO_GRAIN)
+        zero
           ? Promise.resolve({ grain, compressed: undefined })
           : deflateAsync(data, { level: options.compressionLevel ?? 6 }).then((compressed) => ({ grain, compressed })),
       );
@@ -304,6 +217,5 @@ export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Prom
     throw err;
   } finally {
     await input.close();
-    if (scratch) await rm(scratch, { force: true });
   }
 }

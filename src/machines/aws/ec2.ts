@@ -5,7 +5,9 @@ import {
   type ServiceOutputTypes,
 } from '@aws-sdk/client-ec2';
 import type { Command } from '@aws-sdk/types';
-import { CancelledError, sleep, UserError } from '../../base/errors.js';
+import { UserError } from '../../base/errors.js';
+import { clientSettings, sendWithRetry, type RetryOptions } from './call.js';
+export { AwsCallError, hasAwsCode } from './call.js';
 import type { AwsAccess } from './access.js';
 
 type Ec2Command<I extends ServiceInputTypes, O extends ServiceOutputTypes> = Command<
@@ -16,53 +18,7 @@ type Ec2Command<I extends ServiceInputTypes, O extends ServiceOutputTypes> = Com
   EC2ClientResolvedConfig
 >;
 
-/** An AWS call that failed: the service's own code and message, the call, and what it was for. */
-export class AwsCallError extends UserError {
-  constructor(
-    readonly operation: string,
-    readonly code: string,
-    readonly awsMessage: string,
-    readonly about: string,
-  ) {
-    super(`${operation} (${about}) failed: ${code}: ${awsMessage}`);
-    this.name = 'AwsCallError';
-  }
-}
-
-/** True when `err` is an AWS error with one of these codes. */
-export function hasAwsCode(err: unknown, ...codes: string[]): boolean {
-  return err instanceof AwsCallError ? codes.includes(err.code) : codes.includes(codeOf(err));
-}
-
-function codeOf(err: unknown): string {
-  const e = err as { name?: unknown; Code?: unknown };
-  return typeof e?.Code === 'string' ? e.Code : typeof e?.name === 'string' ? e.name : 'Error';
-}
-
-const THROTTLED = new Set([
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'EC2ThrottledException',
-  'TooManyRequestsException',
-  'SlowDown',
-]);
-
-/** Worth asking again: AWS said slow down, or failed on its side. */
-function retryable(err: unknown): boolean {
-  const e = err as { $fault?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-  if (THROTTLED.has(codeOf(err))) return true;
-  if (e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  return ['ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '');
-}
-
-export interface Ec2Options {
-  maxRetries: number;
-  /** First back-off; doubled per attempt up to 20 s. */
-  retryBaseMs?: number;
-}
+export type Ec2Options = RetryOptions;
 
 /** One region's EC2 API: every call named in its errors, throttling and server faults retried. */
 export class Ec2 {
@@ -74,16 +30,7 @@ export class Ec2 {
 
   /** A client for `region` (the build region unless given) with the template's credentials and endpoint. */
   static connect(access: AwsAccess, region: string = access.region, options: Partial<Ec2Options> = {}): Ec2 {
-    // The SDK warns on Node 20 about its own future releases; boxwright ships a locked SDK, so the warning would only confuse.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    const client = new EC2Client({
-      region,
-      ...(access.credentials ? { credentials: access.credentials } : {}),
-      ...(access.profile && !access.credentials ? { profile: access.profile } : {}),
-      ...(access.endpoint ? { endpoint: access.endpoint } : {}),
-      // Retries happen in call(), where they are counted, logged and testable.
-      maxAttempts: 1,
-    });
+    const client = new EC2Client(clientSettings(access, region, access.endpoint));
     return new Ec2(region, client, { maxRetries: access.maxRetries, ...options });
   }
 
@@ -97,21 +44,13 @@ export class Ec2 {
     signal?: AbortSignal,
   ): Promise<O> {
     const operation = command.constructor.name.replace(/Command$/, '');
-    const base = this.options.retryBaseMs ?? 500;
-    for (let attempt = 0; ; attempt++) {
-      if (signal?.aborted) throw new CancelledError('Build was cancelled.');
-      try {
-        return await this.client.send(command, signal ? { abortSignal: signal } : {});
-      } catch (err) {
-        if (signal?.aborted) throw new CancelledError('Build was cancelled.');
-        if (retryable(err) && attempt < this.options.maxRetries) {
-          await sleep(Math.min(base * 2 ** attempt, 20_000) * (0.5 + Math.random() / 2), signal ?? neverAborted);
-          continue;
-        }
-        const message = err instanceof Error ? err.message : String(err);
-        throw new AwsCallError(operation, codeOf(err), message || 'no message', about);
-      }
-    }
+    return sendWithRetry(
+      (abortSignal) => this.client.send(command, abortSignal ? { abortSignal } : {}),
+      operation,
+      about,
+      this.options,
+      signal,
+    );
   }
 
   /** Fails early, and clearly, when no credentials can be found (skip_credential_validation skips it). */
@@ -131,5 +70,3 @@ export class Ec2 {
     this.client.destroy();
   }
 }
-
-const neverAborted = new AbortController().signal;

@@ -1,6 +1,9 @@
 import { readFile, rename, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Artifact, DiskContent } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
+import { DISK_KINDS, measureContent } from '../../machines/carried-disk.js';
 import { UserError } from '../../base/errors.js';
 import { withFileLock } from '../../util/file-lock.js';
 
@@ -20,6 +23,10 @@ export interface ManifestBuild {
   artifact_id: string;
   packer_run_uuid: string;
   custom_data: Record<string, string>;
+  /** boxwright's addition: the raw disk the artifact carries, so artifacts of one disk can be compared. */
+  disk?: { sha256: string; bytes: number };
+  /** boxwright's addition (amazon-import over EBS direct): the snapshot and the checksum AWS accepted. */
+  ebs_direct?: { snapshot_id: string; aggregate_checksum: string; changed_blocks: number };
 }
 
 interface Manifest {
@@ -65,6 +72,14 @@ export const manifestPostProcessor: PostProcessor<ManifestConfig> = {
       packer_run_uuid: ctx.runUuid,
       custom_data: config.customData,
     };
+    const disk = await diskContent(artifact, ctx.signal);
+    if (disk) entry.disk = disk;
+    if (artifact.kind === 'amazon-ami' && artifact.ebsDirect)
+      entry.ebs_direct = {
+        snapshot_id: artifact.ebsDirect.snapshotId,
+        aggregate_checksum: artifact.ebsDirect.aggregateChecksum,
+        changed_blocks: artifact.ebsDirect.changedBlocks,
+      };
     const output = path.resolve(config.output);
     await withFileLock(output, async () => {
       const manifest = await readManifest(output);
@@ -79,6 +94,18 @@ export const manifestPostProcessor: PostProcessor<ManifestConfig> = {
     return { artifact, keepInput: true, forceKeep: true };
   },
 };
+
+/** What disk an artifact carries: measured already, or read now from its disk (or the disk it was made from). */
+async function diskContent(artifact: Artifact, signal: AbortSignal): Promise<DiskContent | undefined> {
+  if (artifact.content) return artifact.content;
+  const source = isDiskKind(artifact) ? artifact : artifact.diskSource;
+  if (!source || !isDiskKind(source) || !source.files.every((f) => existsSync(f))) return undefined;
+  return measureContent(source, signal);
+}
+
+function isDiskKind(artifact: Artifact): boolean {
+  return (DISK_KINDS as readonly string[]).includes(artifact.kind);
+}
 
 async function readManifest(file: string): Promise<Manifest> {
   let text: string;

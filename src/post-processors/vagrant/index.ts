@@ -285,6 +285,7 @@ async function packageBox(
       description: `'${provider}' provider box: ${output}`,
       destroy: () => rm(output, { force: true }),
       box: { provider, sha256: box.sha256 },
+      ...(artifact.content ? { content: artifact.content } : { diskSource: artifact }),
     },
     keepInput: false,
     // Packer 1.6.6 deletes the image a docker box points to unless keep_input_artifact is set; the box would be useless. An aws box points at its AMIs the same way.
