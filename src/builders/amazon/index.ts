@@ -6,6 +6,7 @@ import type { Builder, RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import type { AwsAccess } from '../../machines/aws/access.js';
 import { Ec2 } from '../../machines/aws/ec2.js';
+import { deleteAmi } from '../../machines/aws/images.js';
 import {
   amazonEbsLateFields,
   amazonEbsSchema,
@@ -14,14 +15,7 @@ import {
   type AmazonEbsConfig,
 } from './config.js';
 import { stepImportKeyPair, stepTemporarySecurityGroup } from './steps-access.js';
-import {
-  deleteAmi,
-  stepCopyImages,
-  stepCreateImage,
-  stepDeregisterOld,
-  stepFinish,
-  stepShareAndTag,
-} from './steps-image.js';
+import { stepCopyImages, stepCreateImage, stepDeregisterOld, stepFinish, stepShareAndTag } from './steps-image.js';
 import { stepConnectInstance, stepRunInstance, stepStopInstance } from './steps-instance.js';
 import { stepNetwork, stepPreValidate, stepSourceAmi } from './steps-lookup.js';
 import type { AmazonState } from './state.js';
@@ -87,7 +81,7 @@ function amiArtifact(config: AmazonEbsConfig, state: AmazonState, ctx: RunContex
     async destroy() {
       const clients = regionClients(config.access);
       try {
-        for (const ami of amis) await deleteAmi(clients.get(ami.region), ami, ctx);
+        for (const ami of amis) await deleteAmi(clients.get(ami.region), ami, ctx.ui);
       } finally {
         clients.close();
       }

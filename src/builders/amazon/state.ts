@@ -2,14 +2,9 @@ import type { Image, Instance } from '@aws-sdk/client-ec2';
 import type { TemporaryKeyState } from '../../communicators/ssh/step-temporary-key.js';
 import type { ConnectedState } from '../../core/common-steps.js';
 import type { Ec2 } from '../../machines/aws/ec2.js';
+import type { MadeAmi } from '../../machines/aws/images.js';
 
-/** An AMI the build made, in one region, with the snapshots behind it. */
-export interface MadeAmi {
-  region: string;
-  id: string;
-  /** Unknown until the AMI is available; cleanup asks AWS then. */
-  snapshots: string[] | undefined;
-}
+export type { MadeAmi } from '../../machines/aws/images.js';
 
 /** What the amazon-ebs steps learn and create, in the order they run. */
 export interface AmazonState extends ConnectedState, TemporaryKeyState {

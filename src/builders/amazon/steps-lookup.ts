@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { UserError } from '../../base/errors.js';
 import type { Step } from '../../core/steps.js';
+import { checkNameFree } from '../../machines/aws/images.js';
 import { sdkFilters, type Filters } from '../../machines/aws/resources.js';
 import type { AmazonEbsConfig } from './config.js';
 import type { AmazonState } from './state.js';
@@ -24,17 +25,7 @@ export function stepPreValidate(config: AmazonEbsConfig): Step<AmazonState> {
       if (config.access.validateCredentials) await state.ec2.checkCredentials();
       if (config.image.skipCreate) return;
       ctx.ui.say(`Prevalidating AMI name: ${config.image.name}`);
-      const found = await state.ec2.call(
-        new DescribeImagesCommand({ Owners: ['self'], Filters: sdkFilters({ name: [config.image.name] }) }),
-        `looking for an AMI already named "${config.image.name}"`,
-        ctx.signal,
-      );
-      const taken = found.Images?.[0];
-      if (taken && !config.image.forceDeregister)
-        throw new UserError(
-          `an AMI named "${config.image.name}" already exists in ${state.ec2.region} (${taken.ImageId})`,
-          'choose another "ami_name" (add {{timestamp}}), or set "force_deregister": true to replace it',
-        );
+      await checkNameFree(state.ec2, config.image.name, config.image.forceDeregister, ctx);
     },
   };
 }
