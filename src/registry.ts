@@ -10,6 +10,7 @@ import { dockerImportPostProcessor } from './post-processors/docker-import/index
 import { dockerPushPostProcessor } from './post-processors/docker-push/index.js';
 import { dockerSavePostProcessor } from './post-processors/docker-save/index.js';
 import { dockerTagPostProcessor } from './post-processors/docker-tag/index.js';
+import { amazonImportPostProcessor } from './post-processors/amazon-import/index.js';
 import { checksumPostProcessor } from './post-processors/checksum/index.js';
 import { manifestPostProcessor } from './post-processors/manifest/index.js';
 import { shellLocalPostProcessor } from './post-processors/shell-local/index.js';
@@ -51,6 +52,7 @@ const postProcessors: PostProcessor[] = [
   dockerPushPostProcessor as PostProcessor,
   virtualBoxExportPostProcessor as PostProcessor,
   vmwareExportPostProcessor as PostProcessor,
+  amazonImportPostProcessor as PostProcessor,
 ];
 
 // Packer types users' templates name that boxwright will grow into; named so the error says "not yet", not "unknown".
@@ -103,7 +105,6 @@ const PLANNED: Record<PluginKind, string[]> = {
     'vagrant-cloud',
     'compress',
     'artifice',
-    'amazon-import',
     'vsphere',
     'vsphere-template',
     'googlecompute-import',
