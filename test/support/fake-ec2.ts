@@ -65,6 +65,11 @@ const OPERATIONS = [
   'ModifyImageAttribute',
   'ModifySnapshotAttribute',
   'CreateTags',
+  'DescribeSnapshots',
+  'RegisterImage',
+  'ImportImage',
+  'DescribeImportImageTasks',
+  'CancelImportTask',
 ] as const;
 type Op = (typeof OPERATIONS)[number];
 
@@ -83,6 +88,13 @@ export class FakeEc2 {
   readonly volumes = new Map<string, string>();
   readonly images = new Map<string, Image>();
   readonly snapshots = new Set<string>();
+  /** Snapshot states other than completed (an EBS direct snapshot is pending until CompleteSnapshot). */
+  readonly snapshotStates = new Map<string, string>();
+  /** VM Import tasks: their status and, once completed, the AMI. */
+  readonly importTasks = new Map<
+    string,
+    { status: string; looks: number; imageId?: string; input: Record<string, unknown> }
+  >();
   /** The address DescribeInstances reports (the test's sshd listens there). */
   address = '127.0.0.1';
   /** Errors to raise, by operation, one slot per call: undefined lets that call through. */
@@ -149,6 +161,7 @@ export class FakeEc2 {
       ...[...this.volumes.entries()].filter(([, s]) => s === 'available').map(([v]) => `volume ${v}`),
       ...[...this.images.values()].filter((i) => i.own).map((i) => `AMI ${i.ImageId} (${i.region})`),
       ...[...this.snapshots].map((s) => `snapshot ${s}`),
+      ...[...this.importTasks.entries()].filter(([, t]) => t.status === 'active').map(([id]) => `import task ${id}`),
     ];
   }
 
@@ -353,6 +366,81 @@ export class FakeEc2 {
       case 'ModifySnapshotAttribute':
       case 'CreateTags':
         return {};
+      case 'DescribeSnapshots': {
+        const ids = input.SnapshotIds as string[];
+        if (ids.some((id) => !this.snapshots.has(id))) this.notFound('InvalidSnapshot.NotFound', `snapshot '${ids}'`);
+        return {
+          Snapshots: ids.map((SnapshotId) => ({
+            SnapshotId,
+            State: this.snapshotStates.get(SnapshotId) ?? 'completed',
+          })),
+        };
+      }
+      case 'RegisterImage': {
+        const ImageId = this.id('ami');
+        const mappings = input.BlockDeviceMappings as { Ebs?: { SnapshotId?: string } }[];
+        const snapshots = mappings.map((m) => m.Ebs?.SnapshotId).filter((x): x is string => !!x);
+        for (const snap of snapshots) {
+          if (!this.snapshots.has(snap)) this.notFound('InvalidSnapshot.NotFound', `snapshot '${snap}'`);
+          if (this.snapshotStates.has(snap))
+            throw awsError('IncorrectState', `Snapshot ${snap} is ${this.snapshotStates.get(snap)}, not completed`);
+        }
+        this.images.set(ImageId, {
+          ImageId,
+          Name: input.Name as string,
+          State: 'pending',
+          region,
+          OwnerId: '111122223333',
+          CreationDate: new Date().toISOString(),
+          snapshots,
+          own: true,
+          looks: 0,
+        });
+        return { ImageId };
+      }
+      case 'ImportImage': {
+        const ImportTaskId = this.id('import-ami');
+        this.importTasks.set(ImportTaskId, { status: 'active', looks: 0, input });
+        return { ImportTaskId };
+      }
+      case 'DescribeImportImageTasks': {
+        const id = (input.ImportTaskIds as string[])[0]!;
+        const task = this.importTasks.get(id);
+        if (!task) this.notFound('InvalidConversionTaskId.Malformed', `import task '${id}'`);
+        if (task.status === 'active' && task.looks++ >= 1) {
+          task.status = 'completed';
+          const ImageId = this.id('ami');
+          const snapshot = this.id('snap');
+          this.snapshots.add(snapshot);
+          this.images.set(ImageId, {
+            ImageId,
+            Name: `import-ami-${ImageId.slice(4)}`,
+            State: 'available',
+            region,
+            OwnerId: '111122223333',
+            CreationDate: new Date().toISOString(),
+            snapshots: [snapshot],
+            own: true,
+            looks: 1,
+          });
+          task.imageId = ImageId;
+        }
+        return {
+          ImportImageTasks: [
+            {
+              ImportTaskId: id,
+              Status: task.status,
+              ...(task.status === 'active' ? { StatusMessage: 'converting', Progress: '40' } : {}),
+              ...(task.imageId ? { ImageId: task.imageId } : {}),
+            },
+          ],
+        };
+      }
+      case 'CancelImportTask': {
+        const task = this.importTasks.get(input.ImportTaskId as string);
+        if (task) task.status = 'deleted';
+        return {};
+      }
     }
   }
 

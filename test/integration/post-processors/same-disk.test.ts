@@ -3,15 +3,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DiskImageArtifact } from '../../../src/core/artifact.js';
-import type { PostProcessor, RunContext } from '../../../src/core/plugin.js';
+import type { PostProcessor } from '../../../src/core/plugin.js';
 import { openAppliance } from '../../../src/formats/appliance.js';
 import { parseOvf } from '../../../src/formats/ovf.js';
 import { rawDiskContent } from '../../../src/formats/raw-disk.js';
 import { virtualBoxExportPostProcessor } from '../../../src/post-processors/virtualbox-export/index.js';
 import { vmwareExportPostProcessor } from '../../../src/post-processors/vmware-export/index.js';
-import { checkSchema } from '../../../src/template/schema.js';
-import { recordingUi } from '../../support/ssh.js';
+import { preparePostProcessor, runContext, smallDisk } from '../../support/plugin-context.js';
 import { machineFromVmx, parseVmx } from '../../../src/formats/vmx.js';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
@@ -175,69 +173,9 @@ describe('one disk, every platform: virtualbox-export and vmware-export (real QE
 
 describe('the export post-processors on a small disk', () => {
   const signal = new AbortController().signal;
-  const context = (dir: string) =>
-    ({
-      buildName: 'small',
-      buildType: 'qemu',
-      ui: recordingUi(),
-      signal,
-      prompt: { ask: async () => '' },
-      debug: false,
-      log: () => {},
-      render: (s: string) => s,
-      templateDir: dir,
-      cwd: dir,
-      runUuid: 'run',
-      startedAt: new Date(),
-      redact: <T>(v: T) => v,
-    }) as unknown as RunContext;
-  const noProblems = {
-    error: (_p: unknown, m: string) => {
-      throw new Error(m);
-    },
-    warn: () => {},
-  };
-
-  /** A 64 MiB qcow2 with data at a few places (the rest unallocated), and the SHA-256 of its raw bytes. */
-  function smallDisk(dir: string): { artifact: DiskImageArtifact; sha256: string } {
-    const raw = path.join(dir, 'small.raw');
-    execFileSync('truncate', ['-s', '64M', raw]);
-    for (const [seek, count] of [
-      [0, 3],
-      [1000, 17],
-      [4095, 1],
-    ])
-      execFileSync('dd', [
-        'if=/dev/urandom',
-        `of=${raw}`,
-        'bs=16k',
-        `seek=${seek}`,
-        `count=${count}`,
-        'conv=notrunc',
-        'status=none',
-      ]);
-    const sha256 = createHash('sha256').update(readFileSync(raw)).digest('hex');
-    const qcow2 = path.join(dir, 'small.qcow2');
-    execFileSync('qemu-img', ['convert', '-O', 'qcow2', raw, qcow2]);
-    return {
-      sha256,
-      artifact: {
-        builderId: 'transcend.qemu',
-        kind: 'qemu-disk',
-        id: 'small',
-        files: [qcow2],
-        description: 'a small disk',
-        destroy: async () => {},
-        disk: { format: 'qcow2', accelerator: 'tcg', firmware: { kind: 'efi', code: '/usr/share/OVMF/OVMF_CODE.fd' } },
-      },
-    };
-  }
-
-  const prepare = <C>(pp: PostProcessor<C>, options: Record<string, unknown>, dir: string): C => {
-    const o = { ...options };
-    expect(checkSchema(pp.schema, o)).toEqual([]);
-    return pp.prepare(o, { problems: noProblems, templateDir: dir, buildName: 'small', buildType: 'qemu' });
-  };
+  const context = (dir: string) => runContext(dir, signal).ctx;
+  const prepare = <C>(pp: PostProcessor<C>, options: Record<string, unknown>, dir: string): C =>
+    preparePostProcessor(pp, options, dir).config;
 
   it('carries the UEFI firmware and the disk bytes from qemu to VMware to VirtualBox, and measures the disk once', async () => {
     const dir = tempDir();
