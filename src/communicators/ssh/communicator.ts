@@ -48,7 +48,18 @@ export class SshCommunicator implements Communicator {
       }
       sink?.(line);
     };
-    const onAbort = () => void this.killRemote(remotePid, channel);
+    // ssh2 reuses a closed channel's number for the next one: closing this channel after
+    // it closed would close whatever command runs next on the connection.
+    let channelOpen = true;
+    channel.once('close', () => (channelOpen = false));
+    // The kill runs on a channel of its own; the command ends only once it is done, so the
+    // next command never shares the connection with it.
+    let killing: Promise<void> | undefined;
+    const onAbort = () => {
+      killing ??= this.killRemote(remotePid).then(() => {
+        if (channelOpen) channel.close();
+      });
+    };
     if (options.signal.aborted) onAbort();
     options.signal.addEventListener('abort', onAbort, { once: true });
     // ssh_read_write_timeout caps how long one command may run (0: no limit).
@@ -70,6 +81,7 @@ export class SshCommunicator implements Communicator {
         readLines(channel, filter(options.onStdout)),
         readLines(channel.stderr, filter(options.onStderr)),
       ]);
+      await killing;
       if (options.signal.aborted) throw new CancelledError('Build was cancelled.');
       if (timedOut)
         throw new Error(
@@ -187,7 +199,7 @@ export class SshCommunicator implements Communicator {
     return this.sftpSession;
   }
 
-  private async killRemote(pid: number | undefined, channel: ClientChannel): Promise<void> {
+  private async killRemote(pid: number | undefined): Promise<void> {
     const client = this.client;
     if (pid && client) {
       // TERM first; whatever is still there after three seconds gets KILL.
@@ -201,7 +213,6 @@ export class SshCommunicator implements Communicator {
         }),
       );
     }
-    channel.close();
   }
 }
 
