@@ -12,7 +12,7 @@ import type { Command } from '@aws-sdk/types';
 import { CancelledError } from '../../base/errors.js';
 import { formatElapsed } from '../../base/duration.js';
 import type { Ui } from '../../base/ui.js';
-import { RawDigest, type DiskContent, type RawDisk } from '../../formats/raw-disk.js';
+import { BackgroundRawDigest, type DiskContent, type RawDisk } from '../../formats/raw-disk.js';
 import type { AwsAccess } from './access.js';
 import { clientSettings, sendWithRetry, type RetryOptions } from './call.js';
 
@@ -115,7 +115,7 @@ export async function uploadSnapshot(ebs: Ebs, disk: RawDisk, options: UploadOpt
   ui.say(`Writing the disk into snapshot ${snapshotId} (${volumeSizeGiB} GiB, only blocks that hold data)...`);
 
   const digests = new Map<number, Buffer>();
-  const content = new RawDigest(disk.virtualSize, EBS_BLOCK);
+  const content = new BackgroundRawDigest(disk.virtualSize, EBS_BLOCK);
   const totalBlocks = Math.ceil(disk.virtualSize / EBS_BLOCK);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -146,43 +146,56 @@ export async function uploadSnapshot(ebs: Ebs, disk: RawDisk, options: UploadOpt
       );
     }
   };
-  for await (const block of disk.blocks(EBS_BLOCK, signal)) {
-    if (failure) break;
-    if (block.zero) continue;
-    content.add(block.index, block.data);
-    const checksum = createHash('sha256').update(block.data).digest();
-    digests.set(block.index, checksum);
-    const p: Promise<void> = put(block.index, block.data, checksum).then(
-      () => void inFlight.delete(p),
-      (err: unknown) => {
-        inFlight.delete(p);
-        failure ??= err;
-      },
-    );
-    inFlight.add(p);
-    if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  if (failure) throw failure;
-  if (signal.aborted) throw new CancelledError('Build was cancelled.');
+  try {
+    for await (const block of disk.blocks(EBS_BLOCK, signal)) {
+      if (failure) break;
+      if (block.zero) continue;
+      await content.add(block.index, block.data);
+      const checksum = createHash('sha256').update(block.data).digest();
+      digests.set(block.index, checksum);
+      const p: Promise<void> = put(block.index, block.data, checksum).then(
+        () => void inFlight.delete(p),
+        (err: unknown) => {
+          inFlight.delete(p);
+          failure ??= err;
+        },
+      );
+      inFlight.add(p);
+      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    if (signal.aborted) throw new CancelledError('Build was cancelled.');
 
-  const indices = [...digests.keys()].sort((a, b) => a - b);
-  const aggregateChecksum = createHash('sha256')
-    .update(Buffer.concat(indices.map((i) => digests.get(i)!)))
-    .digest('base64');
-  await ebs.call(
-    new CompleteSnapshotCommand({
-      SnapshotId: snapshotId,
-      ChangedBlocksCount: indices.length,
-      Checksum: aggregateChecksum,
-      ChecksumAlgorithm: 'SHA256',
-      ChecksumAggregationMethod: 'LINEAR',
-    }),
-    `completing snapshot ${snapshotId} (${indices.length} blocks)`,
-    signal,
-  );
-  ui.message(
-    `Snapshot ${snapshotId}: ${indices.length} of ${totalBlocks} blocks held data and were written in ${formatElapsed(Date.now() - begun)}`,
-  );
-  return { snapshotId, aggregateChecksum, changedBlocks: indices.length, volumeSizeGiB, content: content.finish() };
+    const indices = [...digests.keys()].sort((a, b) => a - b);
+    const aggregateChecksum = createHash('sha256')
+      .update(Buffer.concat(indices.map((i) => digests.get(i)!)))
+      .digest('base64');
+    await ebs.call(
+      new CompleteSnapshotCommand({
+        SnapshotId: snapshotId,
+        ChangedBlocksCount: indices.length,
+        Checksum: aggregateChecksum,
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumAggregationMethod: 'LINEAR',
+      }),
+      `completing snapshot ${snapshotId} (${indices.length} blocks)`,
+      signal,
+    );
+    ui.message(
+      `Snapshot ${snapshotId}: ${indices.length} of ${totalBlocks} blocks held data and were written in ${formatElapsed(Date.now() - begun)}`,
+    );
+    return {
+      snapshotId,
+      aggregateChecksum,
+      changedBlocks: indices.length,
+      volumeSizeGiB,
+      content: await content.finish(),
+    };
+  } catch (err) {
+    await content.abandon();
+    // Blocks still in flight finish or fail on their own; none is left waiting on this call.
+    await Promise.allSettled(inFlight);
+    throw err;
+  }
 }
