@@ -16,6 +16,27 @@ import type { VmxDiskAdapter, VmxNic } from './vmx.js';
 export type DiskController = 'ide' | 'sata' | 'scsi' | 'nvme' | 'virtio';
 export type NicType = 'E1000' | 'PCNet32' | 'virtio';
 
+/** VirtualBox's nic_type names, to the chip family an OVF records. */
+export const OVF_NIC_OF_VIRTUALBOX_TYPE: Readonly<Record<string, NicType>> = {
+  '82540EM': 'E1000',
+  '82543GC': 'E1000',
+  '82545EM': 'E1000',
+  Am79C970A: 'PCNet32',
+  Am79C973: 'PCNet32',
+  virtio: 'virtio',
+};
+
+/** VirtualBox's hard_drive_interface names, to the controller an OVF records. */
+export const OVF_CONTROLLER_OF_VIRTUALBOX: Readonly<
+  Record<'ide' | 'sata' | 'scsi' | 'pcie' | 'virtio', DiskController>
+> = {
+  ide: 'ide',
+  sata: 'sata',
+  scsi: 'scsi',
+  pcie: 'nvme',
+  virtio: 'virtio',
+};
+
 export interface OvfDisk {
   /** File name next to the .ovf (or inside the .ova). */
   file: string;

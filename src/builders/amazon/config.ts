@@ -9,6 +9,7 @@ import {
   type AwsAccess,
 } from '../../machines/aws/access.js';
 import type { BlockDevice, Filters } from '../../machines/aws/resources.js';
+import { amiDistributionSchemaProperties } from '../../machines/aws/images.js';
 
 /** Where the source AMI comes from: an id, or the newest image a filter finds. */
 export type SourceAmi =
@@ -186,16 +187,9 @@ export const amazonEbsSchema = {
     ami_description: { type: 'string' },
     ami_virtualization_type: { type: 'string', enum: ['hvm', 'paravirtual'], default: 'hvm' },
     ami_block_device_mappings: { type: 'array', items: blockDevice, default: [] },
-    ami_regions: strings,
-    region_kms_key_ids: tagMap,
+    ...amiDistributionSchemaProperties,
     encrypt_boot: { type: 'boolean', default: false },
     kms_key_id: { type: 'string', minLength: 1 },
-    ami_users: strings,
-    ami_groups: strings,
-    snapshot_users: strings,
-    snapshot_groups: strings,
-    tags: tagMap,
-    snapshot_tags: tagMap,
     skip_create_ami: { type: 'boolean', default: false },
     force_deregister: { type: 'boolean', default: false },
     force_delete_snapshot: { type: 'boolean', default: false },

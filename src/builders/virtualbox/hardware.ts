@@ -1,26 +1,18 @@
-import type { DiskController, NicType, OvfMachine } from '../../formats/ovf.js';
+import {
+  OVF_CONTROLLER_OF_VIRTUALBOX,
+  OVF_NIC_OF_VIRTUALBOX_TYPE,
+  type DiskController,
+  type NicType,
+  type OvfMachine,
+} from '../../formats/ovf.js';
 import type { QemuHardware } from '../../machines/qemu/driver.js';
 import type { ApplianceDescription } from '../../machines/qemu/export-ovf.js';
 import { virtualBoxProfile, type VirtualBoxController } from '../../machines/qemu/profiles.js';
 import type { VirtualBoxHardware } from '../../machines/vboxmanage/driver.js';
 
-/** VirtualBox NIC types as the OVF names their chips, and back. */
-const NIC_OF_TYPE: Record<string, NicType> = {
-  '82540EM': 'E1000',
-  '82543GC': 'E1000',
-  '82545EM': 'E1000',
-  Am79C970A: 'PCNet32',
-  Am79C973: 'PCNet32',
-  virtio: 'virtio',
-};
+const NIC_OF_TYPE = OVF_NIC_OF_VIRTUALBOX_TYPE;
 const NIC_TYPE_OF: Record<NicType, string> = { E1000: '82540EM', PCNet32: 'Am79C973', virtio: 'virtio' };
-const CONTROLLER_OF: Record<VirtualBoxController, DiskController> = {
-  ide: 'ide',
-  sata: 'sata',
-  scsi: 'scsi',
-  pcie: 'nvme',
-  virtio: 'virtio',
-};
+const CONTROLLER_OF = OVF_CONTROLLER_OF_VIRTUALBOX;
 const VBOX_CONTROLLER: Record<DiskController, VirtualBoxController> = {
   ide: 'ide',
   sata: 'sata',

@@ -1,4 +1,5 @@
 import type { PrepareContext } from '../../core/plugin.js';
+import { amiDistributionSchemaProperties } from '../../machines/aws/images.js';
 import {
   awsAccessSchemaProperties,
   prepareAwsAccess,
@@ -41,9 +42,6 @@ export interface AmazonImportConfig {
   snapshotTags: Record<string, string>;
 }
 
-const strings = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] };
-const tagMap = { type: 'object', additionalProperties: { type: 'string' }, default: {} };
-
 /** Options that only the vmimport mode reads. */
 const VMIMPORT_ONLY = [
   's3_bucket_name',
@@ -65,16 +63,9 @@ export const amazonImportSchema = {
     ebs_direct_concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 32 },
     ami_name: { type: 'string', minLength: 1, description: '"my-app {{timestamp}}"' },
     ami_description: { type: 'string' },
-    ami_users: strings,
-    ami_groups: strings,
     ami_encrypt: { type: 'boolean', default: false },
     ami_kms_key: { type: 'string', minLength: 1 },
-    ami_regions: strings,
-    region_kms_key_ids: tagMap,
-    snapshot_users: strings,
-    snapshot_groups: strings,
-    tags: tagMap,
-    snapshot_tags: tagMap,
+    ...amiDistributionSchemaProperties,
     boot_mode: { type: 'string', enum: ['legacy-bios', 'uefi'] },
     s3_bucket_name: { type: 'string', minLength: 1 },
     s3_key_name: { type: 'string', minLength: 1 },

@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { UserError } from '../../base/errors.js';
+import type { Artifact, DiskContent } from '../../core/artifact.js';
+import type { RunContext } from '../../core/plugin.js';
+import { carriedDisk, measureContent, type CarriedDisk } from '../../machines/carried-disk.js';
 
 /** An output directory a post-processor writes into, and how to take back what it wrote. */
 export interface ClaimedDirectory {
@@ -27,4 +31,29 @@ export async function claimDirectory(dir: string, option = 'output_directory'): 
       if (!existed) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The frame of an export post-processor: finds the disk the input carries, takes the
+ * output directory, measures the disk's content once, and runs `write` into the directory;
+ * on failure the directory goes again if the export made it, and unpacked files always go.
+ */
+export async function exportDisk<T>(
+  input: Artifact,
+  outputDirectory: string,
+  ctx: RunContext,
+  write: (disk: CarriedDisk, dir: string, content: DiskContent) => Promise<T>,
+): Promise<T> {
+  const disk = await carriedDisk(input, ctx.signal);
+  try {
+    const out = await claimDirectory(path.resolve(ctx.cwd, outputDirectory));
+    try {
+      return await write(disk, out.dir, await measureContent(input, ctx.signal, disk));
+    } catch (err) {
+      await out.discard();
+      throw err;
+    }
+  } finally {
+    await disk.release();
+  }
 }

@@ -2,10 +2,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApplianceArtifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
-import type { DiskController, NicType } from '../../formats/ovf.js';
-import { carriedDisk, measureContent } from '../../machines/carried-disk.js';
+import {
+  OVF_CONTROLLER_OF_VIRTUALBOX,
+  OVF_NIC_OF_VIRTUALBOX_TYPE,
+  type DiskController,
+  type NicType,
+} from '../../formats/ovf.js';
 import { exportAppliance } from '../../machines/export-appliance.js';
-import { claimDirectory } from '../same-disk/output.js';
+import { exportDisk } from '../same-disk/output.js';
 
 interface VirtualBoxExportConfig {
   format: 'ovf' | 'ova';
@@ -18,24 +22,9 @@ interface VirtualBoxExportConfig {
   cpus: number;
 }
 
-/** hard_drive_interface as the VirtualBox builders name it, to the OVF controller. */
-const CONTROLLER: Record<string, DiskController> = {
-  ide: 'ide',
-  sata: 'sata',
-  scsi: 'scsi',
-  pcie: 'nvme',
-  nvme: 'nvme',
-  virtio: 'virtio',
-};
-/** nic_type as the VirtualBox builders name it, to the chip family the OVF records. */
-const NIC: Record<string, NicType> = {
-  '82540EM': 'E1000',
-  '82543GC': 'E1000',
-  '82545EM': 'E1000',
-  Am79C970A: 'PCNet32',
-  Am79C973: 'PCNet32',
-  virtio: 'virtio',
-};
+/** hard_drive_interface as the VirtualBox builders take it ("nvme" is their other name for "pcie"). */
+const CONTROLLER: Record<string, DiskController> = { ...OVF_CONTROLLER_OF_VIRTUALBOX, nvme: 'nvme' };
+const NIC = OVF_NIC_OF_VIRTUALBOX_TYPE;
 
 /**
  * The build's disk as a VirtualBox appliance — NAME.ovf + streamOptimized VMDK + NAME.mf,
@@ -74,16 +63,13 @@ export const virtualBoxExportPostProcessor: PostProcessor<VirtualBoxExportConfig
     cpus: o.cpus as number,
   }),
   async process(config, input, ctx) {
-    const disk = await carriedDisk(input, ctx.signal);
-    const out = await claimDirectory(path.resolve(ctx.cwd, config.outputDirectory));
-    try {
-      const content = await measureContent(input, ctx.signal, disk);
+    return exportDisk(input, config.outputDirectory, ctx, async (disk, dir, content) => {
       ctx.ui.say(
         `Exporting ${path.basename(disk.file)} as a VirtualBox ${config.format.toUpperCase()} in ${config.outputDirectory}...`,
       );
       const { files } = await exportAppliance(
         disk.file,
-        out.dir,
+        dir,
         {
           vmName: config.vmName,
           osType: config.guestOsType,
@@ -105,16 +91,11 @@ export const virtualBoxExportPostProcessor: PostProcessor<VirtualBoxExportConfig
         id: config.vmName,
         files,
         description: `VM files in directory: ${config.outputDirectory} (${files.map((f) => path.basename(f)).join(', ')})`,
-        destroy: () => rm(out.dir, { recursive: true, force: true }),
+        destroy: () => rm(dir, { recursive: true, force: true }),
         appliance: { format: config.format, driver: 'export' },
         content,
       };
       return { artifact, keepInput: true };
-    } catch (err) {
-      await out.discard();
-      throw err;
-    } finally {
-      await disk.release();
-    }
+    });
   },
 };

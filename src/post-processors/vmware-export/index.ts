@@ -3,9 +3,8 @@ import path from 'node:path';
 import type { VmxArtifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import type { VmxDiskAdapter, VmxNic } from '../../formats/vmx.js';
-import { carriedDisk, measureContent } from '../../machines/carried-disk.js';
 import { writeVmxFolder, type VmdkType } from '../../machines/export-vmx-folder.js';
-import { claimDirectory } from '../same-disk/output.js';
+import { exportDisk } from '../same-disk/output.js';
 
 interface VmwareExportConfig {
   vmName: string;
@@ -93,16 +92,13 @@ export const vmwareExportPostProcessor: PostProcessor<VmwareExportConfig> = {
     };
   },
   async process(config, input, ctx) {
-    const disk = await carriedDisk(input, ctx.signal);
-    const out = await claimDirectory(path.resolve(ctx.cwd, config.outputDirectory));
-    try {
-      const content = await measureContent(input, ctx.signal, disk);
+    return exportDisk(input, config.outputDirectory, ctx, async (disk, dir, content) => {
       ctx.ui.say(
         `Exporting ${path.basename(disk.file)} as a VMware VM (disk_type_id ${config.diskType}) in ${config.outputDirectory}...`,
       );
       const files = await writeVmxFolder(
         disk.file,
-        out.dir,
+        dir,
         {
           vmName: config.vmName,
           vmdkName: config.vmdkName,
@@ -131,15 +127,10 @@ export const vmwareExportPostProcessor: PostProcessor<VmwareExportConfig> = {
         id: config.vmName,
         files,
         description: `VM files in directory: ${config.outputDirectory}`,
-        destroy: () => rm(out.dir, { recursive: true, force: true }),
+        destroy: () => rm(dir, { recursive: true, force: true }),
         content,
       };
       return { artifact, keepInput: true };
-    } catch (err) {
-      await out.discard();
-      throw err;
-    } finally {
-      await disk.release();
-    }
+    });
   },
 };
