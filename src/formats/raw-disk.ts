@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -141,56 +140,28 @@ export interface DiskContent {
   bytes: number;
 }
 
-/**
- * Feeds a raw disk's bytes to a SHA-256 in order, given only its non-zero blocks: the
- * unallocated stretches between them are hashed as zeros without being read.
- */
-export class RawDigest {
-  private readonly hash = createHash('sha256');
-  private hashed = 0;
-  constructor(
-    private readonly virtualSize: number,
-    private readonly blockSize: number,
-  ) {}
-
-  /** Adds block `index` (and the zeros before it); blocks must come in ascending order. */
-  add(index: number, data: Buffer): void {
-    const start = index * this.blockSize;
-    this.zerosUpTo(start);
-    const take = Math.min(this.blockSize, this.virtualSize - start);
-    this.hash.update(data.subarray(0, take));
-    this.hashed = start + take;
-  }
-
-  finish(): DiskContent {
-    this.zerosUpTo(this.virtualSize);
-    return { sha256: this.hash.digest('hex'), bytes: this.virtualSize };
-  }
-
-  private zerosUpTo(offset: number): void {
-    while (this.hashed < offset) {
-      const n = Math.min(ZEROS.length, offset - this.hashed);
-      this.hash.update(ZEROS.subarray(0, n));
-      this.hashed += n;
-    }
-  }
-}
-
 /** The SHA-256 of a disk's raw contents, reading only what is allocated. */
 export async function rawDiskContent(source: string, scratchBase: string, signal?: AbortSignal): Promise<DiskContent> {
   const disk = await openRawDisk(source, scratchBase, signal);
   try {
     const block = 1024 * 1024;
-    const digest = new RawDigest(disk.virtualSize, block);
-    for await (const b of disk.blocks(block)) if (!b.zero) digest.add(b.index, b.data);
-    return digest.finish();
+    const digest = new BackgroundRawDigest(disk.virtualSize, block);
+    try {
+      for await (const b of disk.blocks(block)) if (!b.zero) await digest.add(b.index, b.data);
+    } catch (err) {
+      await digest.abandon();
+      throw err;
+    }
+    return await digest.finish();
   } finally {
     await disk.close();
   }
 }
 
-// The same hashing as RawDigest, on a thread of its own: plain JavaScript so it runs from
-// the compiled package and under the test runner alike.
+// Feeds a raw disk's bytes to a SHA-256 in order, given only its non-zero blocks: the
+// unallocated stretches between them are hashed as zeros without being read. Plain
+// JavaScript on a thread of its own, so it runs from the compiled package and under the
+// test runner alike.
 const DIGEST_WORKER = `
 const { createHash } = require('node:crypto');
 const { parentPort, workerData } = require('node:worker_threads');
@@ -222,8 +193,9 @@ parentPort.on('message', (m) => {
 `;
 
 /**
- * RawDigest on another core: the zeros between blocks cost as much to hash as data, and
- * hashing a whole disk on the thread that also reads and sends it would halve the pace.
+ * The SHA-256 of a raw disk from its non-zero blocks, hashed on another core: the zeros
+ * between blocks cost as much to hash as data, and hashing a whole disk on the thread that
+ * also reads and sends it would halve the pace.
  */
 export class BackgroundRawDigest {
   private readonly worker: Worker;

@@ -6,6 +6,17 @@
 
 export type VmxDiskAdapter = 'lsilogic' | 'lsisas1068' | 'buslogic' | 'pvscsi' | 'sata' | 'nvme' | 'ide';
 export type VmxNic = 'e1000' | 'e1000e' | 'vmxnet3';
+/** Every disk adapter and NIC a .vmx names, for option schemas. */
+export const VMX_DISK_ADAPTERS: readonly VmxDiskAdapter[] = [
+  'lsilogic',
+  'lsisas1068',
+  'buslogic',
+  'pvscsi',
+  'sata',
+  'nvme',
+  'ide',
+];
+export const VMX_NICS: readonly VmxNic[] = ['e1000', 'e1000e', 'vmxnet3'];
 
 /** The machine a .vmx describes, as far as a build needs it. */
 export interface VmxMachine {

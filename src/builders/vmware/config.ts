@@ -16,7 +16,7 @@ import { shutdownOptions } from '../../config/shutdown.js';
 import { isoOptions, prepareIso } from '../../config/source.js';
 import { prepareSession } from '../../config/local-vm.js';
 import type { ConfigProblems, PrepareContext } from '../../core/plugin.js';
-import type { VmxDiskAdapter, VmxNic } from '../../formats/vmx.js';
+import { VMX_DISK_ADAPTERS, VMX_NICS, type VmxDiskAdapter, type VmxNic } from '../../formats/vmx.js';
 import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import type { VmdkType } from '../../machines/qemu/export-vmx.js';
 import { vmwareNearestDevice } from '../../machines/qemu/profiles.js';
@@ -61,9 +61,6 @@ export interface VmwareConfig extends LocalVmSettings {
   /** Options the template set that only VMware itself can apply; the qemu driver says it ignores them. */
   nativeOnly: string[];
 }
-
-export const ADAPTERS: VmxDiskAdapter[] = ['lsilogic', 'lsisas1068', 'buslogic', 'pvscsi', 'sata', 'nvme', 'ide'];
-export const NICS: VmxNic[] = ['e1000', 'e1000e', 'vmxnet3'];
 
 /** Options only VMware itself applies, reported as ignored on the qemu driver. */
 const NATIVE_ONLY = [
@@ -157,9 +154,9 @@ export const vmwareIsoSchema = {
     ...isoOptions,
     ...diskSizeOption(40000),
     guest_os_type: { type: 'string', minLength: 1, default: 'other' },
-    disk_adapter_type: { type: 'string', enum: ADAPTERS, default: 'lsilogic' },
+    disk_adapter_type: { type: 'string', enum: VMX_DISK_ADAPTERS, default: 'lsilogic' },
     disk_additional_size: { type: 'array', items: { type: 'integer', minimum: 1 } },
-    network_adapter_type: { type: 'string', enum: NICS, default: 'e1000' },
+    network_adapter_type: { type: 'string', enum: VMX_NICS, default: 'e1000' },
     network: { type: 'string', default: 'nat' },
     version: { type: ['string', 'integer'], default: '9' },
     firmware: { type: 'string', enum: ['bios', 'efi', 'efi-secure'], default: 'bios' },

@@ -57,7 +57,7 @@ export const amazonImportPostProcessor: PostProcessor<AmazonImportConfig> = {
         input.content ??= content;
       } else {
         content = await measureContent(input, ctx.signal, disk);
-        await importByVmImport(config, config.access, disk, ec2, progress, ctx);
+        await importByVmImport(config, disk, ec2, progress, ctx);
       }
       const home = progress.amis[0]!;
       await Promise.all(

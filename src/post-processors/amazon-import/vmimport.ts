@@ -4,7 +4,6 @@ import path from 'node:path';
 import { DescribeImportImageTasksCommand, ImportImageCommand } from '@aws-sdk/client-ec2';
 import type { RunContext } from '../../core/plugin.js';
 import { writeStreamOptimizedVmdk } from '../../formats/vmdk-stream.js';
-import type { AwsAccess } from '../../machines/aws/access.js';
 import type { Ec2 } from '../../machines/aws/ec2.js';
 import { copyImage, deleteAmi, type MadeAmi } from '../../machines/aws/images.js';
 import { S3 } from '../../machines/aws/s3.js';
@@ -72,7 +71,6 @@ async function diskFile(disk: CarriedDisk, settings: VmImportSettings, dir: stri
  */
 export async function importByVmImport(
   config: AmazonImportConfig,
-  access: AwsAccess,
   disk: CarriedDisk,
   ec2: Ec2,
   progress: ImportProgress,
@@ -80,95 +78,101 @@ export async function importByVmImport(
 ): Promise<void> {
   const settings = config.mode;
   if (settings.kind !== 'vmimport') throw new Error('internal: not a VM Import');
-  const s3 = S3.connect(access, ec2.region);
-  const stage = await mkdtemp(path.join(path.dirname(disk.file), '.import-'));
+  const s3 = S3.connect(config.access, ec2.region);
   try {
-    ctx.ui.say(`Writing the disk as ${settings.format.toUpperCase()} for VM Import...`);
-    const file = await diskFile(disk, settings, stage, ctx);
-    ctx.ui.say(`Uploading ${path.basename(file)} to s3://${settings.bucket}/${settings.key}...`);
-    progress.object = { bucket: settings.bucket, key: settings.key };
-    await s3.upload(
-      {
-        Bucket: settings.bucket,
-        Key: settings.key,
-        Body: createReadStream(file),
-        ...(settings.s3Encryption ? { ServerSideEncryption: settings.s3Encryption } : {}),
-        ...(settings.s3EncryptionKey ? { SSEKMSKeyId: settings.s3EncryptionKey } : {}),
-      },
-      ctx.signal,
-    );
-  } finally {
-    await rm(stage, { recursive: true, force: true });
-  }
-
-  const bootMode = config.bootMode ?? (disk.firmware === 'efi' ? 'uefi' : 'legacy-bios');
-  ctx.ui.say(
-    `Starting VM Import of s3://${settings.bucket}/${settings.key} (role ${settings.roleName}, ${bootMode})...`,
-  );
-  const started = await ec2.call(
-    new ImportImageCommand({
-      Architecture: 'x86_64',
-      Platform: 'Linux',
-      BootMode: bootMode,
-      RoleName: settings.roleName,
-      ...(config.description ? { Description: config.description } : {}),
-      ...(settings.licenseType ? { LicenseType: settings.licenseType } : {}),
-      ...(config.encrypt ? { Encrypted: true } : {}),
-      ...(config.kmsKey ? { KmsKeyId: config.kmsKey } : {}),
-      DiskContainers: [
+    const stage = await mkdtemp(path.join(path.dirname(disk.file), '.import-'));
+    try {
+      ctx.ui.say(`Writing the disk as ${settings.format.toUpperCase()} for VM Import...`);
+      const file = await diskFile(disk, settings, stage, ctx);
+      ctx.ui.say(`Uploading ${path.basename(file)} to s3://${settings.bucket}/${settings.key}...`);
+      progress.object = { bucket: settings.bucket, key: settings.key };
+      await s3.upload(
         {
-          Description: config.name,
-          Format: IMPORT_FORMAT[settings.format],
-          UserBucket: { S3Bucket: settings.bucket, S3Key: settings.key },
+          Bucket: settings.bucket,
+          Key: settings.key,
+          Body: createReadStream(file),
+          ...(settings.s3Encryption ? { ServerSideEncryption: settings.s3Encryption } : {}),
+          ...(settings.s3EncryptionKey ? { SSEKMSKeyId: settings.s3EncryptionKey } : {}),
         },
-      ],
-    }),
-    `importing s3://${settings.bucket}/${settings.key}`,
-    ctx.signal,
-  );
-  const taskId = started.ImportTaskId!;
-  progress.importTask = taskId;
-  const imported = await waitFor<string>(
-    { subject: `import task ${taskId}`, goal: 'completed' },
-    async () => {
-      const out = await ec2.call(
-        new DescribeImportImageTasksCommand({ ImportTaskIds: [taskId] }),
-        `checking import task ${taskId}`,
         ctx.signal,
       );
-      const task = out.ImportImageTasks?.[0];
-      const status = task?.Status ?? 'not visible yet';
-      if (status === 'completed' && task?.ImageId) return { state: status, ready: true as const, value: task.ImageId };
-      if (status === 'deleted' || status === 'deleting')
-        return { state: status, failed: task?.StatusMessage ?? 'AWS gave no reason' };
-      const detail = [task?.StatusMessage, task?.Progress ? `${task.Progress}%` : undefined].filter(Boolean).join(', ');
-      return { state: detail ? `${status} (${detail})` : status, ready: false };
-    },
-    ctx,
-    config.access.polling,
-  );
-  progress.importTask = undefined;
-  const original: MadeAmi = { region: ec2.region, id: imported, snapshots: undefined };
-  progress.amis.push(original);
-  ctx.ui.message(`VM Import made AMI ${imported}; copying it to the name "${config.name}"...`);
-  await copyImage(
-    original,
-    ec2,
-    {
-      name: config.name,
-      description: config.description || undefined,
-      encrypted: config.encrypt,
-      kmsKeyId: config.kmsKey,
-    },
-    progress.amis,
-    ctx,
-    config.access.polling,
-  );
-  await deleteAmi(ec2, original, ctx.ui);
-  progress.amis = progress.amis.filter((a) => a !== original);
-  if (!settings.skipClean) {
-    await s3.deleteObject(settings.bucket, settings.key);
-    progress.object = undefined;
+    } finally {
+      await rm(stage, { recursive: true, force: true });
+    }
+
+    const bootMode = config.bootMode ?? (disk.firmware === 'efi' ? 'uefi' : 'legacy-bios');
+    ctx.ui.say(
+      `Starting VM Import of s3://${settings.bucket}/${settings.key} (role ${settings.roleName}, ${bootMode})...`,
+    );
+    const started = await ec2.call(
+      new ImportImageCommand({
+        Architecture: 'x86_64',
+        Platform: 'Linux',
+        BootMode: bootMode,
+        RoleName: settings.roleName,
+        ...(config.description ? { Description: config.description } : {}),
+        ...(settings.licenseType ? { LicenseType: settings.licenseType } : {}),
+        ...(config.encrypt ? { Encrypted: true } : {}),
+        ...(config.kmsKey ? { KmsKeyId: config.kmsKey } : {}),
+        DiskContainers: [
+          {
+            Description: config.name,
+            Format: IMPORT_FORMAT[settings.format],
+            UserBucket: { S3Bucket: settings.bucket, S3Key: settings.key },
+          },
+        ],
+      }),
+      `importing s3://${settings.bucket}/${settings.key}`,
+      ctx.signal,
+    );
+    const taskId = started.ImportTaskId!;
+    progress.importTask = taskId;
+    const imported = await waitFor<string>(
+      { subject: `import task ${taskId}`, goal: 'completed' },
+      async () => {
+        const out = await ec2.call(
+          new DescribeImportImageTasksCommand({ ImportTaskIds: [taskId] }),
+          `checking import task ${taskId}`,
+          ctx.signal,
+        );
+        const task = out.ImportImageTasks?.[0];
+        const status = task?.Status ?? 'not visible yet';
+        if (status === 'completed' && task?.ImageId)
+          return { state: status, ready: true as const, value: task.ImageId };
+        if (status === 'deleted' || status === 'deleting')
+          return { state: status, failed: task?.StatusMessage ?? 'AWS gave no reason' };
+        const detail = [task?.StatusMessage, task?.Progress ? `${task.Progress}%` : undefined]
+          .filter(Boolean)
+          .join(', ');
+        return { state: detail ? `${status} (${detail})` : status, ready: false };
+      },
+      ctx,
+      config.access.polling,
+    );
+    progress.importTask = undefined;
+    const original: MadeAmi = { region: ec2.region, id: imported, snapshots: undefined };
+    progress.amis.push(original);
+    ctx.ui.message(`VM Import made AMI ${imported}; copying it to the name "${config.name}"...`);
+    await copyImage(
+      original,
+      ec2,
+      {
+        name: config.name,
+        description: config.description || undefined,
+        encrypted: config.encrypt,
+        kmsKeyId: config.kmsKey,
+      },
+      progress.amis,
+      ctx,
+      config.access.polling,
+    );
+    await deleteAmi(ec2, original, ctx.ui);
+    progress.amis = progress.amis.filter((a) => a !== original);
+    if (!settings.skipClean) {
+      await s3.deleteObject(settings.bucket, settings.key);
+      progress.object = undefined;
+    }
+  } finally {
+    s3.destroy();
   }
-  s3.destroy();
 }

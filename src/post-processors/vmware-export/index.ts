@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { VmxArtifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
-import type { VmxDiskAdapter, VmxNic } from '../../formats/vmx.js';
+import { VMX_DISK_ADAPTERS, VMX_NICS, type VmxDiskAdapter, type VmxNic } from '../../formats/vmx.js';
 import { writeVmxFolder, type VmdkType } from '../../machines/export-vmx-folder.js';
 import { exportDisk } from '../same-disk/output.js';
 
@@ -23,9 +23,6 @@ interface VmwareExportConfig {
   vmxData: Record<string, string>;
   removeEthernet: boolean;
 }
-
-const ADAPTERS: VmxDiskAdapter[] = ['lsilogic', 'lsisas1068', 'buslogic', 'pvscsi', 'sata', 'nvme', 'ide'];
-const NICS: VmxNic[] = ['e1000', 'e1000e', 'vmxnet3'];
 
 /**
  * The build's disk as a VMware VM folder (NAME.vmx, .nvram, .vmsd, .vmxf and the VMDK in
@@ -48,8 +45,8 @@ export const vmwareExportPostProcessor: PostProcessor<VmwareExportConfig> = {
       output_directory: { type: 'string', minLength: 1 },
       // A 64-bit guest id: VMware refuses to boot a 64-bit kernel under a 32-bit one.
       guest_os_type: { type: 'string', minLength: 1, default: 'other-64' },
-      disk_adapter_type: { type: 'string', enum: ADAPTERS, default: 'lsilogic' },
-      network_adapter_type: { type: 'string', enum: NICS, default: 'e1000' },
+      disk_adapter_type: { type: 'string', enum: VMX_DISK_ADAPTERS, default: 'lsilogic' },
+      network_adapter_type: { type: 'string', enum: VMX_NICS, default: 'e1000' },
       network: { type: 'string', minLength: 1, default: 'nat' },
       version: { type: ['string', 'integer'], default: '9' },
       memory: { type: 'integer', minimum: 4, default: 512 },
