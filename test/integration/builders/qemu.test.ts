@@ -79,7 +79,7 @@ describe('qemu builder (real QEMU, TCG here)', () => {
 
     const vm = await bootDisk(path.join(dir, 'out-qcow2/disk.qcow2'));
     try {
-      const { comm, run: sh } = await loginVagrant(vm.port);
+      const { comm, run: sh } = await loginVagrant(vm);
       expect((await sh('cat /etc/boxwright-marker /etc/app.conf')).out).toEqual(['built by qcow2', 'setting=42']);
       await comm.close();
     } finally {

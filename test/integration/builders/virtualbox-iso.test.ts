@@ -71,7 +71,7 @@ describe('virtualbox-iso on the qemu driver (real QEMU, TCG here)', () => {
         'e1000,netdev=n0',
       ]);
       try {
-        const { comm, run: sh } = await loginVagrant(vm.port);
+        const { comm, run: sh } = await loginVagrant(vm);
         expect((await sh('cat /etc/provisioned')).out[0]).toMatch(/^installed from 10\.0\.2\.2:\d+$/);
         await comm.close();
       } finally {

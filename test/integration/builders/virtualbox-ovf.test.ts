@@ -98,7 +98,7 @@ describe('virtualbox-ovf on the qemu driver (real QEMU, TCG here)', () => {
       'e1000,netdev=n0',
     ]);
     try {
-      const { comm, run: sh } = await loginVagrant(vm.port);
+      const { comm, run: sh } = await loginVagrant(vm);
       expect((await sh('cat /etc/provisioned /etc/motd')).out).toEqual(['provisioned on e1000', 'welcome to the box']);
       await comm.close();
     } finally {

@@ -157,7 +157,7 @@ describe('vmware-vmx on the qemu driver (real QEMU, TCG here)', () => {
       'vmxnet3,netdev=n0',
     ]);
     try {
-      const { comm, run: sh } = await loginVagrant(vm.port);
+      const { comm, run: sh } = await loginVagrant(vm);
       expect((await sh('cat /etc/provisioned')).out[0]).toMatch(/^provisioned on linked/);
       await comm.close();
     } finally {
@@ -255,7 +255,7 @@ describe('vmware-iso on the qemu driver (real QEMU, TCG here)', () => {
       'e1000e,netdev=n0',
     ]);
     try {
-      const { comm, run: sh } = await loginVagrant(vm.port);
+      const { comm, run: sh } = await loginVagrant(vm);
       expect((await sh('cat /etc/provisioned')).out[0]).toMatch(/^installed from 10\.0\.2\.2:\d+$/);
       await comm.close();
     } finally {

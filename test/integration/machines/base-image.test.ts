@@ -25,7 +25,7 @@ describe('the offline Debian 12 base image', () => {
       const vm = await bootDisk(image, hardware as string[]);
       try {
         const started = Date.now();
-        const { comm, run } = await loginVagrant(vm.port);
+        const { comm, run } = await loginVagrant(vm);
         const bootMs = Date.now() - started;
         expect((await run('id -un; sudo -n id -un; cat /etc/os-release | grep VERSION_ID')).out).toEqual([
           'vagrant',
