@@ -18,6 +18,7 @@ import { vagrantPostProcessor } from './post-processors/vagrant/index.js';
 import { virtualBoxExportPostProcessor } from './post-processors/virtualbox-export/index.js';
 import { vmwareExportPostProcessor } from './post-processors/vmware-export/index.js';
 import { breakpointProvisioner } from './provisioners/breakpoint/index.js';
+import { fingerprintProvisioner } from './provisioners/fingerprint/index.js';
 import { fileProvisioner } from './provisioners/file/index.js';
 import { shellProvisioner } from './provisioners/shell/index.js';
 import { shellLocalProvisioner } from './provisioners/shell-local/index.js';
@@ -40,6 +41,7 @@ const provisioners: Provisioner[] = [
   shellProvisioner as Provisioner,
   fileProvisioner as Provisioner,
   breakpointProvisioner as Provisioner,
+  fingerprintProvisioner as Provisioner,
 ];
 const postProcessors: PostProcessor[] = [
   manifestPostProcessor as PostProcessor,

@@ -7,6 +7,8 @@ export function normalizeArgs(
   args: string[],
   valueOptions: ReadonlySet<string>,
   booleanOptions: ReadonlySet<string>,
+  /** Default-on booleans, which `-name=false` turns off (Commander's `--no-name`). */
+  negatableOptions: ReadonlySet<string> = new Set(['color']),
 ): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -25,9 +27,9 @@ export function normalizeArgs(
       const v = value!.toLowerCase();
       if (['false', '0', 'f'].includes(v)) {
         // -color=false is the Go way to turn a default-on flag off.
-        if (name === 'color') out.push('--no-color');
+        if (negatableOptions.has(name)) out.push(`--no-${name}`);
       } else if (['true', '1', 't'].includes(v)) {
-        if (name !== 'color') out.push(`--${name}`);
+        if (!negatableOptions.has(name)) out.push(`--${name}`);
       } else {
         out.push(`--${name}=${value}`);
       }

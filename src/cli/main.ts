@@ -4,6 +4,7 @@ import { normalizeArgs } from './argv.js';
 import { buildCommand, type BuildFlags } from './commands/build.js';
 import { fixCommand } from './commands/fix.js';
 import { inspectCommand } from './commands/inspect.js';
+import { parityCommand, type ParityFlags } from './commands/parity.js';
 import { validateCommand, type ValidateFlags } from './commands/validate.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
@@ -32,8 +33,27 @@ function templateOptions(cmd: Command): Command {
     .option('--no-color', 'disable colours');
 }
 
-const VALUE_OPTIONS = new Set(['var', 'var-file', 'only', 'except', 'parallel-builds', 'on-error']);
-const BOOLEAN_OPTIONS = new Set(['force', 'debug', 'machine-readable', 'timestamp-ui', 'color', 'syntax-only']);
+const VALUE_OPTIONS = new Set([
+  'var',
+  'var-file',
+  'only',
+  'except',
+  'parallel-builds',
+  'on-error',
+  'format',
+  'ignore',
+  'parity',
+]);
+const BOOLEAN_OPTIONS = new Set([
+  'force',
+  'debug',
+  'machine-readable',
+  'timestamp-ui',
+  'color',
+  'syntax-only',
+  'fingerprint',
+]);
+const NEGATABLE_OPTIONS = new Set(['color', 'fingerprint']);
 
 /** Runs the CLI and resolves to the exit code; never throws for user mistakes. */
 export async function main(
@@ -69,7 +89,16 @@ export async function main(
       )
       .option('--force', 'overwrite existing output directories and artifacts')
       .option('--debug', 'run builds one at a time and pause after each step')
-      .option('--timestamp-ui', 'prefix every line with a timestamp'),
+      .option('--timestamp-ui', 'prefix every line with a timestamp')
+      .option('--no-fingerprint', 'do not fingerprint builds after provisioning (-fingerprint=false)')
+      .addOption(
+        new Option(
+          '--parity <mode>',
+          'when builds were fingerprinted: print the parity verdict, fail the run on drift, or neither',
+        )
+          .choices(['warn', 'fail', 'off'])
+          .default('warn'),
+      ),
   ).action(async (template: string, flags: BuildFlags) => {
     exitCode = await buildCommand(template, flags, io);
   });
@@ -94,6 +123,23 @@ export async function main(
     });
 
   program
+    .command('parity')
+    .description(
+      'compare the fingerprints of builds (the last run in packer-manifest.json, or the manifests and NAME.fingerprint.json files named): exit 0 when equal, 1 on drift, 2 when it cannot compare',
+    )
+    .argument('[files...]', 'manifests or fingerprint files (default: packer-manifest.json here)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option(
+      '--ignore <rule>',
+      'also ignore CATEGORY:GLOB, say package:htop or file:/etc/motd (repeatable)',
+      collect,
+      [],
+    )
+    .action((files: string[], flags: ParityFlags) => {
+      exitCode = parityCommand(files, flags, io);
+    });
+
+  program
     .command('fix')
     .description(
       'print the template with the options Packer 1.6 refuses rewritten (as `packer fix`), e.g. iso_checksum_type',
@@ -111,14 +157,15 @@ export async function main(
     });
 
   try {
-    await program.parseAsync(normalizeArgs(argv, VALUE_OPTIONS, BOOLEAN_OPTIONS), { from: 'user' });
+    await program.parseAsync(normalizeArgs(argv, VALUE_OPTIONS, BOOLEAN_OPTIONS, NEGATABLE_OPTIONS), { from: 'user' });
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; every usage mistake was already printed by commander.
       if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return 0;
       if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
-      return 1;
+      // parity's 1 means drift; a usage mistake is "cannot compare".
+      return argv[0] === 'parity' ? 2 : 1;
     }
     if (err instanceof UserError) {
       io.stderr.write(`Error: ${err.message}\n${err.hint ? `    hint: ${err.hint}\n` : ''}`);

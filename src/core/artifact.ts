@@ -4,6 +4,8 @@ export interface DiskContent {
   bytes: number;
 }
 
+import type { Fingerprint } from './fingerprint.js';
+
 /** What every artifact has, whatever made it. */
 interface ArtifactBase {
   /** Stable id of what made it, as Packer's BuilderId (printed in machine-readable output). */
@@ -19,6 +21,8 @@ interface ArtifactBase {
   content?: DiskContent;
   /** The disk artifact it was made from, when its content was not measured yet (a box from a qemu disk). */
   diskSource?: Artifact;
+  /** The machine it holds, as its build saw it after provisioning. */
+  fingerprint?: Fingerprint;
 }
 
 /** Nothing kept (null builder, a discarded container), or plain files. */

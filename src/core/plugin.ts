@@ -76,6 +76,8 @@ export interface ProvisionContext extends RunContext {
   communicator: Communicator;
   /** Environment the builder provides (PACKER_HTTP_ADDR), added to scripts' variables. */
   generated: Record<string, string>;
+  /** Takes the build's fingerprint now (the fingerprint provisioner). */
+  takeFingerprint?: () => Promise<void>;
 }
 
 export interface Builder<Config = unknown> extends PluginBase<Config> {

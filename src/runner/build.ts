@@ -6,8 +6,10 @@ import type { Artifact } from '../core/artifact.js';
 import { formatElapsed } from '../base/duration.js';
 import { CancelledError, messageOf } from '../base/errors.js';
 import type { DebugLog } from '../core/log.js';
-import type { BuildContext, OnErrorPolicy, RunContext } from '../core/plugin.js';
+import path from 'node:path';
+import type { BuildContext, OnErrorPolicy, ProvisionContext, RunContext } from '../core/plugin.js';
 import type { Prompt } from '../core/prompt.js';
+import { FingerprintRecorder } from './fingerprint-hook.js';
 import { runProvisioners } from './provision-hook.js';
 import { runSteps, type ResourceLedger, type Step } from '../core/steps.js';
 import type { Output } from '../core/ui.js';
@@ -24,6 +26,8 @@ export interface RunSettings {
   log: DebugLog;
   ledger: ResourceLedger;
   signal: AbortSignal;
+  /** Fingerprint every build after provisioning (false: only where a fingerprint provisioner stands). */
+  fingerprint: boolean;
 }
 
 export type BuildResult =
@@ -50,17 +54,29 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     startedAt: settings.scope.initTime,
     redact: (value) => settings.output.redactor.redactValue(value),
   };
+  const recorder = new FingerprintRecorder(build, settings.fingerprint);
   const ctx: BuildContext = {
     ...base,
     force: settings.force,
     onError: settings.onError,
     runSteps: <S>(steps: Step<S>[], state: S) =>
       runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
-    provision: (communicator, generated = {}) =>
-      provisionWithErrorCleanup(build, communicator, base, settings.onError, generated),
+    provision: async (communicator, generated = {}) => {
+      const withFingerprint: RunContext & Pick<ProvisionContext, 'takeFingerprint'> = {
+        ...base,
+        takeFingerprint: () => recorder.take(communicator, base),
+      };
+      await provisionWithErrorCleanup(build, communicator, withFingerprint, settings.onError, generated);
+      await recorder.afterProvisioning(communicator, base);
+    },
   };
   try {
     const artifact = await build.builder.run(build.config, ctx);
+    if (recorder.taken) {
+      artifact.fingerprint = recorder.taken;
+      const file = await recorder.write(base);
+      if (file) ui.say(`Wrote the fingerprint to ${path.relative(base.cwd, file)}`);
+    }
     const artifacts = await runPostProcessors(build, artifact, base);
     const elapsedMs = Date.now() - started;
     settings.output.plain(`Build '${build.name}' finished after ${formatElapsed(elapsedMs)}.`);
@@ -78,7 +94,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
 async function provisionWithErrorCleanup(
   build: PlannedBuild,
   communicator: Communicator,
-  ctx: RunContext,
+  ctx: RunContext & Pick<ProvisionContext, 'takeFingerprint'>,
   onError: OnErrorPolicy,
   generated: Record<string, string>,
 ): Promise<void> {
@@ -120,6 +136,8 @@ async function runPostProcessors(build: PlannedBuild, builderArtifact: Artifact,
         if (err instanceof CancelledError) throw err;
         throw new Error(`post-processor ${pp.type} (${pp.label}) failed: ${messageOf(err)}`);
       }
+      // What a post-processor makes of the machine is still that machine.
+      result.artifact.fingerprint ??= prior.fingerprint;
       const keep = result.forceKeep ? true : (pp.keepInputArtifact ?? result.keepInput);
       if (i === 0) keepBuilderArtifact ||= keep;
       else if (keep) artifacts.push(prior);

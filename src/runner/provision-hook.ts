@@ -8,7 +8,7 @@ import type { ProvisionContext, RunContext } from '../core/plugin.js';
 export async function runProvisioners(
   provisioners: PlannedProvisioner[],
   communicator: Communicator,
-  ctx: RunContext,
+  ctx: RunContext & Pick<ProvisionContext, 'takeFingerprint'>,
   generated: Record<string, string> = {},
 ): Promise<void> {
   for (const p of provisioners) {

@@ -117,6 +117,7 @@ export function testSettings(
     log,
     ledger,
     signal: controller.signal,
+    fingerprint: true,
   };
   return { settings, stdout, stderr, controller, ledger };
 }

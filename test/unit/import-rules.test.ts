@@ -33,12 +33,14 @@ const ALLOWED: Record<string, string[]> = {
   machines: ['base', 'util', 'core', 'formats'],
   config: ['base', 'util', 'core', 'communicators', 'machines', 'formats'],
   steps: ['base', 'util', 'core', 'communicators', 'machines', 'formats', 'config'],
-  provisioners: ['base', 'util', 'core', 'communicators'],
+  provisioners: ['base', 'util', 'core', 'communicators', 'parity'],
   builders: ['base', 'util', 'core', 'communicators', 'machines', 'formats', 'config', 'steps'],
   'post-processors': ['base', 'util', 'core', 'formats', 'machines', 'provisioners'],
-  runner: ['base', 'util', 'core', 'template'],
+  fingerprint: ['base', 'util', 'core'],
+  parity: ['base', 'util', 'core', 'fingerprint'],
+  runner: ['base', 'util', 'core', 'template', 'fingerprint'],
   'registry.ts': ['core', 'template', 'builders', 'provisioners', 'post-processors'],
-  cli: ['base', 'util', 'core', 'template', 'runner', 'registry.ts'],
+  cli: ['base', 'util', 'core', 'template', 'runner', 'registry.ts', 'parity'],
 };
 
 describe('the layering of src/ (shared/ARCHITECTURE.md)', () => {

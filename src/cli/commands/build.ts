@@ -8,7 +8,10 @@ import { runBuilds } from '../../runner/runner.js';
 import { ResourceLedger } from '../../core/steps.js';
 import type { Output } from '../../core/ui.js';
 import { killAllProcessGroups } from '../../util/process-group.js';
+import { compareFingerprints, type Subject } from '../../parity/compare.js';
+import { formatReport } from '../../parity/report.js';
 import { makeOutput, type CliIo, type OutputFlags } from '../io.js';
+import { parityRules } from './parity.js';
 import { loadForCommand, newRunUuid, type TemplateFlags } from './load.js';
 
 export interface BuildFlags extends TemplateFlags, OutputFlags {
@@ -16,6 +19,10 @@ export interface BuildFlags extends TemplateFlags, OutputFlags {
   onError: OnErrorPolicy;
   force?: boolean;
   debug?: boolean;
+  /** False with -fingerprint=false: no fingerprint unless a fingerprint provisioner asks. */
+  fingerprint: boolean;
+  /** What the run does with drift between its builds' fingerprints. */
+  parity: 'warn' | 'fail' | 'off';
 }
 
 /** `boxwright build`: runs the selected builds; 0 only if every one produced its artifacts. */
@@ -77,13 +84,39 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
       log: output.log,
       ledger,
       signal: controller.signal,
+      fingerprint: flags.fingerprint,
     });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     prompt.close();
   }
-  return summarize(results, Date.now() - started, controller.signal.aborted, output);
+  const status = summarize(results, Date.now() - started, controller.signal.aborted, output);
+  if (controller.signal.aborted) return status;
+  return reportParity(results, flags.parity, output) ? status : 1;
+}
+
+/**
+ * The run's parity verdict, when two or more builds were fingerprinted. False when the
+ * builds drifted and -parity=fail asked for that to fail the run (the artifacts stay).
+ */
+function reportParity(results: BuildResult[], mode: BuildFlags['parity'], output: Output): boolean {
+  if (mode === 'off') return true;
+  const subjects: Subject[] = results.flatMap((r) => {
+    const fingerprint = r.ok ? r.artifacts.find((a) => a.fingerprint)?.fingerprint : undefined;
+    return fingerprint ? [{ label: r.name, fingerprint }] : [];
+  });
+  if (subjects.length < 2) return true;
+  const report = compareFingerprints(subjects, parityRules(subjects, []));
+  output.plain('');
+  output.say(`Comparing the fingerprints of ${subjects.length} builds (boxwright parity):`);
+  for (const line of formatReport(report).split('\n')) output.plain(line);
+  output.machine('', 'parity', report.differences.length ? 'drift' : 'equal', String(report.differences.length));
+  if (report.differences.length && mode === 'fail') {
+    output.error('The builds drifted apart and -parity=fail was given: the run fails (the artifacts are kept).');
+    return false;
+  }
+  return true;
 }
 
 /** Packer's closing report: errors, then the artifacts, then machine-readable records. */

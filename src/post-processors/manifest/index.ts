@@ -2,6 +2,7 @@ import { readFile, rename, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Artifact, DiskContent } from '../../core/artifact.js';
+import type { Fingerprint } from '../../core/fingerprint.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { DISK_KINDS, measureContent } from '../../machines/carried-disk.js';
 import { UserError } from '../../base/errors.js';
@@ -27,6 +28,8 @@ export interface ManifestBuild {
   disk?: { sha256: string; bytes: number };
   /** boxwright's addition (amazon-import over EBS direct): the snapshot and the checksum AWS accepted. */
   ebs_direct?: { snapshot_id: string; aggregate_checksum: string; changed_blocks: number };
+  /** boxwright's addition: the machine as its build saw it, for `boxwright parity`. */
+  fingerprint?: Fingerprint;
 }
 
 interface Manifest {
@@ -80,7 +83,8 @@ export const manifestPostProcessor: PostProcessor<ManifestConfig> = {
         aggregate_checksum: artifact.ebsDirect.aggregateChecksum,
         changed_blocks: artifact.ebsDirect.changedBlocks,
       };
-    const output = path.resolve(config.output);
+    if (artifact.fingerprint) entry.fingerprint = artifact.fingerprint;
+    const output = path.resolve(ctx.cwd, config.output);
     await withFileLock(output, async () => {
       const manifest = await readManifest(output);
       manifest.builds.push(ctx.redact(entry));
