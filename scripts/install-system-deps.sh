@@ -22,6 +22,7 @@ have /bin/busybox || need="$need busybox-static"
 have /usr/lib/ISOLINUX/isolinux.bin || need="$need isolinux"
 have mformat || need="$need mtools"
 have /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
+have dpkg-scanpackages || need="$need dpkg-dev"
 
 [ -z "$need" ] && exit 0
 

@@ -16,6 +16,8 @@ export interface ConfigProblems {
 export interface PrepareContext {
   problems: ConfigProblems;
   templateDir: string;
+  /** The template's file name without its extension: what the builds of one template share. */
+  templateName: string;
   buildName: string;
   buildType: string;
 }

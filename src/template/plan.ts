@@ -342,6 +342,7 @@ export class Planner {
     const config = plugin.prepare(options, {
       problems,
       templateDir: this.templateDir,
+      templateName: path.basename(this.source.file).replace(/(\.pkr)?\.json$/i, ''),
       buildName: decl.name,
       buildType: decl.type,
     });
