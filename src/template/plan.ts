@@ -136,11 +136,31 @@ export class Planner {
     const builds: PlannedBuild[] = [];
     for (const decl of builders) {
       // Like Packer, only the selected builds are prepared: a broken build that is not run does not block the others.
-      if (!selected.has(decl.name)) continue;
+      if (!selected.has(decl.name)) {
+        this.hideSecretsOf(decl);
+        continue;
+      }
       const planned = this.planBuild(decl, provisionerList, postProcessors, selection, names);
       if (planned) builds.push(planned);
     }
     return builds;
+  }
+
+  /**
+   * A build left out by -only/-except still has its passwords hidden in this run's output, so
+   * that what one template's runs write (fingerprints, say) is redacted alike whatever was selected.
+   */
+  private hideSecretsOf(decl: BuilderDecl): void {
+    const builder = this.env.registry.builder(decl.type);
+    for (const key of builder?.secretOptions ?? []) {
+      const value = decl.raw[key];
+      if (typeof value !== 'string' || value === '') continue;
+      try {
+        this.env.redactor?.add(value.includes('{{') ? render(value, { scope: this.scope(decl) }) : value);
+      } catch {
+        // An option that does not render is reported when its build is selected.
+      }
+    }
   }
 
   private planBuild(

@@ -364,6 +364,29 @@ describe('sensitive variables', () => {
     for (const text of [human.all, machine.all, logText, manifest]) expect(text).not.toContain(secret);
   });
 
+  it('stay hidden when -only leaves out the build whose password they are', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      variables: { pass: 'Tr0ub4dor-and-3' },
+      builders: [
+        { type: 'null', name: 'shown' },
+        {
+          type: 'qemu',
+          name: 'left-out',
+          iso_url: 'x.iso',
+          iso_checksum: 'none',
+          ssh_username: 'u',
+          ssh_password: '{{user `pass`}}',
+        },
+      ],
+      provisioners: [{ type: 'shell-local', inline: ['echo "the password is Tr0ub4dor-and-3"'] }],
+    });
+    const run = await runCli(['build', '-color=false', '-only=shown', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toContain('the password is <sensitive>');
+    expect(run.all).not.toContain('Tr0ub4dor-and-3');
+  });
+
   it('are hidden in validation errors too', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {

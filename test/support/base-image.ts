@@ -3,6 +3,7 @@ import { cacheDirectory } from '../../src/util/download.js';
 import { buildFixtureOnce, fixtureDigest } from './fixture-cache.js';
 
 const SCRIPT = path.resolve(__dirname, '../../templates/base/build-debian-base.sh');
+const EXPORT_ROOTFS = path.resolve(__dirname, '../../templates/base/export-rootfs.sh');
 
 /**
  * The Debian 12 base disk, built by templates/base/build-debian-base.sh on first use and
@@ -14,4 +15,16 @@ export async function debianBaseImage(): Promise<string> {
   const image = path.join(cacheDirectory(), 'base-images', `debian12-${fixtureDigest(SCRIPT)}.qcow2`);
   await buildFixtureOnce(image, SCRIPT, [image], 15 * 60_000);
   return image;
+}
+
+/**
+ * The base disk's root file system as a tar for `docker import` (templates/base/export-rootfs.sh),
+ * cached beside the disk under the name `npm run demo` uses too.
+ */
+export async function debianBaseRootfs(): Promise<{ tar: string; digest: string }> {
+  const image = await debianBaseImage();
+  const digest = fixtureDigest(EXPORT_ROOTFS, fixtureDigest(SCRIPT));
+  const tar = path.join(cacheDirectory(), 'base-images', `debian12-rootfs-${digest}.tar`);
+  await buildFixtureOnce(tar, EXPORT_ROOTFS, [image, tar], 5 * 60_000);
+  return { tar, digest };
 }

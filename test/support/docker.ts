@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -154,6 +163,26 @@ export async function importBusyboxImage(
   pack.finalize();
   const [repo, tag] = reference.split(/:(?=[^/:]+$)/);
   const stream = await docker.importImage(pack as unknown as string, { repo, tag: tag ?? 'latest', changes } as object);
+  await followProgress(docker, stream);
+  return reference;
+}
+
+/** `docker import` of a root file system tar (the base disk's files), unless the daemon has the image. */
+export async function importRootfsImage(docker: Docker, rootfsTar: string, reference: string): Promise<string> {
+  const exists = await docker
+    .getImage(reference)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (exists) return reference;
+  const [repo, tag] = reference.split(/:(?=[^/:]+$)/);
+  const stream = await docker.importImage(
+    createReadStream(rootfsTar) as unknown as string,
+    {
+      repo,
+      tag: tag ?? 'latest',
+    } as object,
+  );
   await followProgress(docker, stream);
   return reference;
 }

@@ -44,7 +44,10 @@ export function preparePostProcessor<C>(
     },
     warn: (_at: unknown, m: string) => void warnings.push(m),
   };
-  return { config: pp.prepare(o, { problems, templateDir: dir, templateName: 'small', buildName: 'small', buildType: 'qemu' }), warnings };
+  return {
+    config: pp.prepare(o, { problems, templateDir: dir, templateName: 'small', buildName: 'small', buildType: 'qemu' }),
+    warnings,
+  };
 }
 
 /**

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
@@ -7,7 +6,7 @@ import type { Fingerprint } from '../../../src/core/fingerprint.js';
 import { compareFingerprints } from '../../../src/parity/compare.js';
 import { formatReport, verdictLine } from '../../../src/parity/report.js';
 import { DEFAULT_RULES, parseIgnoreRule } from '../../../src/parity/rules.js';
-import { Capture } from '../../support/cli.js';
+import { Capture, tempDir } from '../../support/cli.js';
 
 function machine(build: string, changes: Partial<Fingerprint> = {}): Fingerprint {
   return {
@@ -143,7 +142,7 @@ describe('comparing fingerprints', () => {
 
 describe('boxwright parity', () => {
   async function parity(args: string[], files: Record<string, unknown>) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'parity-'));
+    const dir = tempDir('parity-');
     for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), JSON.stringify(content));
     const stdout = new Capture();
     const stderr = new Capture();

@@ -1,0 +1,96 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fingerprint } from '../../src/core/fingerprint.js';
+import { debianBaseImage, debianBaseRootfs } from '../support/base-image.js';
+import { tempDir } from '../support/cli.js';
+import { startTestDocker, type TestDocker } from '../support/docker.js';
+
+const REPO = path.resolve(__dirname, '../..');
+
+/** Runs a command to its end, keeping what it printed (the demo prints a lot; the test shows it on failure). */
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+let docker: TestDocker;
+beforeAll(async () => {
+  // The demo finds the base disk and its files in the cache, as a second run on a laptop would;
+  // made here first so that it never races another test file building them.
+  await debianBaseImage();
+  await debianBaseRootfs();
+  docker = await startTestDocker();
+}, 900_000);
+afterAll(async () => {
+  await docker?.stop();
+});
+
+describe('npm run demo, the README main command (the slow test)', () => {
+  it('builds every local artifact of templates/dev-prod from a clean clone and finds them the same machine', async () => {
+    const clone = path.join(tempDir(), 'boxwright');
+    execFileSync('git', ['clone', '-q', REPO, clone]);
+    // npm install would fetch what the checkout already has; the clone borrows it.
+    symlinkSync(path.join(REPO, 'node_modules'), path.join(clone, 'node_modules'));
+    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: docker.host };
+    for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
+    const started = Date.now();
+    const demo = await run('npm', ['run', '--silent', 'demo'], clone, env);
+    console.log(`npm run demo took ${Math.round((Date.now() - started) / 1000)} s`);
+    expect(demo.code, demo.out.slice(-6000)).toBe(0);
+
+    // The base disk was in the cache (as on a second run): the demo used it rather than building one.
+    expect(demo.out).toMatch(/Base image: .*debian12-[0-9a-f]{16}\.qcow2 \(cached\)/);
+    expect(demo.out).toContain('AWS: skipped — set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+    expect(demo.out).toMatch(/Parity: EQUAL — app, app-docker are the same machine/);
+    const out = path.join(clone, 'demo');
+    const catalogFile = path.join(out, 'boxes/boxwright-app.json');
+    expect(demo.out).toContain(`vagrant box add ${catalogFile}`);
+    expect(demo.out).toContain('docker run --rm -p 8080:80 boxwright/app:1.0.0');
+
+    // One catalog offers the box of every local platform, each file where the catalog says.
+    const catalog = JSON.parse(readFileSync(catalogFile, 'utf8')) as {
+      name: string;
+      versions: { version: string; providers: { name: string; url: string }[] }[];
+    };
+    expect(catalog.name).toBe('boxwright/app');
+    const providers = catalog.versions.find((v) => v.version === '1.0.0')!.providers;
+    expect(providers.map((p) => p.name).sort()).toEqual(['libvirt', 'virtualbox', 'vmware_desktop']);
+    for (const p of providers) expect(existsSync(new URL(p.url)), p.url).toBe(true);
+
+    // The manifest: one disk under every box, and a fingerprint of each build.
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
+      last_run_uuid: string;
+      builds: { name: string; packer_run_uuid: string; disk?: { sha256: string }; fingerprint?: Fingerprint }[];
+    };
+    const last = manifest.builds.filter((b) => b.packer_run_uuid === manifest.last_run_uuid);
+    const disks = new Set(last.filter((b) => b.name === 'app').map((b) => b.disk?.sha256));
+    expect(disks.size).toBe(1);
+    expect([...disks][0]).toMatch(/^[0-9a-f]{64}$/);
+    const app = last.find((b) => b.name === 'app')!.fingerprint!;
+    const container = last.find((b) => b.name === 'app-docker')!.fingerprint!;
+    expect(app.packages['nginx-light']).toMatch(/^1\.22\./);
+    expect(container.packages).toEqual(app.packages);
+    expect(app.services).toEqual(expect.arrayContaining(['nginx.service', 'app-status.service']));
+    expect(Object.keys(app.files)).toContain('/var/www/html/index.html');
+
+    // The image serves the page: nginx's configuration holds and the page is the template's.
+    const image = 'boxwright/app:1.0.0';
+    const inImage = (cmd: string[]) =>
+      execFileSync('docker', ['run', '--rm', '--network=none', '--entrypoint', cmd[0]!, image, ...cmd.slice(1)], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    expect(inImage(['nginx', '-t']) + '').toBe('');
+    expect(inImage(['cat', '/var/www/html/index.html'])).toBe(
+      readFileSync(path.join(REPO, 'templates/dev-prod/files/index.html'), 'utf8'),
+    );
+  }, 2_400_000);
+});
