@@ -91,7 +91,7 @@ export function parseGroup(lines: string[]): Record<string, string> {
   return groups;
 }
 
-/** `systemctl list-unit-files --type=service --state=enabled --no-legend`: "ssh.service enabled enabled". */
+/** Enabled units, one per line ("ssh.service"), or as `systemctl list-unit-files` prints them ("ssh.service enabled enabled"). */
 export function parseEnabledServices(lines: string[]): string[] {
   const units = lines.map((l) => l.trim().split(/\s+/)[0] ?? '').filter((u) => u.endsWith('.service'));
   return [...new Set(units)].sort();

@@ -38,7 +38,10 @@ export function fingerprintScript(patterns: string[]): string {
     'else echo none; fi',
     'm passwd; getent passwd 2>/dev/null || cat /etc/passwd',
     'm group; getent group 2>/dev/null || cat /etc/group',
-    'm services; systemctl list-unit-files --type=service --state=enabled --no-legend --no-pager 2>/dev/null',
+    // Enabled means linked into a target from /etc: reading the links is what `systemctl
+    // list-unit-files --state=enabled` does, in milliseconds rather than seconds under emulation,
+    // and alike in a container, where systemd is not running.
+    'm services; for f in /etc/systemd/system/*.wants/*.service /etc/systemd/system/*.requires/*.service; do [ -L "$f" ] && echo "${f##*/}"; done',
     "m ports; ss -ltnH 2>/dev/null | awk '{print $4}'",
     'm files',
   ];

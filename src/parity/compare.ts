@@ -53,11 +53,12 @@ export function compareFingerprints(subjects: Subject[], rules: IgnoreRule[]): P
       // In a mix of containers and VMs, machine-only keys are compared among the VMs alone.
       const relevant = values.filter((_, i) => !(mixed && MACHINE_ONLY.has(category) && containers[i]));
       const differs = relevant.some((v) => v !== relevant[0]);
+      const name = key === category ? category : `${category} ${key}`;
       if (mixed && MACHINE_ONLY.has(category) && values.some((v) => v !== values[0]) && !differs)
-        setAside('a container has no kernel or init of its own', `${category} ${key}`);
+        setAside('a container has no kernel or init of its own', name);
       if (!differs) continue;
       const rule = rules.find((r) => (r.category === undefined || r.category === category) && r.matches(key));
-      if (rule) setAside(rule.reason, `${category} ${key}`);
+      if (rule) setAside(rule.reason, name);
       else differences.push({ category, key, values });
     }
   }

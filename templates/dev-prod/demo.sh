@@ -48,7 +48,11 @@ stop_dockerd() {
     kill "$dockerd_pid" 2>/dev/null || true
     wait "$dockerd_pid" 2>/dev/null || true
   fi
-  [ -z "$runtime" ] || rm -rf "$runtime"
+  if [ -n "$runtime" ]; then
+    # dockerd may leave its network namespace mounted under the exec root.
+    awk -v dir="$runtime" 'index($2, dir) == 1 { print $2 }' /proc/mounts | xargs -r umount -l 2>/dev/null || true
+    rm -rf "$runtime" 2>/dev/null || true
+  fi
 }
 trap stop_dockerd EXIT
 if ! docker info >/dev/null 2>&1; then
@@ -68,6 +72,12 @@ if ! docker image inspect "$docker_base" >/dev/null 2>&1; then
   docker import "$rootfs" "$docker_base" >/dev/null
 fi
 
+# The base disk's vagrant user takes Vagrant's well-known insecure key; a password would be a
+# secret, and boxwright would hide the word "vagrant" everywhere in the output.
+key=$(ls /usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant \
+  /opt/vagrant/embedded/gems/gems/vagrant-*/keys/vagrant /opt/vagrant/embedded/gems/vagrant-*/keys/vagrant 2>/dev/null | head -n 1 || true)
+[ -n "$key" ] || { echo "demo: Vagrant's insecure private key (keys/vagrant in Vagrant's gem) was not found; install vagrant" >&2; exit 1; }
+
 except=()
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 if [ -n "${AWS_ACCESS_KEY_ID:-}${AWS_PROFILE:-}" ] && [ -n "$region" ]; then
@@ -80,28 +90,27 @@ fi
 say "Building templates/dev-prod/app.json in $out"
 cd "$out"
 status=0
-boxwright build -force "${except[@]}" -var "base_image=$base" -var "docker_base=$docker_base" \
-  -var "packages=$packages" "$template" || status=$?
+boxwright build -force "${except[@]}" -var "base_image=$base" -var "ssh_private_key_file=$key" \
+  -var "docker_base=$docker_base" -var "packages=$packages" "$template" || status=$?
 [ "$status" -eq 0 ] || { echo "demo: the build failed (exit $status); its output above says why" >&2; exit "$status"; }
 
 say "What was built (in $out)"
-node -e '
-  const m = require(process.argv[1]);
-  const seen = new Set();
-  for (const b of m.builds.filter((b) => b.packer_run_uuid === m.last_run_uuid)) {
-    const key = b.name + " " + b.artifact_id;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const files = b.files.map((f) => f.name).join(", ");
-    console.log(`  ${b.name} (${b.builder_type}): ${files || b.artifact_id}`);
-  }' "$out/manifest.json"
+show() { [ -e "$2" ] && printf '  %-22s %s\n' "$1" "$2"; return 0; }
+show "Vagrant catalog" boxes/boxwright-app.json
+for box in boxes/*.box; do show "Vagrant box" "$box"; done
+show "VirtualBox appliance" output-app-virtualbox/app.ovf
+show "VMware VM" output-app-vmware/app.vmx
+show "QEMU disk" output/app/app.qcow2
+if docker image inspect boxwright/app:1.0.0 >/dev/null 2>&1; then printf '  %-22s %s\n' "Docker image" boxwright/app:1.0.0; fi
+show "Manifest" manifest.json
+for print in *.fingerprint.json; do show "Fingerprint" "$print"; done
 
-say "Parity: are they the same machine?"
 verdict=0
-boxwright parity manifest.json || verdict=$?
+parity=$(boxwright parity manifest.json) || verdict=$?
 
 elapsed=$(( $(date +%s) - started ))
-say "Done in $((elapsed / 60)) min $((elapsed % 60)) s. Try them:"
+say "Done in $((elapsed / 60)) min $((elapsed % 60)) s. $(printf '%s\n' "$parity" | tail -n 1)"
+echo "Try them:"
 for catalog in "$out"/boxes/*.json; do
   [ -f "$catalog" ] && echo "  vagrant box add $catalog"
 done
