@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
@@ -6,7 +6,7 @@ import { loadFile } from '../support/validate.js';
 
 const TEMPLATES = path.resolve(__dirname, '../../templates');
 
-describe("templates/hello (the README's main job)", () => {
+describe('templates/hello (the smallest template)', () => {
   it('builds, hides the token, and writes the release notes, checksum and manifest', async () => {
     const dir = tempDir();
     // An output/ left by running the README's main command must not leak into the copy.
@@ -23,6 +23,51 @@ describe("templates/hello (the README's main job)", () => {
     expect(readFileSync(path.join(dir, 'output', notes), 'utf8')).toMatch(/^Built by file at \d+ \(HELLO\)\n$/);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'output', 'manifest.json'), 'utf8'));
     expect(manifest.builds.map((b: { name: string }) => b.name).sort()).toEqual(['hello', 'release-notes']);
+  });
+});
+
+describe('templates/dev-prod (the flagship that `npm run demo` builds)', () => {
+  const template = path.join(TEMPLATES, 'dev-prod', 'app.json');
+  // What the demo passes: its cache's paths, which validation checks exist.
+  const vars = () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'packages'));
+    writeFileSync(path.join(dir, 'vagrant'), 'an insecure key\n');
+    return [
+      '-var',
+      `base_image=${dir}/debian12.qcow2`,
+      '-var',
+      `packages=${dir}/packages`,
+      '-var',
+      `ssh_private_key_file=${dir}/vagrant`,
+    ];
+  };
+
+  it('validates with the AWS builds left out, as the demo runs it without credentials', async () => {
+    const run = await runCli(['validate', '-except=app-ec2,app-ami', ...vars(), template], { cwd: tempDir(), env: {} });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+
+  it('validates with the AWS builds when a region is set, and says what is missing when it is not', async () => {
+    const withRegion = await runCli(['validate', ...vars(), template], {
+      cwd: tempDir(),
+      env: { AWS_REGION: 'eu-west-1' },
+    });
+    expect(withRegion.code, withRegion.all).toBe(0);
+    const without = await runCli(['validate', ...vars(), template], { cwd: tempDir(), env: {} });
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/app\.json:\d+:\d+: builders\[2\]: missing required option "region"/);
+  });
+
+  it('has every disk post-processor run for the qemu build only, and the Docker chain for the image only', async () => {
+    const run = await runCli(['inspect', template], { cwd: tempDir(), env: {} });
+    expect(run.code).toBe(0);
+    const raw = JSON.parse(readFileSync(template, 'utf8')) as {
+      'post-processors': { type: string; only: string[] }[][];
+    };
+    for (const chain of raw['post-processors'])
+      expect(new Set(chain.map((pp) => pp.only.join())).size, chain.map((pp) => pp.type).join(' -> ')).toBe(1);
   });
 });
 

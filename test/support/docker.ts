@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   createReadStream,
   mkdirSync,
@@ -58,6 +58,16 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+/** dockerd can leave its network namespace mounted in its exec root once a host-network container ran. */
+function unmountUnder(dir: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`))
+    .reverse();
+  for (const mountPoint of mounts) spawnSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+}
+
 /**
  * A Docker daemon for the tests: the one DOCKER_HOST or /var/run/docker.sock names when it
  * answers, else Debian's dockerd started on a private socket, data root and exec root
@@ -106,6 +116,7 @@ export async function startTestDocker(): Promise<TestDocker> {
     async stop() {
       await stopProcess(child);
       delete process.env.DOCKER_HOST;
+      unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
