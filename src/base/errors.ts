@@ -1,3 +1,4 @@
+import { setLongTimeout } from './timers.js';
 /** An error meant for the user: its message is complete, so no stack trace is shown. */
 export class UserError extends Error {
   constructor(
@@ -21,12 +22,12 @@ export class CancelledError extends Error {
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new CancelledError('Build was cancelled.'));
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
-      clearTimeout(timer);
+      timer.clear();
       reject(new CancelledError('Build was cancelled.'));
     };
     signal.addEventListener('abort', onAbort, { once: true });

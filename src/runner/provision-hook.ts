@@ -2,6 +2,7 @@ import type { Communicator } from '../core/communicator.js';
 import type { PlannedProvisioner } from '../template/plan.js';
 import { formatElapsed } from '../base/duration.js';
 import { CancelledError, messageOf, sleep } from '../base/errors.js';
+import { setLongTimeout } from '../base/timers.js';
 import type { ProvisionContext, RunContext } from '../core/plugin.js';
 
 /** Runs provisioners in template order with pause_before, max_retries and timeout. */
@@ -42,7 +43,7 @@ async function runOnce(p: PlannedProvisioner, ctx: ProvisionContext): Promise<vo
   ctx.log(`provisioner ${p.label} (${p.type}) starting`);
   if (p.timeoutMs === undefined) return p.plugin.provision(p.config, ctx);
   const timer = new AbortController();
-  const handle = setTimeout(() => timer.abort(), p.timeoutMs);
+  const handle = setLongTimeout(() => timer.abort(), p.timeoutMs);
   const signal = AbortSignal.any([ctx.signal, timer.signal]);
   try {
     await p.plugin.provision(p.config, { ...ctx, signal });
@@ -51,7 +52,7 @@ async function runOnce(p: PlannedProvisioner, ctx: ProvisionContext): Promise<vo
       throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);
     throw err;
   } finally {
-    clearTimeout(handle);
+    handle.clear();
   }
   if (timer.signal.aborted && !ctx.signal.aborted)
     throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);

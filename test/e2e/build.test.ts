@@ -188,6 +188,17 @@ describe('boxwright build', () => {
     expect(readFileSync(path.join(dir, 'attempts'), 'utf8')).toBe('x\nx\n');
   }, 30_000);
 
+  it('lets a provisioner with a timeout past Node timers’ 24.8-day limit run to its end', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(
+      dir,
+      nullWith([{ type: 'shell-local', inline: ['sleep 1', 'echo done'], timeout: '600h' }]),
+    );
+    const run = await runCli(['build', '-color=false', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toContain('done');
+  });
+
   it('waits pause_before before a provisioner', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, nullWith([{ type: 'shell-local', inline: ['true'], pause_before: '1s' }]));

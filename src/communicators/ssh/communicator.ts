@@ -1,3 +1,4 @@
+import { setLongTimeout } from '../../base/timers.js';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
@@ -66,7 +67,7 @@ export class SshCommunicator implements Communicator {
     let timedOut = false;
     const limit =
       this.cfg.readWriteTimeoutMs > 0
-        ? setTimeout(() => ((timedOut = true), onAbort()), this.cfg.readWriteTimeoutMs)
+        ? setLongTimeout(() => ((timedOut = true), onAbort()), this.cfg.readWriteTimeoutMs)
         : undefined;
     try {
       const status = new Promise<ExecResult | undefined>((resolve) => {
@@ -90,7 +91,7 @@ export class SshCommunicator implements Communicator {
       if (!result) throw new DisconnectedError(command);
       return result;
     } finally {
-      clearTimeout(limit);
+      limit?.clear();
       options.signal.removeEventListener('abort', onAbort);
     }
   }

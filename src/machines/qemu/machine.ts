@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { CancelledError, sleep } from '../../base/errors.js';
+import { setLongTimeout, type LongTimer } from '../../base/timers.js';
 import type { Accelerator } from './accelerator.js';
 import type { BootAction } from '../boot-command.js';
 import { firmwareArguments, type Firmware } from './firmware.js';
@@ -226,15 +227,15 @@ export class RunningMachine {
   /** Waits up to `ms` for QEMU to exit; true if it did. */
   async waitForExit(ms: number, signal: AbortSignal): Promise<boolean> {
     if (!this.running) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    let timer: LongTimer | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setLongTimeout(() => resolve(false), ms)));
     const cancelled = new Promise<never>((_, reject) =>
       signal.addEventListener('abort', () => reject(new CancelledError('Build was cancelled.')), { once: true }),
     );
     try {
       return await Promise.race([this.exited.then(() => true), timedOut, cancelled]);
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
     }
   }
 

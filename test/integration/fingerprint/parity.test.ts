@@ -25,6 +25,14 @@ function makeDeb(dir: string, name: string, version: string, files: Record<strin
   });
 }
 
+/** A test directory with debs/: the application's package and the extra one a drift installs. */
+function dirWithPackages(): string {
+  const dir = tempDir();
+  makeDeb(dir, 'bw-parity-app', '1.0', { 'opt/app/run.sh': '#!/bin/sh\necho app\n' });
+  makeDeb(dir, 'bw-parity-extra', '2.0', { 'opt/extra/README': 'extra\n' });
+  return dir;
+}
+
 const readPrint = (dir: string, build: string) =>
   JSON.parse(readFileSync(path.join(dir, `${build}.fingerprint.json`), 'utf8')) as Fingerprint;
 
@@ -61,9 +69,7 @@ const provisioners = [
 
 describe('fingerprints and parity, on a QEMU guest from the base disk and a container from its files (real QEMU, TCG here)', () => {
   it('finds the two builds of one script equal, and names exactly the package and file an injected drift changes', async () => {
-    const dir = tempDir();
-    makeDeb(dir, 'bw-parity-app', '1.0', { 'opt/app/run.sh': '#!/bin/sh\necho app\n' });
-    makeDeb(dir, 'bw-parity-extra', '2.0', { 'opt/extra/README': 'extra\n' });
+    const dir = dirWithPackages();
     const t = writeTemplate(dir, {
       variables: { drift: 'false' },
       builders: [
@@ -136,9 +142,7 @@ describe('fingerprints and parity, on a QEMU guest from the base disk and a cont
   }, 900_000);
 
   it('-parity=fail fails a run whose builds drifted, keeps their artifacts, and -fingerprint=false takes none', async () => {
-    const dir = tempDir();
-    makeDeb(dir, 'bw-parity-app', '1.0', { 'opt/app/run.sh': '#!/bin/sh\necho app\n' });
-    makeDeb(dir, 'bw-parity-extra', '2.0', { 'opt/extra/README': 'extra\n' });
+    const dir = dirWithPackages();
     const t = writeTemplate(dir, {
       variables: { drift: 'true' },
       builders: [
