@@ -76,6 +76,37 @@ describe('SSH communicator against a real sshd', () => {
     expect(ui.lines.some((l) => l.includes('Still waiting for SSH') && l.includes('port closed'))).toBe(true);
   });
 
+  it('names a refused login at the timeout, even when the last attempt was cut short in the handshake', async () => {
+    // The first logins reach sshd and are refused; later connections are accepted and never
+    // answered, as a busy guest's would be, until the deadline cuts the last attempt short.
+    const { createServer, connect: dial } = await import('node:net');
+    let connections = 0;
+    const sockets: import('node:net').Socket[] = [];
+    const server = createServer((s) => {
+      sockets.push(s);
+      if (++connections > 2) return;
+      const upstream = dial(sshd.port, '127.0.0.1');
+      sockets.push(upstream);
+      s.pipe(upstream).pipe(s);
+      upstream.on('error', () => s.destroy());
+      s.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const ui = recordingUi();
+    const cfg = sshConfig({ ssh_port: port, ssh_password: 'wrong', ssh_timeout: '4s', ssh_handshake_attempts: 100 });
+    try {
+      const failure = waitForSsh(cfg, { host: '127.0.0.1', port }, { ui, signal, log: () => {}, progressEveryMs: 500 });
+      await expect(failure).rejects.toThrow(/Last error \(auth refused\): .*\(the last attempt: handshake failed\)/);
+      await expect(failure).rejects.toMatchObject({
+        hint: expect.stringContaining('check ssh_username and ssh_password'),
+      });
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
+  });
+
   it('says "handshake failed" when the port answers but does not speak SSH', async () => {
     const { createServer } = await import('node:net');
     const server = createServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));

@@ -35,6 +35,7 @@ export async function waitForSsh(cfg: SshConfig, endpoint: Endpoint, opts: WaitO
   let delay = 100;
   let lastReport = started;
   let last: ConnectError | undefined;
+  let lastRefusal: ConnectError | undefined;
   let refusals = 0;
   opts.ui.say(`Waiting for SSH to become available on ${endpoint.host}:${endpoint.port}...`);
   for (;;) {
@@ -52,6 +53,7 @@ export async function waitForSsh(cfg: SshConfig, endpoint: Endpoint, opts: WaitO
       if (opts.signal.aborted) throw new CancelledError('Build was cancelled.');
       if (!(err instanceof ConnectError)) throw err;
       last = err;
+      if (err.kind === 'auth refused') lastRefusal = err;
       opts.log(`ssh: ${err.kind}: ${err.message}`);
       if (err.kind === 'auth refused' && ++refusals >= cfg.handshakeAttempts) {
         throw new UserError(
@@ -62,9 +64,13 @@ export async function waitForSsh(cfg: SshConfig, endpoint: Endpoint, opts: WaitO
     }
     const now = Date.now();
     if (now >= deadline) {
+      // A server that refused the login is up and speaks SSH: that refusal says more than a
+      // later attempt cut short by the deadline (a wrong password is not a slow boot).
+      const cause = lastRefusal ?? last!;
+      const later = cause !== last ? ` (the last attempt: ${last!.kind})` : '';
       throw new UserError(
-        `Timeout waiting for SSH after ${formatElapsed(timeoutMs)}. Last error (${last!.kind}): ${last!.message}`,
-        HINTS[last!.kind],
+        `Timeout waiting for SSH after ${formatElapsed(timeoutMs)}. Last error (${cause.kind}): ${cause.message}${later}`,
+        HINTS[cause.kind],
       );
     }
     if (now - lastReport >= (opts.progressEveryMs ?? 5000)) {
