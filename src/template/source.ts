@@ -3,6 +3,7 @@ import {
   findNodeAtLocation,
   getNodeValue,
   parseTree,
+  visit,
   printParseErrorCode,
   type Node,
   type ParseError,
@@ -64,6 +65,7 @@ export class JsonSource {
         hint: parseHint(code, text[e.offset]),
       });
     }
+    if (root) source.checkKeysAndComments(bag);
     if (!root && errors.length === 0)
       bag.add({
         file,
@@ -73,6 +75,45 @@ export class JsonSource {
         hint: 'a template is a JSON object such as {"builders": [...]}',
       });
     return source;
+  }
+
+  /**
+   * What JSON parsers take and Packer refuses. A key named twice in one object is an error:
+   * one of the two values would be dropped without a word. Comments are accepted, with one
+   * warning, since Packer 1.6 refuses a file that has them.
+   */
+  private checkKeysAndComments(bag: DiagnosticBag): void {
+    const walk = (node: Node): void => {
+      if (node.type === 'object') {
+        const seen = new Map<string, Node>();
+        for (const property of node.children ?? []) {
+          const key = property.children?.[0];
+          if (!key) continue;
+          const name = String(key.value);
+          const earlier = seen.get(name);
+          if (earlier)
+            bag.add({
+              file: this.file,
+              ...this.position(key.offset),
+              message: `the key "${name}" is here a second time in one object (first at line ${this.position(earlier.offset).line})`,
+              hint: 'keep one of them: JSON gives no way to tell which was meant, and Packer refuses the file',
+            });
+          else seen.set(name, key);
+        }
+      }
+      for (const child of node.children ?? []) walk(child);
+    };
+    walk(this.root!);
+    let comment: number | undefined;
+    visit(this.text, { onComment: (offset) => void (comment ??= offset) }, { disallowComments: false });
+    if (comment !== undefined)
+      bag.add({
+        file: this.file,
+        ...this.position(comment),
+        severity: 'warning',
+        message: 'the template has comments: boxwright accepts // and /* */ comments, Packer 1.6 refuses the file',
+        hint: 'keys that start with "_" are comments both accept',
+      });
   }
 
   /** Reads and parses a file; an unreadable file becomes a diagnostic. */

@@ -524,6 +524,37 @@ describe('validation reports', () => {
     );
   });
 
+  it('refuses a key named twice in one object, at the second, naming the first line', () => {
+    const { loaded, diagnostics } = loadText(
+      '{\n  "builders": [{"type": "null"}],\n  "provisioners": [{"type": "shell-local",\n    "inline": ["a"],\n    "inline": ["b"]}]\n}',
+    );
+    expect(loaded).toBeUndefined();
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        line: 5,
+        column: 5,
+        message: 'the key "inline" is here a second time in one object (first at line 4)',
+      }),
+    );
+  });
+
+  it('accepts // and /* */ comments alike, with one warning that Packer refuses them', () => {
+    for (const comment of ['// the builds', '/* the builds */']) {
+      const { loaded, diagnostics } = loadText(`{\n  ${comment}\n  "builders": [{"type": "null"}] // more\n}`);
+      expect(loaded?.builds, comment).toHaveLength(1);
+      const warnings = diagnostics.filter((d) => d.message.includes('comments'));
+      expect(warnings, comment).toEqual([
+        expect.objectContaining({
+          severity: 'warning',
+          line: 2,
+          column: 3,
+          message: expect.stringContaining('Packer 1.6 refuses the file'),
+        }),
+      ]);
+    }
+  });
+
   it('accepts keys that start with an underscore as comments', () => {
     const { loaded } = loadText(
       '{"_comment": "x", "builders": [{"type": "null", "_note": "y"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "_why": "z"}]}',
