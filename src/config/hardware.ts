@@ -10,8 +10,9 @@ export interface HardwareSize {
 
 /** memory and cpus, with Packer's defaults (512 MB, one CPU) for every family. */
 export const sizeOptions = {
-  memory: { type: 'integer', minimum: 4, default: 512 },
-  cpus: { type: 'integer', minimum: 1, default: 1 },
+  // The bounds are the largest any of the platforms takes (VMware's 6 TB of memory, QEMU's 1024 vCPUs on q35).
+  memory: { type: 'integer', minimum: 4, maximum: 6 * 1024 * 1024, default: 512 },
+  cpus: { type: 'integer', minimum: 1, maximum: 1024, default: 1 },
 };
 
 export function prepareSize(o: Options): HardwareSize {

@@ -25,8 +25,19 @@ export function checkSchema(schema: Record<string, unknown>, data: unknown): Sch
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
-  if (validate(data)) return [];
-  return dedupe((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(explain));
+  const unbounded = nonFiniteNumbers(data, []);
+  if (validate(data)) return unbounded;
+  return dedupe([...unbounded, ...(validate.errors ?? []).filter((e) => e.keyword !== 'if').map(explain)]);
+}
+
+/** JSON's 1e999 parses as Infinity, which JSON Schema's "integer" lets through; nothing takes it. */
+function nonFiniteNumbers(value: unknown, path: ConfigPath): SchemaProblem[] {
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return [{ path, at: 'value', message: `${value} is not a number any platform takes`, hint: 'write the number itself' }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, [...path, i]));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, [...path, k]));
+  return [];
 }
 
 function dedupe(problems: SchemaProblem[]): SchemaProblem[] {

@@ -555,6 +555,23 @@ describe('validation reports', () => {
     }
   });
 
+  it('bounds memory and cpus by what the platforms take, and refuses 1e999 anywhere', () => {
+    const qemu = (extra: string) =>
+      loadText(
+        `{"builders": [{"type": "qemu", "iso_url": "x.iso", "iso_checksum": "none", "ssh_username": "u", "ssh_password": "p", ${extra}}]}`,
+      );
+    for (const [extra, message] of [
+      ['"memory": 1e23', /memory.*(at most|no more than|<=).*6291456/],
+      ['"memory": 1e999', /Infinity is not a number any platform takes/],
+      ['"cpus": 100000', /cpus.*1024/],
+    ] as const) {
+      const { loaded, diagnostics } = qemu(extra);
+      expect(loaded, extra).toBeUndefined();
+      expect(diagnostics.map((d) => `${d.path} ${d.message}`).join('\n'), extra).toMatch(message);
+    }
+    expect(qemu('"memory": 4096, "cpus": 8').loaded).toBeDefined();
+  });
+
   it('accepts keys that start with an underscore as comments', () => {
     const { loaded } = loadText(
       '{"_comment": "x", "builders": [{"type": "null", "_note": "y"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "_why": "z"}]}',
