@@ -13,11 +13,14 @@ export function setLongTimeout(fn: () => void, ms: number, chunkMs = MAX_TIMER_M
   let handle: NodeJS.Timeout;
   const due = Date.now() + ms;
   const arm = (left: number) => {
-    handle = setTimeout(() => {
-      const remaining = due - Date.now();
-      if (left > chunkMs && remaining > 0) arm(remaining);
-      else fn();
-    }, Math.min(Math.max(left, 0), chunkMs));
+    handle = setTimeout(
+      () => {
+        const remaining = due - Date.now();
+        if (left > chunkMs && remaining > 0) arm(remaining);
+        else fn();
+      },
+      Math.min(Math.max(left, 0), chunkMs),
+    );
   };
   arm(ms);
   return { clear: () => clearTimeout(handle) };

@@ -88,6 +88,8 @@ export interface Builder<Config = unknown> extends PluginBase<Config> {
   readonly produces: ArtifactKind | ((config: Config) => ArtifactKind);
   /** How provisioners reach the machine, from the prepared config. */
   communicator(config: Config): CommunicatorType;
+  /** The files or directories the build writes, so that two builds of one run never share one. */
+  outputs?(config: Config): string[];
   run(config: Config, ctx: BuildContext): Promise<Artifact>;
 }
 

@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { withFileLock } from '../util/file-lock.js';
+import { partialNameFor } from '../util/temp-name.js';
 
 /** One provider's box of one version, as recorded in a catalog. */
 export interface CatalogEntry {
@@ -76,7 +77,7 @@ export async function recordInCatalog(catalogFile: string, entry: CatalogEntry):
     });
     version.providers.sort((a, b) => a.name.localeCompare(b.name));
     catalog.versions.sort((a, b) => compareVersions(a.version, b.version));
-    const temp = `${catalogFile}.tmp-${process.pid}`;
+    const temp = partialNameFor(catalogFile);
     await writeFile(temp, `${JSON.stringify(catalog, null, 2)}\n`);
     await rename(temp, catalogFile);
   });

@@ -5,6 +5,7 @@ import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { ParallelGzip } from './parallel-gzip.js';
+import { partialNameFor } from '../util/temp-name.js';
 
 /** One file inside a box: from disk (streamed) or given as text. */
 export type BoxEntry = { name: string; path: string } | { name: string; content: string };
@@ -70,7 +71,7 @@ export async function writeBox(options: BoxOptions): Promise<WrittenBox> {
       done(null, chunk);
     },
   });
-  const partial = `${options.output}.partial-${process.pid}`;
+  const partial = partialNameFor(options.output);
   try {
     const compress = options.compressionLevel > 0 ? new ParallelGzip(options.compressionLevel) : new PassThrough();
     await Promise.all([

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import { CancelledError } from '../base/errors.js';
+import { partialNameFor } from '../util/temp-name.js';
 
 /**
  * Writes a streamOptimized VMDK in the layout of VMware's "Virtual Disk Format 1.1"
@@ -145,7 +146,7 @@ export async function writeStreamOptimizedVmdk(options: StreamVmdkOptions): Prom
   const capacitySectors = Math.ceil(input.virtualSize / GRAIN) * GRAIN_SECTORS;
   const gtCount = Math.ceil(capacitySectors / GRAIN_SECTORS / GTES_PER_GT);
   const gdSectors = Math.ceil((gtCount * 4) / SECTOR);
-  const partial = `${options.output}.part`;
+  const partial = partialNameFor(options.output);
   const out = await open(partial, 'w');
   const writer = new SectorWriter(out);
   const contentHash = createHash('sha256');

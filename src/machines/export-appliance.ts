@@ -11,6 +11,7 @@ import {
 import { writeStreamOptimizedVmdk } from '../formats/vmdk-stream.js';
 import type { VmxMachine } from '../formats/vmx.js';
 import { qemuImg } from '../util/qemu-img.js';
+import { partialNameFor } from '../util/temp-name.js';
 
 /** What the exported appliance describes. */
 export interface ExportSpec {
@@ -84,8 +85,9 @@ async function sameContent(disk: string, vmdk: string, signal: AbortSignal): Pro
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
-  await writeFile(`${file}.part`, text);
-  await rename(`${file}.part`, file);
+  const partial = partialNameFor(file);
+  await writeFile(partial, text);
+  await rename(partial, file);
 }
 
 /** The appliance spec of a VMware machine, for VMware's flavour of OVF. */

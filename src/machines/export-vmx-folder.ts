@@ -4,6 +4,7 @@ import { encodeVmx, vmxFor, type VmxMachine } from '../formats/vmx.js';
 import { writeStreamOptimizedVmdk } from '../formats/vmdk-stream.js';
 import { qemuImg } from '../util/qemu-img.js';
 import { exportAppliance, vmwareApplianceSpec } from './export-appliance.js';
+import { partialNameFor } from '../util/temp-name.js';
 
 /** Packer's disk_type_id: how the VMDK is laid out. */
 export type VmdkType = 0 | 1 | 2 | 3 | 5;
@@ -90,8 +91,9 @@ export async function writeVmxFolder(
     [`${spec.vmName}.vmx`]: vmx,
   };
   for (const [name, text] of Object.entries(files)) {
-    await writeFile(path.join(dir, `${name}.part`), text);
-    await rename(path.join(dir, `${name}.part`), path.join(dir, name));
+    const partial = partialNameFor(path.join(dir, name));
+    await writeFile(partial, text);
+    await rename(partial, path.join(dir, name));
   }
   const disks = (await readdir(dir)).filter((f) => f.startsWith(spec.vmdkName) && f.endsWith('.vmdk')).sort();
   return [

@@ -7,6 +7,7 @@ import type { RunContext } from '../core/plugin.js';
 import type { Fingerprint, FingerprintRequest } from '../core/fingerprint.js';
 import { takeFingerprint } from '../fingerprint/take.js';
 import type { PlannedBuild } from '../template/plan.js';
+import { partialNameFor } from '../util/temp-name.js';
 
 export const FINGERPRINT_FILE_SUFFIX = '.fingerprint.json';
 
@@ -62,7 +63,7 @@ export class FingerprintRecorder {
   async write(ctx: RunContext): Promise<string | undefined> {
     if (!this.taken) return undefined;
     const file = path.join(ctx.cwd, `${this.build.name.replace(/[/\\]/g, '_')}${FINGERPRINT_FILE_SUFFIX}`);
-    const temp = `${file}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const temp = partialNameFor(file);
     await writeFile(temp, `${JSON.stringify(this.taken, null, 2)}\n`);
     await rename(temp, file);
     return file;

@@ -143,7 +143,28 @@ export class Planner {
       const planned = this.planBuild(decl, provisionerList, postProcessors, selection, names);
       if (planned) builds.push(planned);
     }
+    this.checkSharedOutputs(builds, builders);
     return builds;
+  }
+
+  /** Two builds of one run writing one path would overwrite or delete each other's work. */
+  private checkSharedOutputs(builds: PlannedBuild[], decls: BuilderDecl[]): void {
+    const owner = new Map<string, string>();
+    for (const build of builds) {
+      for (const output of build.builder.outputs?.(build.config) ?? []) {
+        const resolved = path.resolve(this.env.cwd, output);
+        const first = owner.get(resolved);
+        if (first === undefined) {
+          owner.set(resolved, build.name);
+          continue;
+        }
+        const decl = decls.find((d) => d.name === build.name)!;
+        this.report(['builders', decl.index], {
+          message: `builds "${first}" and "${build.name}" both write ${output}: each would overwrite or delete the other's`,
+          hint: 'give each build its own output_directory (or target, export_path)',
+        });
+      }
+    }
   }
 
   /**

@@ -33,7 +33,9 @@ export function checkSchema(schema: Record<string, unknown>, data: unknown): Sch
 /** JSON's 1e999 parses as Infinity, which JSON Schema's "integer" lets through; nothing takes it. */
 function nonFiniteNumbers(value: unknown, path: ConfigPath): SchemaProblem[] {
   if (typeof value === 'number' && !Number.isFinite(value))
-    return [{ path, at: 'value', message: `${value} is not a number any platform takes`, hint: 'write the number itself' }];
+    return [
+      { path, at: 'value', message: `${value} is not a number any platform takes`, hint: 'write the number itself' },
+    ];
   if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, [...path, i]));
   if (value && typeof value === 'object')
     return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, [...path, k]));

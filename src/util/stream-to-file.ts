@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CancelledError } from '../base/errors.js';
+import { partialNameFor } from './temp-name.js';
 
 /**
  * Streams into `file` under a temporary name and renames it when complete, so a failed or
@@ -10,7 +11,7 @@ import { CancelledError } from '../base/errors.js';
  */
 export async function streamToFile(source: NodeJS.ReadableStream, file: string, signal: AbortSignal): Promise<void> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const partial = `${file}.part`;
+  const partial = partialNameFor(file);
   try {
     await pipeline(source, createWriteStream(partial), { signal });
     await rename(partial, file);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir, writeTemplate } from '../support/cli.js';
@@ -187,6 +187,41 @@ describe('boxwright build', () => {
     expect(second.stderr).toContain('Retrying (1 of 2)');
     expect(readFileSync(path.join(dir, 'attempts'), 'utf8')).toBe('x\nx\n');
   }, 30_000);
+
+  it('refuses two builds of one run that write one path, naming both, before either starts', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [
+        { type: 'file', name: 'first', target: 'out/same.txt', content: 'one' },
+        { type: 'file', name: 'second', target: './out/same.txt', content: 'two' },
+        {
+          type: 'qemu',
+          name: 'vm-a',
+          iso_url: 'x.iso',
+          iso_checksum: 'none',
+          ssh_username: 'u',
+          ssh_password: 'p',
+          output_directory: 'vm',
+        },
+        {
+          type: 'qemu',
+          name: 'vm-b',
+          iso_url: 'x.iso',
+          iso_checksum: 'none',
+          ssh_username: 'u',
+          ssh_password: 'p',
+          output_directory: 'vm/',
+        },
+      ],
+    });
+    const run = await runCli(['validate', t], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('builds "first" and "second" both write ./out/same.txt');
+    expect(run.stderr).toContain('builds "vm-a" and "vm-b" both write vm/');
+    const selected = await runCli(['build', '-only=first', t], { cwd: dir });
+    expect(selected.code, selected.all).toBe(0);
+    expect(readdirSync(path.join(dir, 'out'))).toEqual(['same.txt']);
+  });
 
   it('lets a provisioner with a timeout past Node timers’ 24.8-day limit run to its end', async () => {
     const dir = tempDir();

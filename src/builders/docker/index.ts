@@ -17,6 +17,7 @@ export const dockerBuilder: Builder<DockerConfig> = {
   lateFields: { run_command: ['Image'] },
   prepare: prepareDocker,
   communicator: (config) => config.communicator,
+  outputs: (config) => (config.output.kind === 'export' ? [config.output.path] : []),
   async run(config, ctx) {
     const state: DockerState = {};
     await ctx.runSteps(

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Artifact } from '../../core/artifact.js';
 import type { Builder } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
+import { partialNameFor } from '../../util/temp-name.js';
 
 interface FileConfig {
   target: string;
@@ -53,13 +54,14 @@ export const fileBuilder: Builder<FileConfig> = {
     };
   },
   communicator: () => 'none',
+  outputs: (config) => [config.target],
   async run(config, ctx) {
     const write: Step<FileState> = {
       name: 'write-file',
       async run(state) {
         await mkdir(path.dirname(path.resolve(config.target)), { recursive: true });
         // Written under a temporary name, so an interrupted build never leaves a finished-looking file.
-        state.partial = `${config.target}.partial-${process.pid}`;
+        state.partial = partialNameFor(config.target);
         if (config.source !== undefined) {
           ctx.ui.say(`Copying ${config.source} to ${config.target}`);
           await copyFile(config.source, state.partial);

@@ -18,6 +18,7 @@ export const qemuBuilder: Builder<QemuConfig> = {
   lateFields: { boot_command: BOOT_COMMAND_FIELDS, qemuargs: ['Name'] },
   prepare: prepareQemu,
   communicator: (config) => config.access.communicator,
+  outputs: (config) => [config.output.outputDirectory],
   async run(config, ctx) {
     const driver = new QemuDriver({
       accelerator: config.accelerator,

@@ -59,6 +59,7 @@ export const virtualBoxIsoBuilder: Builder<VirtualBoxConfig> = {
   lateFields: LATE_FIELDS,
   prepare: prepareVirtualBoxIso,
   communicator: (config) => config.access.communicator,
+  outputs: (config) => [config.output.outputDirectory],
   run,
 };
 

@@ -40,6 +40,7 @@ export const vmwareIsoBuilder: Builder<VmwareConfig> = {
   lateFields: { boot_command: BOOT_COMMAND_FIELDS, tools_upload_path: ['Flavor'] },
   prepare: prepareVmwareIso,
   communicator: (config) => config.access.communicator,
+  outputs: (config) => [config.output.outputDirectory],
   run,
 };
 

@@ -2,6 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { qemuImg } from '../../util/qemu-img.js';
 import type { Exporter } from './driver.js';
+import { partialNameFor } from '../../util/temp-name.js';
 
 /** The qemu builder's artifact: the disk as OUTPUT/VM_NAME in qcow2 or raw, compacted unless asked not to. */
 export function diskImageExporter(options: {
@@ -16,7 +17,7 @@ export function diskImageExporter(options: {
         await rename(input.disk, final);
       } else {
         ctx.ui.say(`Converting the disk to ${options.format}${options.compress ? ' (compressed)' : ''}...`);
-        const partial = `${final}.partial-${process.pid}`;
+        const partial = partialNameFor(final);
         try {
           await qemuImg.convert(
             input.disk,

@@ -10,6 +10,7 @@ import type { DefinedMachine, DefineRequest, ExportResult, MachineDriver, Runnin
 import { toVncKeys } from '../vnc/keysyms.js';
 import { RfbKeyboard } from '../vnc/rfb-client.js';
 import type { VmwareTools } from './vmrun.js';
+import { partialNameFor } from '../../util/temp-name.js';
 
 /** What VMware itself is given: how the machine is made, the .vmx additions, and the export. */
 export interface VmrunSettings {
@@ -148,8 +149,9 @@ function addBuildDevices(
 }
 
 async function writeVmx(file: string, values: Map<string, string>): Promise<void> {
-  await writeFile(`${file}.part`, encodeVmx(values));
-  await rename(`${file}.part`, file);
+  const partial = partialNameFor(file);
+  await writeFile(partial, encodeVmx(values));
+  await rename(partial, file);
 }
 
 class VmrunDefined implements DefinedMachine {

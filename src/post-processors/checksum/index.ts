@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Artifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
+import { partialNameFor } from '../../util/temp-name.js';
 
 const TYPES = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
 
@@ -48,7 +49,7 @@ export const checksumPostProcessor: PostProcessor<ChecksumConfig> = {
         lines.push(`${hash.digest('hex')}\t${path.basename(file)}`);
       }
       await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-      const temp = `${out}.tmp-${process.pid}`;
+      const temp = partialNameFor(out);
       await writeFile(temp, `${lines.join('\n')}\n`);
       await rename(temp, out);
       ctx.ui.message(`Wrote ${type} checksums to ${out}`);

@@ -7,6 +7,7 @@ import type { PostProcessor } from '../../core/plugin.js';
 import { DISK_KINDS, measureContent } from '../../machines/carried-disk.js';
 import { UserError } from '../../base/errors.js';
 import { withFileLock } from '../../util/file-lock.js';
+import { partialNameFor } from '../../util/temp-name.js';
 
 interface ManifestConfig {
   output: string;
@@ -90,7 +91,7 @@ export const manifestPostProcessor: PostProcessor<ManifestConfig> = {
       manifest.builds.push(ctx.redact(entry));
       manifest.last_run_uuid = ctx.runUuid;
       await mkdir(path.dirname(output), { recursive: true });
-      const temp = `${output}.tmp-${process.pid}`;
+      const temp = partialNameFor(output);
       await writeFile(temp, `${JSON.stringify(manifest, null, 2)}\n`);
       await rename(temp, output);
     });

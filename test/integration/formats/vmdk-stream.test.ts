@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,6 +112,6 @@ describe('streamOptimized VMDK writer', () => {
     setTimeout(() => controller.abort(), 50);
     await expect(writing).rejects.toThrow();
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(`${out}.part`)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('disk.vmdk'))).toEqual([]);
   });
 });
