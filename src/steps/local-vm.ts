@@ -12,7 +12,7 @@ import { stepExport, stepDetachMedia } from './export.js';
 import { stepHttpServer } from './http-server.js';
 import { stepDefine, stepStart } from './machine.js';
 import { stepCd, stepFloppy } from './media.js';
-import { stepOutputDirectory } from './output-directory.js';
+import { stepDiscardPreviousOutput, stepOutputDirectory } from './output-directory.js';
 import { stepProvision } from './provision.js';
 import { stepShutdown } from './shutdown.js';
 import { stepSshPort } from './ssh-port.js';
@@ -47,6 +47,7 @@ export async function runLocalVm(
   const pipeline = Pipeline.start()
     .then(stepOutputDirectory(settings.output.outputDirectory, build.cwd, build.force))
     .then(stepDownload(settings.source, settings.sourceOption))
+    .then(stepDiscardPreviousOutput())
     .then(family.guestTools ?? noTools)
     .then(stepFloppy(settings.floppy))
     .then(stepCd(settings.cd))

@@ -202,6 +202,31 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     expect(readFileSync(path.join(dir, 'output-qemu', 'old'), 'utf8')).toBe('x');
   });
 
+  it('-force keeps the previous output until the new source is good, and a failed build leaves an empty directory it found', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'output-qemu'));
+    writeFileSync(path.join(dir, 'output-qemu', 'old'), 'x');
+    const missing = writeTemplate(dir, { builders: [qemu({ iso_url: path.join(dir, 'missing.qcow2') })] });
+    const forced = await runCli(['build', '-force', missing], { cwd: dir });
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toContain('missing.qcow2');
+    expect(readdirSync(path.join(dir, 'output-qemu'))).toEqual(['old']);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.startsWith('output-qemu'))
+        .sort(),
+    ).toEqual(['output-qemu']);
+
+    // An empty directory made by someone else stays; the build removes only what it made.
+    const empty = path.join(dir, 'shared');
+    mkdirSync(empty);
+    const t = writeTemplate(dir, {
+      builders: [qemu({ iso_url: path.join(dir, 'missing.qcow2'), output_directory: 'shared' })],
+    });
+    expect((await runCli(['build', t], { cwd: dir })).code).toBe(1);
+    expect(readdirSync(empty)).toEqual([]);
+  });
+
   it('SIGINT half-way leaves no QEMU process, temp dir, port or half-written output', async () => {
     const dir = tempDir();
     const log = path.join(dir, 'debug.log');
