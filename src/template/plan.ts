@@ -365,6 +365,13 @@ export class Planner {
         typeof value === 'string' && value.includes('{{')
           ? weaklyTyped(rendered, propertySchema(plugin.schema, key))
           : rendered;
+      const quoted = quotedNumbers(value, propertySchema(plugin.schema, key));
+      if (quoted.length)
+        this.report(sourcePath([key]), {
+          severity: 'warning',
+          message: `${quoted.map((q) => JSON.stringify(q)).join(', ')} in "${key}" ${quoted.length === 1 ? 'is a string' : 'are strings'}: boxwright reads ${quoted.length === 1 ? 'it as a number' : 'them as numbers'}, Packer 1.6 refuses the template`,
+          hint: 'write the numbers without quotes',
+        });
       // Packer's zero value: an empty string means the option is not set.
       if (options[key] === '') delete options[key];
     }
@@ -599,6 +606,17 @@ export function globMatch(pattern: string, name: string): boolean {
 }
 
 /** The schema of one top-level option, if the plugin's schema names it. */
+/** Literal strings in a list of numbers ("valid_exit_codes": ["0"]), which Packer 1.6 refuses; templated values are its weak decoding. */
+function quotedNumbers(value: unknown, schema: Record<string, unknown> | undefined): string[] {
+  const numeric = (t: unknown) => t === 'integer' || t === 'number';
+  const literal = (v: unknown): v is string =>
+    typeof v === 'string' && !v.includes('{{') && v.trim() !== '' && !Number.isNaN(Number(v));
+  if (!schema) return [];
+  const items = schema.items as Record<string, unknown> | undefined;
+  if (schema.type === 'array' && items && numeric(items.type) && Array.isArray(value)) return value.filter(literal);
+  return [];
+}
+
 function propertySchema(schema: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
   const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
   return properties?.[key];

@@ -65,8 +65,17 @@ export function resolveVariables(
   const declared = new Map<string, { required: boolean; default: string | undefined }>();
   for (const [name, value] of Object.entries(declaredRaw)) {
     if (value === null) declared.set(name, { required: true, default: undefined });
-    else if (['string', 'number', 'boolean'].includes(typeof value))
+    else if (['string', 'number', 'boolean'].includes(typeof value)) {
       declared.set(name, { required: false, default: String(value) });
+      if (typeof value !== 'string')
+        bag.add({
+          ...source.locate(['variables', name]),
+          path: `variables.${name}`,
+          severity: 'warning',
+          message: `the default of "${name}" is the ${typeof value} ${String(value)}: boxwright takes it as the string "${String(value)}", Packer 1.6 refuses the template`,
+          hint: `write it as a string, "${String(value)}", for a template both accept`,
+        });
+    }
     // Other types are reported by the root schema.
   }
 

@@ -572,6 +572,27 @@ describe('validation reports', () => {
     expect(qemu('"memory": 4096, "cpus": 8').loaded).toBeDefined();
   });
 
+  it('takes a number or boolean variable default as a string, warning that Packer refuses it', () => {
+    const { loaded, diagnostics } = loadText(
+      '{"variables": {"count": 2, "on": true, "name": "x"}, "builders": [{"type": "file", "target": "t", "content": "{{user `count`}} {{user `on`}}"}]}',
+    );
+    expect(loaded?.builds).toHaveLength(1);
+    expect(diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.path}: ${d.message}`)).toEqual([
+      'variables.count: the default of "count" is the number 2: boxwright takes it as the string "2", Packer 1.6 refuses the template',
+      'variables.on: the default of "on" is the boolean true: boxwright takes it as the string "true", Packer 1.6 refuses the template',
+    ]);
+  });
+
+  it('reads quoted numbers in a list of numbers as numbers, warning that Packer refuses them', () => {
+    const { loaded, diagnostics } = loadText(
+      '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["exit 3"], "valid_exit_codes": ["0", 3]}]}',
+    );
+    expect(loaded?.builds[0]?.provisioners[0]?.config).toMatchObject({ validExitCodes: [0, 3] });
+    expect(diagnostics.filter((d) => d.severity === 'warning').map((d) => d.message)).toEqual([
+      '"0" in "valid_exit_codes" is a string: boxwright reads it as a number, Packer 1.6 refuses the template',
+    ]);
+  });
+
   it('accepts keys that start with an underscore as comments', () => {
     const { loaded } = loadText(
       '{"_comment": "x", "builders": [{"type": "null", "_note": "y"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "_why": "z"}]}',
