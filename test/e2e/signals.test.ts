@@ -52,7 +52,12 @@ describe('Ctrl-C', () => {
     // Ignoring TERM makes the graceful cancel wait for its SIGKILL grace period.
     const t = writeTemplate(dir, {
       builders: [{ type: 'null' }],
-      provisioners: [{ type: 'shell-local', inline: ["trap '' TERM", 'sleep 60 & echo $! > sleep-pid', 'wait'] }],
+      provisioners: [
+        {
+          type: 'shell-local',
+          inline: ["trap '' TERM", 'echo "$0" > script-path', 'sleep 60 & echo $! > sleep-pid', 'wait'],
+        },
+      ],
     });
     const run = startCli(['build', t], dir);
     await waitForFile(path.join(dir, 'sleep-pid'));
@@ -65,6 +70,10 @@ describe('Ctrl-C', () => {
     expect(code).toBe(130);
     expect(output).toContain('Stopped without cleaning up.');
     expect(await stillAlive(Number(readFileSync(path.join(dir, 'sleep-pid'), 'utf8')))).toBe(false);
+    // Nothing is listed as left behind, and nothing is: the script's scratch directory went too.
+    expect(output).not.toContain('These resources remain');
+    const scriptPath = readFileSync(path.join(dir, 'script-path'), 'utf8').trim();
+    expect(existsSync(path.dirname(scriptPath))).toBe(false);
   });
 
   it('SIGTERM cancels like the first Ctrl-C', async () => {

@@ -8,6 +8,7 @@ import { runBuilds } from '../../runner/runner.js';
 import { ResourceLedger } from '../../core/steps.js';
 import type { Output } from '../../core/ui.js';
 import { killAllProcessGroups } from '../../util/process-group.js';
+import { removeAllTempDirsNow } from '../../util/temp-dir.js';
 import { compareFingerprints, type Subject } from '../../parity/compare.js';
 import { formatReport } from '../../parity/report.js';
 import { makeOutput, type CliIo, type OutputFlags } from '../io.js';
@@ -46,7 +47,9 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
       controller.abort();
       return;
     }
-    const left = ledger.list();
+    // Our scratch directories (scripts, temporary keys) go even now; the rest is listed.
+    const removed = removeAllTempDirsNow();
+    const left = ledger.list().filter((r) => !removed.some((dir) => r.what.includes(dir)));
     output.error(
       left.length
         ? `Stopped without cleaning up. These resources remain:\n${left.map((r) => `  - ${r.build}: ${r.what}`).join('\n')}`

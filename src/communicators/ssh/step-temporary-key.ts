@@ -1,10 +1,10 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import type { SshConfig } from './config.js';
+import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
 /** A key pair made for one build, for builders that put the public half on the machine. */
 export interface TemporaryKey {
@@ -32,7 +32,7 @@ export function stepTemporaryKey<S extends TemporaryKeyState>(cfg: SshConfig): S
         type === 'rsa'
           ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment: `boxwright ${ctx.buildName}` })
           : ssh2.utils.generateKeyPairSync('ed25519', { comment: `boxwright ${ctx.buildName}` });
-      state.temporaryKeyDir = await mkdtemp(path.join(tmpdir(), 'boxwright-key-'));
+      state.temporaryKeyDir = await makeTempDir('boxwright-key-');
       const privateKeyFile = path.join(state.temporaryKeyDir, 'id');
       await writeFile(privateKeyFile, pair.private, { mode: 0o600 });
       await chmod(privateKeyFile, 0o600);
@@ -44,7 +44,7 @@ export function stepTemporaryKey<S extends TemporaryKeyState>(cfg: SshConfig): S
       }
     },
     async cleanup(state) {
-      if (state.temporaryKeyDir) await rm(state.temporaryKeyDir, { recursive: true, force: true });
+      if (state.temporaryKeyDir) await removeTempDir(state.temporaryKeyDir);
       state.temporaryKeyDir = undefined;
     },
     leftover: (state) => (state.temporaryKeyDir ? `the temporary key pair in ${state.temporaryKeyDir}` : undefined),

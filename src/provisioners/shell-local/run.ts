@@ -1,11 +1,11 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunContext } from '../../core/plugin.js';
 import { runLocalCommand } from '../../util/process-group.js';
 import { lastOutputSection } from '../../util/recent-lines.js';
 import { flattenVars, inlineScript } from '../common/script-options.js';
 import type { ShellLocalConfig } from './config.js';
+import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
 const GO_OS: Partial<Record<NodeJS.Platform, string>> = {
   linux: 'linux',
@@ -37,7 +37,7 @@ export async function runShellLocal(
   };
   const flatVars = flattenVars(vars);
 
-  const tempDir = await mkdtemp(path.join(tmpdir(), 'boxwright-shell-local-'));
+  const tempDir = await makeTempDir('boxwright-shell-local-');
   try {
     const scripts = config.scripts.map((file) => ({ file, label: file }));
     if (config.inline) {
@@ -70,7 +70,7 @@ export async function runShellLocal(
       }
     }
   } finally {
-    await rm(tempDir, { recursive: true, force: true });
+    await removeTempDir(tempDir);
   }
 }
 

@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { DisconnectedError } from '../../core/communicator.js';
@@ -9,6 +8,7 @@ import { environment, flattenVars, inlineScript, scriptSources } from '../common
 import { parseGoDuration, formatElapsed } from '../../base/duration.js';
 import { CancelledError, messageOf, sleep } from '../../base/errors.js';
 import type { ProvisionContext, Provisioner } from '../../core/plugin.js';
+import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
 interface ShellConfig {
   inline: string[] | undefined;
@@ -95,7 +95,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
       ...Object.fromEntries(config.environmentVars),
     };
     const flat = flattenVars(vars);
-    const local = await mkdtemp(path.join(tmpdir(), 'boxwright-shell-'));
+    const local = await makeTempDir('boxwright-shell-');
     try {
       const scripts = config.scripts.map((file) => ({ file, label: file }));
       if (config.inline) {
@@ -111,7 +111,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
         await runScript(config, ctx, file, label, remotePath, flat, vars);
       }
     } finally {
-      await rm(local, { recursive: true, force: true });
+      await removeTempDir(local);
     }
     if (config.pauseAfterMs > 0) {
       ctx.ui.say(`Pausing ${formatElapsed(config.pauseAfterMs)} after this provisioner...`);
