@@ -16,7 +16,7 @@ interface ProviderOptions {
 }
 
 interface VagrantConfig extends ProviderOptions {
-  /** The catalog's box name (default: the template's file name), shared by every build and provider of a template. */
+  /** The catalog's box name (default: local/ and the template's file name), shared by every build and provider of a template. */
   boxName: string;
   /** X.Y.Z; default: the build's start time, so newer builds sort higher. */
   boxVersion: string | undefined;
@@ -194,7 +194,9 @@ export const vagrantPostProcessor: PostProcessor<VagrantConfig> = {
         'write X.Y.Z with numbers, such as "1.2.0"',
       );
     return {
-      boxName: (o.box_name as string | undefined) ?? ctx.templateName,
+      // One name for every build and provider of a template; the "local/" namespace keeps its
+      // catalog file (local-NAME.json) from ever being the template itself (NAME.json).
+      boxName: (o.box_name as string | undefined) ?? `local/${ctx.templateName}`,
       boxVersion: o.box_version as string | undefined,
       boxDescription: o.box_description as string | undefined,
       catalog: o.catalog as boolean,

@@ -5,7 +5,7 @@ import { loadFile } from '../../support/validate.js';
 import { tempDir, writeTemplate } from '../../support/cli.js';
 
 describe('the box catalog name', () => {
-  it('is the template file name by default, so every build and provider of one template shares one catalog', () => {
+  it('is local/ and the template file name by default, so every build and provider of one template shares one catalog', () => {
     const dir = tempDir();
     const file = writeTemplate(
       dir,
@@ -34,6 +34,6 @@ describe('the box catalog name', () => {
         .filter((pp) => pp.plugin === vagrantPostProcessor)
         .map((pp) => (pp.config as { boxName: string }).boxName),
     );
-    expect(names).toEqual(['app', 'team/app', 'app', 'team/app']);
+    expect(names).toEqual(['local/app', 'team/app', 'local/app', 'team/app']);
   });
 });
