@@ -206,6 +206,36 @@ describe('SSH communicator against a real sshd', () => {
     await comm.close();
   });
 
+  it('kills a cancelled command that ignores SIGHUP, however soon after its start the cancel comes', async () => {
+    const comm = await connect({ ssh_private_key_file: sshd.clientKey });
+    // The window between the command starting and its pid line arriving is a few milliseconds:
+    // cancelling after a range of delays lands in it on some of them.
+    for (const delayMs of [0, 1, 2, 4, 6, 8, 12, 16, 24, 32]) {
+      const marker = `/tmp/boxwright-early-cancel-${process.pid}-${delayMs}`;
+      const controller = new AbortController();
+      // Ignoring SIGPIPE and SIGHUP, the command would outlive its closed channel (a long install may).
+      const running = comm.exec(`trap "" PIPE HUP; echo $$ > ${marker}; exec sleep 300`, { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, delayMs));
+      controller.abort();
+      await expect(running).rejects.toThrow('cancelled');
+      const until = Date.now() + 1500;
+      while (Date.now() < until && !(existsSync(marker) && readFileSync(marker, 'utf8').trim()))
+        await new Promise((r) => setTimeout(r, 20));
+      // Either it never started, or it is gone.
+      if (existsSync(marker)) {
+        const pid = Number(readFileSync(marker, 'utf8'));
+        const gone = Date.now() + 5000;
+        while (Date.now() < gone && (await run(comm, `kill -0 ${pid} 2>/dev/null`)).exitCode === 0)
+          await new Promise((r) => setTimeout(r, 100));
+        const alive = (await run(comm, `kill -0 ${pid} 2>/dev/null`)).exitCode === 0;
+        if (alive) await run(comm, `kill -KILL ${pid}`);
+        rmSync(marker, { force: true });
+        expect(alive, `the command cancelled after ${delayMs} ms is still running`).toBe(false);
+      }
+    }
+    await comm.close();
+  });
+
   it('runs commands in a pseudo-terminal with ssh_pty', async () => {
     const comm = await connect({ ssh_private_key_file: sshd.clientKey, ssh_pty: true });
     const r = await run(comm, 'tty >/dev/null && echo has-a-tty; exit 4');

@@ -13,6 +13,10 @@ import { scpDownload, scpUpload } from './scp.js';
 import { waitForSsh, type WaitOptions } from './wait.js';
 
 const PID_MARKER = 'boxwright-remote-pid:';
+/** How long a cancel waits for the command's pid line before it gives up looking for it. */
+const PID_WAIT_MS = 3000;
+/** How long sshd gets to close a killed command's channel by itself before boxwright closes it. */
+const CLOSE_WAIT_MS = 5000;
 
 /**
  * Provisioners' connection to a machine over SSH. If the connection drops (a reboot),
@@ -42,9 +46,12 @@ export class SshCommunicator implements Communicator {
       client.exec(wrapped, { pty: this.cfg.pty }, (err, ch) => (err ? reject(err) : resolve(ch))),
     );
     let remotePid: number | undefined;
+    let pidSeen!: () => void;
+    const pidKnown = new Promise<void>((resolve) => (pidSeen = resolve));
     const filter = (sink: ((line: string) => void) | undefined) => (line: string) => {
       if (remotePid === undefined && line.startsWith(PID_MARKER)) {
         remotePid = Number(line.slice(PID_MARKER.length).trim());
+        pidSeen();
         return;
       }
       sink?.(line);
@@ -52,14 +59,21 @@ export class SshCommunicator implements Communicator {
     // ssh2 reuses a closed channel's number for the next one: closing this channel after
     // it closed would close whatever command runs next on the connection.
     let channelOpen = true;
-    channel.once('close', () => (channelOpen = false));
+    const channelClosed = new Promise<void>((resolve) => channel.once('close', resolve));
+    void channelClosed.then(() => ((channelOpen = false), pidSeen()));
     // The kill runs on a channel of its own; the command ends only once it is done, so the
-    // next command never shares the connection with it.
+    // next command never shares the connection with it. A cancel that comes before the pid
+    // line waits for it: closing the channel alone leaves a command that ignores SIGHUP running.
+    // After the kill, sshd closes the channel when the command is gone; closing it from this
+    // side while sshd still writes to it can make sshd drop the whole connection.
     let killing: Promise<void> | undefined;
     const onAbort = () => {
-      killing ??= this.killRemote(remotePid).then(() => {
-        if (channelOpen) channel.close();
-      });
+      killing ??= within(pidKnown, PID_WAIT_MS)
+        .then(() => this.killRemote(remotePid))
+        .then(() => within(channelClosed, CLOSE_WAIT_MS))
+        .then(() => {
+          if (channelOpen) channel.close();
+        });
     };
     if (options.signal.aborted) onAbort();
     options.signal.addEventListener('abort', onAbort, { once: true });
@@ -215,6 +229,14 @@ export class SshCommunicator implements Communicator {
       );
     }
   }
+}
+
+/** Resolves when `promise` does or after `ms`, whichever comes first. */
+function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 /** Runs an SFTP transfer; a cancel ends the SFTP session, which fails the transfer at once. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { Client as ClientType, ConnectConfig } from 'ssh2';
 import type { SshConfig } from './config.js';
+import { dialSsh } from './dial.js';
 
 const { Client } = ssh2;
 
@@ -84,6 +85,8 @@ export async function connectOnce(
     });
   }
   try {
+    // Without a bastion, the first greeted of a few staggered connections is used (see dial.ts).
+    sock ??= await dialSsh(endpoint.host, endpoint.port, signal, handshakeTimeoutMs);
     const client = await open(
       {
         host: endpoint.host,
