@@ -7,19 +7,7 @@ import { vagrantPostProcessor } from '../../src/post-processors/vagrant/index.js
 import { debianBaseImage } from '../support/base-image.js';
 import { tempDir } from '../support/cli.js';
 import { recordingUi } from '../support/ssh.js';
-
-/** Installs Debian's packer (1.6.6 in bookworm) when it is missing, as root or through sudo. */
-function ensurePacker(): string {
-  if (spawnSync('packer', ['version']).status === 0)
-    return execFileSync('packer', ['version'], { encoding: 'utf8' }).trim();
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  execFileSync(
-    sudo[0] ?? 'apt-get',
-    [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '--no-install-recommends', 'packer'],
-    { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
-  );
-  return execFileSync('packer', ['version'], { encoding: 'utf8' }).trim();
-}
+import { ensurePacker } from './packer.js';
 
 /**
  * Packaging the 3 GiB Debian base disk as a libvirt box at compression level 6: Packer

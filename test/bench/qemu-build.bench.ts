@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { debianBaseImage } from '../support/base-image.js';
+import { tempDir } from '../support/cli.js';
+import { ensurePacker, machineReadable } from './packer.js';
+
+const BOXWRIGHT = path.resolve(__dirname, '../../bin/boxwright');
+
+/** One template both tools accept: the base disk, a small provisioner, a libvirt box. */
+function template(disk: string, outDir: string, box: string) {
+  return {
+    builders: [
+      {
+        type: 'qemu',
+        iso_url: disk,
+        iso_checksum: 'none',
+        disk_image: true,
+        accelerator: 'tcg',
+        headless: true,
+        memory: 1024,
+        cpus: 2,
+        format: 'qcow2',
+        output_directory: outDir,
+        vm_name: 'disk.qcow2',
+        ssh_username: 'vagrant',
+        ssh_password: 'vagrant',
+        ssh_timeout: '5m',
+        shutdown_command: 'sudo poweroff',
+      },
+    ],
+    provisioners: [{ type: 'shell', inline: ['uname -r', 'echo built | sudo tee /etc/built-by-bench'] }],
+    'post-processors': [{ type: 'vagrant', compression_level: 6, output: box }],
+  };
+}
+
+/**
+ * A whole qemu build, from the 3 GiB Debian base disk to a libvirt box, with Packer 1.6.6 and
+ * with boxwright, one after the other on this machine (TCG): wall-clock time of each command.
+ */
+it('qemu build to a libvirt box: boxwright vs Packer 1.6.6', async () => {
+  const version = ensurePacker();
+  const base = await debianBaseImage();
+  const dir = tempDir('boxwright-bench-');
+  const disk = path.join(dir, 'base.qcow2');
+  copyFileSync(base, disk);
+  const run = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const box = path.join(dir, `${name}.box`);
+    writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(template(disk, path.join(dir, `${name}-out`), box)));
+    const started = performance.now();
+    const result = spawnSync(command, [...args, `${name}.json`], { cwd: dir, encoding: 'utf8', env });
+    const seconds = (performance.now() - started) / 1000;
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(existsSync(box)).toBe(true);
+    return { seconds, stdout: result.stdout, mib: statSync(box).size / 1024 ** 2 };
+  };
+  const packer = run('packer', 'packer', ['build', '-machine-readable'], {
+    ...process.env,
+    PACKER_CACHE_DIR: path.join(dir, 'packer_cache'),
+    CHECKPOINT_DISABLE: '1',
+  });
+  const ours = run('boxwright', BOXWRIGHT, ['build', '-machine-readable'], { ...process.env });
+  // Packer's seconds to SSH, from its own clock: the build starts, SSH connects.
+  const lines = machineReadable(packer.stdout);
+  const at = (re: RegExp) => lines.find((l) => l[2] === 'ui' && re.test(l.slice(4).join(',')))?.[0];
+  const packerSsh = Number(at(/Connected to SSH!/)) - Number(lines[0]![0]);
+  console.log(
+    [
+      `${version}; base disk ${base}; TCG, 2 cores`,
+      `Packer 1.6.6  ${packer.seconds.toFixed(1).padStart(6)} s  (to SSH about ${packerSsh} s)  box ${packer.mib.toFixed(1)} MiB`,
+      `boxwright     ${ours.seconds.toFixed(1).padStart(6)} s  box ${ours.mib.toFixed(1)} MiB`,
+      `boxwright is ${(packer.seconds / ours.seconds).toFixed(2)}x as fast`,
+    ].join('\n'),
+  );
+});
