@@ -7,6 +7,7 @@ import { prepareAwsAccess } from '../../src/machines/aws/access.js';
 import { Ebs, EBS_BLOCK, uploadSnapshot } from '../../src/machines/aws/ebs.js';
 import { debianBaseImage } from '../support/base-image.js';
 import { recordingUi } from '../support/ssh.js';
+import { recordResults } from './results.js';
 
 /**
  * A local endpoint that answers like the EBS direct API (StartSnapshot, PutSnapshotBlock,
@@ -108,6 +109,12 @@ it('EBS direct upload of the 3 GiB base disk to a local EBS-like endpoint, again
     await worker.terminate();
   }
   const best = Math.min(...Object.values(results));
+  recordResults('ebs-direct', {
+    readMs: read.ms,
+    blocks: read.blocks,
+    uploadMsByConcurrency: results,
+    bestRatioToRead: best / read.ms,
+  });
   console.log(
     [
       `base disk: ${(read.virtualSize / 1024 ** 3).toFixed(1)} GiB virtual, ${(statSync(base).size / 1024 ** 2).toFixed(0)} MiB qcow2, ${read.blocks} of ${Math.ceil(read.virtualSize / EBS_BLOCK)} blocks hold data (${((read.blocks * EBS_BLOCK) / 1024 ** 2).toFixed(0)} MiB)`,

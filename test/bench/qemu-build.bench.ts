@@ -5,6 +5,7 @@ import { expect, it } from 'vitest';
 import { debianBaseImage } from '../support/base-image.js';
 import { tempDir } from '../support/cli.js';
 import { ensurePacker, machineReadable } from './packer.js';
+import { recordResults } from './results.js';
 
 const BOXWRIGHT = path.resolve(__dirname, '../../bin/boxwright');
 
@@ -65,6 +66,14 @@ it('qemu build to a libvirt box: boxwright vs Packer 1.6.6', async () => {
   const lines = machineReadable(packer.stdout);
   const at = (re: RegExp) => lines.find((l) => l[2] === 'ui' && re.test(l.slice(4).join(',')))?.[0];
   const packerSsh = Number(at(/Connected to SSH!/)) - Number(lines[0]![0]);
+  recordResults('qemu-build', {
+    packerSeconds: packer.seconds,
+    packerSecondsToSsh: packerSsh,
+    boxwrightSeconds: ours.seconds,
+    packerBoxMiB: packer.mib,
+    boxwrightBoxMiB: ours.mib,
+    timeRatio: ours.seconds / packer.seconds,
+  });
   console.log(
     [
       `${version}; base disk ${base}; TCG, 2 cores`,

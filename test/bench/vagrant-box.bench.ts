@@ -8,6 +8,7 @@ import { debianBaseImage } from '../support/base-image.js';
 import { tempDir } from '../support/cli.js';
 import { recordingUi } from '../support/ssh.js';
 import { ensurePacker } from './packer.js';
+import { recordResults } from './results.js';
 
 /**
  * Packaging the 3 GiB Debian base disk as a libvirt box at compression level 6: Packer
@@ -120,6 +121,15 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
   const zlibSeconds = await boxwright(zlibBox, 'zlib');
   expect(existsSync(packerBox) && existsSync(ourBox)).toBe(true);
   const mib = (f: string) => (statSync(f).size / 1024 ** 2).toFixed(1);
+  recordResults('vagrant-box', {
+    packerSeconds,
+    boxwrightSeconds: oursSeconds,
+    zlibSeconds,
+    packerBytes: statSync(packerBox).size,
+    boxwrightBytes: statSync(ourBox).size,
+    zlibBytes: statSync(zlibBox).size,
+    timeRatio: oursSeconds / packerSeconds,
+  });
   console.log(
     [
       `${version}; input ${output} (${mib(output)} MiB qcow2, 3 GiB virtual); compression level 6`,

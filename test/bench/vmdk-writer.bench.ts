@@ -5,6 +5,7 @@ import { expect, it } from 'vitest';
 import { writeStreamOptimizedVmdk } from '../../src/formats/vmdk-stream.js';
 import { debianBaseImage } from '../support/base-image.js';
 import { tempDir } from '../support/cli.js';
+import { recordResults } from './results.js';
 
 /**
  * boxwright's streamOptimized writer against `qemu-img convert -O vmdk -o
@@ -29,6 +30,13 @@ it('VMDK writer vs qemu-img on the 3 GiB base disk', async () => {
   const theirsBytes = statSync(theirs).size;
   const row = (name: string, ms: number, bytes: number) =>
     `${name.padEnd(10)} ${(ms / 1000).toFixed(2).padStart(7)} s ${(bytes / 1024 ** 2).toFixed(1).padStart(8)} MiB`;
+  recordResults('vmdk-writer', {
+    boxwrightMs: oursMs,
+    qemuImgMs: theirsMs,
+    boxwrightBytes: oursBytes,
+    qemuImgBytes: theirsBytes,
+    speedUp: theirsMs / oursMs,
+  });
   console.log(
     [
       `source: ${source} (${(statSync(source).size / 1024 ** 2).toFixed(0)} MiB qcow2)`,
