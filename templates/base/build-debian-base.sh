@@ -4,7 +4,11 @@
 # The disk boots on its own (extlinux), on virtio, AHCI/IDE, LSI/PVSCSI and NVMe disks
 # (generic kernel, initramfs MODULES=most), takes DHCP on any ethernet (systemd-networkd),
 # runs sshd, and has a "vagrant" user (password "vagrant", Vagrant's insecure public key,
-# passwordless sudo). Needs root, mmdebstrap, extlinux, e2fsprogs, fdisk and qemu-img.
+# passwordless sudo). It also boots on EC2 (NVMe, ENA, serial console): cloud-init gives the
+# instance's key pair to the user "admin", grows the root partition, and locks the vagrant
+# login there. Where no cloud datasource is found (a laptop, a local build) cloud-init
+# switches itself off at boot and costs nothing.
+# Needs root, mmdebstrap, extlinux, e2fsprogs, fdisk and qemu-img.
 set -eu
 
 out=${1:?usage: build-debian-base.sh OUTPUT.qcow2 [SIZE]}
@@ -16,6 +20,7 @@ for tool in mmdebstrap extlinux mkfs.ext4 sfdisk losetup qemu-img; do
   command -v "$tool" >/dev/null || { echo "build-debian-base.sh: $tool is missing" >&2; exit 1; }
 done
 
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/boxwright-base-XXXXXX")
 loop=""
 cleanup() {
@@ -31,7 +36,7 @@ uuid=$(cat /proc/sys/kernel/random/uuid)
 echo "==> Bootstrapping Debian 12 (bookworm) from the configured mirror"
 # The host's sources file names the mirror, so no mirror is written here.
 mmdebstrap --variant=apt --mode=root \
-  --include=linux-image-amd64,systemd-sysv,dbus,udev,kmod,openssh-server,sudo,ca-certificates,iproute2,initramfs-tools \
+  --include=linux-image-amd64,systemd-sysv,dbus,udev,kmod,openssh-server,sudo,ca-certificates,iproute2,initramfs-tools,cloud-init,cloud-guest-utils \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook="echo boxwright-debian > \"\$1/etc/hostname\"" \
   --customize-hook="printf '127.0.0.1 localhost\n127.0.1.1 boxwright-debian\n' > \"\$1/etc/hosts\"" \
@@ -46,6 +51,8 @@ mmdebstrap --variant=apt --mode=root \
   --customize-hook='chmod 700 "$1/home/vagrant/.ssh" && chmod 600 "$1/home/vagrant/.ssh/authorized_keys" && chroot "$1" chown -R vagrant:vagrant /home/vagrant/.ssh' \
   --customize-hook='echo "UseDNS no" > "$1/etc/ssh/sshd_config.d/boxwright.conf"' \
   --customize-hook='echo MODULES=most > "$1/etc/initramfs-tools/conf.d/boxwright" && chroot "$1" update-initramfs -u -k all' \
+  --customize-hook="cp '$here/cloud/90-boxwright.cfg' \"\$1/etc/cloud/cloud.cfg.d/\"" \
+  --customize-hook="install -m 0755 '$here/cloud/boxwright-cloud-lockdown' \"\$1/usr/local/sbin/\"" \
   --customize-hook='chroot "$1" apt-get clean' \
   bookworm "$work/rootfs" "$sources"
 

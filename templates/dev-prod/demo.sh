@@ -21,7 +21,14 @@ started=$(date +%s)
 sh "$repo/scripts/install-system-deps.sh"
 
 # The cache names match the tests' (test/support/base-image.ts), so either fills it for the other.
-base_digest=$(sha256sum "$repo/templates/base/build-debian-base.sh" | cut -c1-16)
+# The recipe is the script and the cloud-init files it copies in, hashed as fixtureDigest does.
+base_digest=$({
+  cat "$repo/templates/base/build-debian-base.sh"
+  for f in $(cd "$repo/templates/base/cloud" && LC_ALL=C ls); do
+    printf '%s\000' "$f"
+    cat "$repo/templates/base/cloud/$f"
+  done
+} | sha256sum | cut -c1-16)
 base="$cache/base-images/debian12-$base_digest.qcow2"
 if [ -f "$base" ]; then
   say "Base image: $base (cached)"

@@ -60,14 +60,13 @@ type BootedDisk = Awaited<ReturnType<typeof bootDisk>>;
  * its port, a guest that never answers fails with its console's last lines.
  */
 export async function loginVagrant(target: number | BootedDisk) {
+  return login(target, { ssh_username: 'vagrant', ssh_password: 'vagrant' });
+}
+
+/** Logs in with the given SSH options (user and password or key file), as loginVagrant does. */
+export async function login(target: number | BootedDisk, credentials: Record<string, unknown>) {
   const port = typeof target === 'number' ? target : target.port;
-  const cfg = sshConfig({
-    ssh_host: '127.0.0.1',
-    ssh_port: port,
-    ssh_username: 'vagrant',
-    ssh_password: 'vagrant',
-    ssh_timeout: '5m',
-  });
+  const cfg = sshConfig({ ssh_host: '127.0.0.1', ssh_port: port, ssh_timeout: '5m', ...credentials });
   const endpoint = { host: '127.0.0.1', port };
   const ui = recordingUi();
   const client = await waitForSsh(cfg, endpoint, { ui, signal, log: () => {} }).catch((e: Error) => {

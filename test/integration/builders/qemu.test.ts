@@ -111,7 +111,8 @@ describe('qemu builder (real QEMU, TCG here)', () => {
           boot_key_interval: '20ms',
           cd_files: ['seed/*-data'],
           cd_content: { 'extra/note.txt': 'from cd_content' },
-          cd_label: 'cidata',
+          // Not "cidata": the base image's cloud-init would take that CD for a NoCloud seed.
+          cd_label: 'extras',
           vnc_use_password: true,
           floppy_files: ['answers/ks.cfg'],
           floppy_dirs: ['answers/scripts'],
@@ -124,7 +125,7 @@ describe('qemu builder (real QEMU, TCG here)', () => {
         {
           type: 'shell',
           inline: [
-            'sudo mount -o ro LABEL=cidata /mnt',
+            'sudo mount -o ro LABEL=extras /mnt',
             'cat /mnt/meta-data /mnt/extra/note.txt; echo',
             'ls /mnt | tr "\\n" " "; echo',
             'sudo umount /mnt',
