@@ -23,7 +23,6 @@ have /usr/lib/ISOLINUX/isolinux.bin || need="$need isolinux"
 have mformat || need="$need mtools"
 have /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
 have dpkg-scanpackages || need="$need dpkg-dev"
-have libdeflate-gzip || need="$need libdeflate-tools"
 
 [ -z "$need" ] && exit 0
 

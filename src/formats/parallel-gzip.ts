@@ -1,28 +1,27 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { zlibEngine, type GzipEngine } from './gzip-engine.js';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gzipAsync = promisify(gzip);
 
 /**
  * Gzip that uses every core: the input is cut into fixed-size blocks, each compressed as
- * its own gzip member by the engine (libdeflate or zlib), and the members are written in
- * order. Concatenated members are one valid gzip stream (RFC 1952); gunzip, tar and Vagrant
- * read it as usual. Fixed blocks and members without timestamps make the output depend on
- * the input bytes, the level and the engine alone. Memory stays at about blockSize × inFlight.
+ * its own gzip member on libuv's thread pool, and the members are written in order.
+ * Concatenated members are one valid gzip stream (RFC 1952); gunzip, tar and Vagrant
+ * read it as usual. Fixed blocks and zlib's zero header timestamp make the output
+ * depend on the input bytes alone. Memory stays at about blockSize × inFlight.
  */
 export class ParallelGzip extends Transform {
   private buffer: Buffer[] = [];
   private buffered = 0;
   private readonly pending: Promise<Buffer>[] = [];
 
-  private readonly inFlight: number;
-
   constructor(
     private readonly level: number,
-    private readonly engine: GzipEngine = zlibEngine(),
-    private readonly blockSize = 8 * 1024 * 1024,
+    private readonly blockSize = 4 * 1024 * 1024,
+    private readonly inFlight = 4,
   ) {
     super();
-    // One more than the engine runs at once, so a core is not idle while a finished block is written.
-    this.inFlight = engine.parallel + 1;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -47,10 +46,7 @@ export class ParallelGzip extends Transform {
       const rest = all.subarray(block.length);
       this.buffer = rest.length ? [rest] : [];
       this.buffered = rest.length;
-      const member = this.engine.compress(block, this.level);
-      // Awaited in order below; a later block's failure must not go unhandled meanwhile.
-      member.catch(() => {});
-      this.pending.push(member);
+      this.pending.push(gzipAsync(block, { level: this.level }));
       // Keep a few blocks compressing at once; write the oldest when the window is full.
       if (this.pending.length >= this.inFlight) this.push(await this.pending.shift()!);
     }

@@ -5,7 +5,6 @@ import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { ParallelGzip } from './parallel-gzip.js';
-import { chooseGzipEngine, type GzipEngine } from './gzip-engine.js';
 import { partialNameFor } from '../util/temp-name.js';
 
 /** One file inside a box: from disk (streamed) or given as text. */
@@ -18,8 +17,6 @@ export interface BoxOptions {
   compressionLevel: number;
   /** Every entry's mtime: SOURCE_DATE_EPOCH or the build's start, so boxes are reproducible. */
   mtime: Date;
-  /** What compresses; by default the fastest this machine has (chooseGzipEngine). */
-  gzip?: GzipEngine;
   signal?: AbortSignal;
 }
 
@@ -76,10 +73,7 @@ export async function writeBox(options: BoxOptions): Promise<WrittenBox> {
   });
   const partial = partialNameFor(options.output);
   try {
-    const compress =
-      options.compressionLevel > 0
-        ? new ParallelGzip(options.compressionLevel, options.gzip ?? chooseGzipEngine().engine)
-        : new PassThrough();
+    const compress = options.compressionLevel > 0 ? new ParallelGzip(options.compressionLevel) : new PassThrough();
     await Promise.all([
       pipeline(pack, compress, measure, createWriteStream(partial), { signal: options.signal }),
       feed,

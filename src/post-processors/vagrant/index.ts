@@ -5,7 +5,6 @@ import { expectKind, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor, PostProcessResult, RunContext } from '../../core/plugin.js';
 import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
-import { chooseGzipEngine } from '../../formats/gzip-engine.js';
 import { openAppliance } from '../../formats/appliance.js';
 import { qemuImg } from '../../util/qemu-img.js';
 
@@ -250,11 +249,6 @@ async function packageBox(
       ? new Date(Number(epoch) * 1000)
       : new Date(Math.floor(ctx.startedAt.getTime() / 1000) * 1000);
   ctx.ui.say(`Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output}`);
-  const gzip = chooseGzipEngine();
-  if (chosen.compressionLevel > 0) {
-    if (gzip.note) ctx.ui.message(gzip.note);
-    ctx.log(`vagrant: compressing at level ${chosen.compressionLevel} with ${gzip.engine.description}`);
-  }
   const box = await writeBox({
     entries: [
       ...contents.entries,
@@ -264,7 +258,6 @@ async function packageBox(
     ],
     output,
     compressionLevel: chosen.compressionLevel,
-    gzip: gzip.engine,
     mtime,
     signal: ctx.signal,
   });
