@@ -5,8 +5,8 @@
 # (generic kernel, initramfs MODULES=most), takes DHCP on any ethernet (systemd-networkd),
 # runs sshd, and has a "vagrant" user (password "vagrant", Vagrant's insecure public key,
 # passwordless sudo). It also boots on EC2 (NVMe, ENA, serial console): cloud-init gives the
-# instance's key pair to the user "admin", grows the root partition, and locks the vagrant
-# login there. Where no cloud datasource is found (a laptop, a local build) cloud-init
+# instance's key pair to vagrant, grows the root partition, and closes Vagrant's well-known
+# key and password there. Where no cloud datasource is found (a laptop, a local build) cloud-init
 # switches itself off at boot and costs nothing.
 # Needs root, mmdebstrap, extlinux, e2fsprogs, fdisk and qemu-img.
 set -eu
@@ -36,7 +36,7 @@ uuid=$(cat /proc/sys/kernel/random/uuid)
 echo "==> Bootstrapping Debian 12 (bookworm) from the configured mirror"
 # The host's sources file names the mirror, so no mirror is written here.
 mmdebstrap --variant=apt --mode=root \
-  --include=linux-image-amd64,systemd-sysv,dbus,udev,kmod,openssh-server,sudo,ca-certificates,iproute2,initramfs-tools,cloud-init,cloud-guest-utils \
+  --include=linux-image-amd64,systemd-sysv,dbus,udev,kmod,openssh-server,sudo,ca-certificates,iproute2,initramfs-tools,cloud-init,cloud-guest-utils,e2fsprogs \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook="echo boxwright-debian > \"\$1/etc/hostname\"" \
   --customize-hook="printf '127.0.0.1 localhost\n127.0.1.1 boxwright-debian\n' > \"\$1/etc/hosts\"" \

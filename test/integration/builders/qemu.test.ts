@@ -101,10 +101,14 @@ describe('qemu builder (real QEMU, TCG here)', () => {
       builders: [
         qemu({
           http_directory: 'http',
-          boot_wait: '40s',
+          boot_wait: '35s',
           // Log in on the console, then fetch a file from the build's HTTP server with bash alone.
+          // The login prompt comes at about 36 s under TCG, later on a busy machine: the login is
+          // typed twice, 20 s apart, each round after an empty line (at a password prompt that fails
+          // the login back to "login:"; at a shell it does nothing), so one round meets the prompt.
           boot_command: [
-            'vagrant<enter><wait3>vagrant<enter><wait5>',
+            '<enter><wait5>vagrant<enter><wait4>vagrant<enter><wait6><wait20>',
+            '<enter><wait5>vagrant<enter><wait4>vagrant<enter><wait6>',
             'echo typed-at-the-console > /tmp/typed<enter><wait>',
             `bash -c 'exec 3<>/dev/tcp/{{ .HTTPIP }}/{{ .HTTPPort }}; printf "GET /hello.txt HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3 > /tmp/fetched'<enter>`,
           ],

@@ -52,7 +52,7 @@ describe('the offline Debian 12 base image', () => {
 });
 
 describe('the base image in the cloud', () => {
-  it('boots on an NVMe disk; cloud-init takes the SSH key of a NoCloud seed for "admin", and the lockdown closes the vagrant login on EC2 only', async () => {
+  it('boots on an NVMe disk; cloud-init gives vagrant the SSH key of a NoCloud seed, and the lockdown closes the well-known login on EC2 only', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cloud-seed-'));
     try {
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'seed-key', '-f', path.join(dir, 'id')]);
@@ -85,33 +85,38 @@ describe('the base image in the cloud', () => {
         `file=${seed},media=cdrom,readonly=on`,
       ]);
       try {
-        const admin = await login(vm, { ssh_username: 'admin', ssh_private_key_file: path.join(dir, 'id') });
+        const seeded = await login(vm, { ssh_username: 'vagrant', ssh_private_key_file: path.join(dir, 'id') });
         // The key arrives with cloud-init's network stage; wait for its last stage before looking.
-        await admin.run('cloud-init status --wait >/dev/null');
-        expect((await admin.run('id -un; sudo -n id -un; hostname; cloud-init query platform')).out).toEqual([
-          'admin',
+        await seeded.run('cloud-init status --wait >/dev/null');
+        expect((await seeded.run('id -un; sudo -n id -un; hostname; cloud-init query platform')).out).toEqual([
+          'vagrant',
           'root',
           'seeded',
           'nocloud',
         ]);
-        expect((await admin.run('lsblk -dno TRAN /dev/nvme0n1')).out).toEqual(['nvme']);
-        // A NoCloud seed on a laptop is not EC2: the vagrant login stays as Vagrant needs it.
+        // No user was added: the box's users are the AMI's.
+        expect((await seeded.run('getent passwd | awk -F: "\\$3 >= 1000 && \\$3 < 65534 { print \\$1 }"')).out).toEqual(
+          ['vagrant'],
+        );
+        expect((await seeded.run('command -v resize2fs growpart')).out).toHaveLength(2);
+        expect((await seeded.run('lsblk -dno TRAN /dev/nvme0n1')).out).toEqual(['nvme']);
+        // A NoCloud seed on a laptop is not EC2: the password and Vagrant's key still open it.
         const vagrant = await loginVagrant(vm);
         expect((await vagrant.run('grep -c "vagrant insecure public key" ~/.ssh/authorized_keys')).out).toEqual(['1']);
         await vagrant.comm.close();
 
         // What cloud-init runs at every boot on EC2 (bootcmd), given the platform EC2 reports.
-        expect((await admin.run('sudo boxwright-cloud-lockdown ec2')).out).toEqual([
+        expect((await seeded.run('sudo boxwright-cloud-lockdown ec2')).out).toEqual([
           'boxwright-cloud-lockdown: the vagrant login is closed on ec2',
         ]);
         expect(
           (
-            await admin.run(
-              'sudo passwd -S vagrant | cut -d" " -f2; sudo grep -c "vagrant insecure public key" /home/vagrant/.ssh/authorized_keys; sudo sshd -T | grep -i "^passwordauthentication"',
+            await seeded.run(
+              'sudo passwd -S vagrant | cut -d" " -f2; grep -c "vagrant insecure public key" ~/.ssh/authorized_keys; grep -c seed-key ~/.ssh/authorized_keys; sudo sshd -T | grep -i "^passwordauthentication"',
             )
           ).out,
-        ).toEqual(['L', '0', 'passwordauthentication no']);
-        await admin.comm.close();
+        ).toEqual(['L', '0', '1', 'passwordauthentication no']);
+        await seeded.comm.close();
       } finally {
         await vm.stop();
       }
