@@ -68,6 +68,13 @@ it('qemu build to a libvirt box: boxwright vs Packer 1.6.6', async () => {
     const at = lines.find((l) => l[2] === 'ui' && /Connected to SSH/.test(l.slice(4).join(',')))?.[0];
     return Number(at) - Number(lines[0]![0]);
   };
+  // Each tool's steps with their second since its start, to see where the time goes.
+  const timeline = (stdout: string) => {
+    const lines = machineReadable(stdout);
+    return lines
+      .filter((l) => l[2] === 'ui' && l[3] === 'say')
+      .map((l) => `+${Number(l[0]) - Number(lines[0]![0])}s ${l.slice(4).join(',')}`);
+  };
   const packerSsh = toSsh(packer.stdout);
   const oursSsh = toSsh(ours.stdout);
   recordResults('qemu-build', {
@@ -78,6 +85,8 @@ it('qemu build to a libvirt box: boxwright vs Packer 1.6.6', async () => {
     packerBoxMiB: packer.mib,
     boxwrightBoxMiB: ours.mib,
     timeRatio: ours.seconds / packer.seconds,
+    packerTimeline: timeline(packer.stdout),
+    boxwrightTimeline: timeline(ours.stdout),
   });
   console.log(
     [
