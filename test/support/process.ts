@@ -21,6 +21,8 @@ export async function stillAlive(pid: number, ms = 5000): Promise<boolean> {
 export interface RunningCli {
   exit: Promise<{ code: number | null; output: string }>;
   signal(sig: NodeJS.Signals): void;
+  /** What it has printed so far, stdout and stderr together. */
+  output(): string;
 }
 
 const BIN = path.resolve(__dirname, '../../bin/boxwright');
@@ -38,5 +40,6 @@ export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {
   return {
     exit: new Promise((resolve) => child.on('close', (code) => resolve({ code, output }))),
     signal: (sig) => child.kill(sig),
+    output: () => output,
   };
 }

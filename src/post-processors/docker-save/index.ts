@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expectKind, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
+import { CancelledError } from '../../base/errors.js';
 import { connectDocker, engineFailure } from '../../machines/docker/engine.js';
 import { streamToFile } from '../../util/stream-to-file.js';
 
@@ -28,8 +29,23 @@ export const dockerSavePostProcessor: PostProcessor<DockerSaveConfig> = {
     const reference = expectKind(input, 'docker-image').image.tags[0] ?? input.id;
     ctx.ui.message(`Saving image ${reference} to ${config.path}`);
     try {
-      await streamToFile(await docker.getImage(reference).get(), config.path, ctx.signal);
+      // The daemon may write the whole tar before it sends a byte (19 s for 1.9 GB): the request
+      // itself is cancelled, not only the stream that follows it. dockerode's get() takes no signal.
+      const tar = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+        docker.modem.dial(
+          {
+            path: `/images/${reference}/get`,
+            method: 'GET',
+            isStream: true,
+            statusCodes: { 200: true, 500: 'server error' },
+            abortSignal: ctx.signal,
+          },
+          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as NodeJS.ReadableStream)),
+        ),
+      );
+      await streamToFile(tar, config.path, ctx.signal);
     } catch (err) {
+      if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
       throw engineFailure(`could not save ${reference} to ${config.path}`, err);
     }
     const artifact: Artifact = {

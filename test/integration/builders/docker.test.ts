@@ -353,6 +353,35 @@ describe('docker builder', () => {
     expect(await imageIds()).toEqual(before);
   });
 
+  it('Ctrl-C during docker-save stops at once, before the daemon has written the tar, and leaves no tar', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, commit: true }],
+      // A layer large enough that the daemon takes seconds to write the image's tar.
+      provisioners: [{ type: 'shell', inline: ['head -c 800000000 /dev/urandom > /big'] }],
+      'post-processors': [[{ type: 'docker-save', path: 'out/app.tar' }]],
+    });
+    const before = await imageIds();
+    const run = startCli(['build', '-color=false', t], dir, { DOCKER_HOST: engine.host });
+    const until = Date.now() + 120_000;
+    while (!run.output().includes('Saving image')) {
+      if (Date.now() > until) throw new Error(`the build did not reach docker-save:\n${run.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const signalled = Date.now();
+    run.signal('SIGINT');
+    const { code, output } = await run.exit;
+    const stoppedMs = Date.now() - signalled;
+    expect(code, output).toBe(1);
+    expect(output).toContain('cancelled');
+    expect(stoppedMs, output).toBeLessThan(1500);
+    expect(existsSync(path.join(dir, 'out')) ? readdirSync(path.join(dir, 'out')) : []).toEqual([]);
+    for (const image of await docker.listImages())
+      if (!(image.RepoTags ?? []).some((t) => t.startsWith('bw-test/')))
+        await docker.getImage(image.Id).remove({ force: true });
+  });
+
   it('runs two docker builds of one template in parallel (each waits for the other through a shared volume)', async () => {
     const dir = tempDir();
     const shared = path.join(dir, 'shared');
