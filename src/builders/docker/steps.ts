@@ -247,6 +247,10 @@ export function stepOutput(config: DockerConfig): Step<DockerState> {
         StdinOnce: false,
         AttachStdin: false,
       };
+      // A cancel cannot stop a commit the daemon has begun; boxwright waits for it and removes
+      // the image it made, so nothing untagged is left behind a "cancelled".
+      const onAbort = () => ctx.ui.say('Waiting for Docker to finish the commit, to remove the image it makes');
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
       try {
         const result = (await container.commit({
           _query: {
@@ -260,11 +264,25 @@ export function stepOutput(config: DockerConfig): Step<DockerState> {
         } as unknown as object)) as { Id: string };
         state.imageId = result.Id;
       } catch (err) {
+        if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
         throw engineFailure(
           'could not commit the container',
           err,
           config.changes.length ? 'check "changes": each must be a valid Dockerfile instruction' : undefined,
         );
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
+      if (ctx.signal.aborted) {
+        ctx.ui.say(`Removing the image committed before the cancel: ${state.imageId.slice(0, 19)}`);
+        await docker
+          .getImage(state.imageId)
+          .remove({ force: true })
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
+        state.imageId = undefined;
+        throw new CancelledError('Build was cancelled.');
       }
       ctx.ui.message(`Image ID: ${state.imageId}`);
     },

@@ -382,6 +382,28 @@ describe('docker builder', () => {
         await docker.getImage(image.Id).remove({ force: true });
   });
 
+  it('Ctrl-C during the commit waits for it and removes the image it made: nothing untagged is left', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, commit: true }],
+      // A layer large enough that the commit takes a moment.
+      provisioners: [{ type: 'shell', inline: ['head -c 800000000 /dev/urandom > /big'] }],
+    });
+    const before = await imageIds();
+    const run = startCli(['build', '-color=false', t], dir, { DOCKER_HOST: engine.host });
+    const until = Date.now() + 120_000;
+    while (!run.output().includes('Committing the container')) {
+      if (Date.now() > until) throw new Error(`the build did not reach the commit:\n${run.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    run.signal('SIGINT');
+    const { code, output } = await run.exit;
+    expect(code, output).toBe(1);
+    expect(output).toContain('cancelled');
+    expect(await imageIds()).toEqual(before);
+    expect(await containerIds(docker)).toEqual([]);
+  });
+
   it('runs two docker builds of one template in parallel (each waits for the other through a shared volume)', async () => {
     const dir = tempDir();
     const shared = path.join(dir, 'shared');
