@@ -98,7 +98,11 @@ describe('the base image in the cloud', () => {
         expect((await seeded.run('getent passwd | awk -F: "\\$3 >= 1000 && \\$3 < 65534 { print \\$1 }"')).out).toEqual(
           ['vagrant'],
         );
-        expect((await seeded.run('command -v resize2fs growpart')).out).toHaveLength(2);
+        // What cloud-init's growpart and resizefs need to grow the root to a larger EBS volume.
+        expect((await seeded.run('ls /usr/bin/growpart /usr/sbin/resize2fs')).out).toEqual([
+          '/usr/bin/growpart',
+          '/usr/sbin/resize2fs',
+        ]);
         expect((await seeded.run('lsblk -dno TRAN /dev/nvme0n1')).out).toEqual(['nvme']);
         // A NoCloud seed on a laptop is not EC2: the password and Vagrant's key still open it.
         const vagrant = await loginVagrant(vm);
