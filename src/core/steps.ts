@@ -21,6 +21,13 @@ export class ResourceLedger {
     this.held.set(key, { build, what });
   }
 
+  /** Its removal has begun: a stop now cannot tell whether it is still there, and says so. */
+  removing(key: object): void {
+    const entry = this.held.get(key);
+    if (entry && !entry.what.startsWith('possibly '))
+      this.held.set(key, { ...entry, what: `possibly ${entry.what}: its removal had begun` });
+  }
+
   release(key: object): void {
     this.held.delete(key);
   }
@@ -96,11 +103,16 @@ async function runCleanups<S>(started: Step<S>[], state: S, ctx: RunContext, pol
     if (policy.debug)
       await pause(cleanupCtx, `Pausing before cleanup of step '${step.name}'. Press enter to continue.`);
     ctx.log(`step ${ctx.buildName}: cleaning up ${step.name}`);
+    policy.ledger.removing(step);
     try {
       await step.cleanup(state, cleanupCtx);
       policy.ledger.release(step);
     } catch (err) {
-      ctx.ui.error(`Error cleaning up (${step.name}): ${messageOf(err)}`);
+      // What could not be removed is named, so that a failed cleanup is never a silent leak.
+      const what = step.leftover?.(state);
+      ctx.ui.error(
+        `Error cleaning up (${step.name}): ${messageOf(err)}${what ? `\nThis may remain and need removing by hand: ${what}` : ''}`,
+      );
     }
   }
   for (const step of started) if (!step.cleanup) policy.ledger.release(step);
