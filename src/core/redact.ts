@@ -10,8 +10,21 @@ export function isWeakSecret(secret: string): boolean {
   return secret.length < 8 || /^[A-Za-z]+$/.test(secret);
 }
 
-/** Characters that continue a name or a path around a weak secret. */
-const NAME_CHAR = /[A-Za-z0-9_./\\-]/;
+/** Around a word of boxwright's own (see publicWord); removed from every output. */
+const PUBLIC_OPEN = '\uE000';
+const PUBLIC_CLOSE = '\uE001';
+
+/**
+ * Marks a word boxwright itself prints, such as a plugin type in "Running post-processor:
+ * vagrant", as public: a weak secret that happens to be the same word ("vagrant", the usual
+ * ssh_password of a Vagrant template) is not hidden there. The mark is removed on output.
+ */
+export function publicWord(word: string): string {
+  return `${PUBLIC_OPEN}${word}${PUBLIC_CLOSE}`;
+}
+
+/** Characters that continue a name or a path around a weak secret (and the public-word marks). */
+const NAME_CHAR = /[A-Za-z0-9_./\\\-\uE000\uE001]/;
 
 /** Replaces secrets (sensitive variable values) in text bound for any output. */
 export class Redactor {
@@ -30,7 +43,7 @@ export class Redactor {
       if (!out.includes(s)) continue;
       out = isWeakSecret(s) ? replaceStandalone(out, s) : out.split(s).join(SENSITIVE);
     }
-    return out;
+    return out.includes(PUBLIC_OPEN) ? out.replaceAll(PUBLIC_OPEN, '').replaceAll(PUBLIC_CLOSE, '') : out;
   }
 
   /** Redacts every string inside a JSON-like value (for the manifest). */

@@ -11,6 +11,7 @@ import type { BuildContext, OnErrorPolicy, ProvisionContext, RunContext } from '
 import type { Prompt } from '../core/prompt.js';
 import { FingerprintRecorder } from './fingerprint-hook.js';
 import { runProvisioners } from './provision-hook.js';
+import { publicWord } from '../core/redact.js';
 import { runSteps, type ResourceLedger, type Step } from '../core/steps.js';
 import type { Output } from '../core/ui.js';
 
@@ -128,7 +129,9 @@ async function runPostProcessors(build: PlannedBuild, builderArtifact: Artifact,
     for (let i = 0; i < chain.length; i++) {
       const pp = chain[i]!;
       if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
-      ctx.ui.say(`Running post-processor: ${pp.name === pp.type ? pp.type : `${pp.name} (type ${pp.type})`}`);
+      ctx.ui.say(
+        `Running post-processor: ${pp.name === pp.type ? publicWord(pp.type) : `${pp.name} (type ${publicWord(pp.type)})`}`,
+      );
       let result;
       try {
         result = await pp.plugin.process(pp.config, prior, ctx);

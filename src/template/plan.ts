@@ -19,6 +19,7 @@ import { isObject } from '../util/is-object.js';
 import { checkSchema } from './schema.js';
 import { formatPath, type JsonPath, type JsonSource } from './source.js';
 import type { Variables } from './variables.js';
+import { publicWord } from '../core/redact.js';
 
 export interface PlannedProvisioner {
   type: string;
@@ -472,7 +473,7 @@ export class Planner {
     if (reg.planned(kind).includes(type)) {
       this.report(at, {
         message: `${KIND_WORD[kind]} type "${type}" is not supported by boxwright yet`,
-        hint: `supported ${KIND_WORD[kind]} types: ${implemented.join(', ')}`,
+        hint: `supported ${KIND_WORD[kind]} types: ${implemented.map(publicWord).join(', ')}`,
       });
     } else {
       this.report(at, {

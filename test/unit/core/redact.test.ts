@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../../src/core/redact.js';
+import { publicWord, Redactor } from '../../../src/core/redact.js';
 
 describe('redaction of secrets', () => {
   it('hides a long secret wherever it occurs, even inside other text', () => {
@@ -16,6 +16,19 @@ describe('redaction of secrets', () => {
     );
     expect(r.redact('/home/me/vagrant-box.json:3:5: vagrantfile_template: no such file')).toBe(
       '/home/me/vagrant-box.json:3:5: vagrantfile_template: no such file',
+    );
+  });
+
+  it("leaves boxwright's own words (plugin types) alone when a plain-word secret equals one, and prints no mark", () => {
+    const r = new Redactor();
+    r.add('vagrant');
+    expect(r.redact(`Running post-processor: ${publicWord('vagrant')}; password vagrant`)).toBe(
+      'Running post-processor: vagrant; password <sensitive>',
+    );
+    const long = new Redactor();
+    long.add('x9!Kq2#zLm4$');
+    expect(long.redact(`types: ${publicWord('vagrant')}, ${publicWord('docker-tag')}`)).toBe(
+      'types: vagrant, docker-tag',
     );
   });
 });
