@@ -15,17 +15,16 @@ export interface Step<S> {
 
 /** Resources currently held by running builds, so that an abort can say what it leaves. */
 export class ResourceLedger {
-  private readonly held = new Map<object, { build: string; what: string }>();
+  private readonly held = new Map<object, { build: string; what: string; removing: boolean }>();
 
   hold(key: object, build: string, what: string): void {
-    this.held.set(key, { build, what });
+    this.held.set(key, { build, what, removing: false });
   }
 
   /** Its removal has begun: a stop now cannot tell whether it is still there, and says so. */
   removing(key: object): void {
     const entry = this.held.get(key);
-    if (entry && !entry.what.startsWith('possibly '))
-      this.held.set(key, { ...entry, what: `possibly ${entry.what}: its removal had begun` });
+    if (entry) entry.removing = true;
   }
 
   release(key: object): void {
@@ -33,7 +32,10 @@ export class ResourceLedger {
   }
 
   list(): { build: string; what: string }[] {
-    return [...this.held.values()];
+    return [...this.held.values()].map(({ build, what, removing }) => ({
+      build,
+      what: removing ? `possibly ${what}: its removal had begun` : what,
+    }));
   }
 }
 

@@ -60,12 +60,12 @@ export function recordingBuilder(events: string[], script: Script): Builder<Scri
   };
 }
 
-export function plannedBuild(name: string, builder: Builder<Script>, script: Script): PlannedBuild {
+export function plannedBuild<C>(name: string, builder: Builder<C>, config: C): PlannedBuild {
   return {
     name,
     type: builder.type,
     builder: builder as Builder,
-    config: script,
+    config,
     communicator: 'none',
     provisioners: [],
     errorCleanupProvisioner: undefined,

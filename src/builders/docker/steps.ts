@@ -14,6 +14,7 @@ import {
   isNotFound,
   pingDocker,
 } from '../../machines/docker/engine.js';
+import { removeImage } from '../../machines/docker/image.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { streamToFile } from '../../util/stream-to-file.js';
 import type { DockerConfig } from './config.js';
@@ -275,12 +276,7 @@ export function stepOutput(config: DockerConfig): Step<DockerState> {
       }
       if (ctx.signal.aborted) {
         ctx.ui.say(`Removing the image committed before the cancel: ${state.imageId.slice(0, 19)}`);
-        await docker
-          .getImage(state.imageId)
-          .remove({ force: true })
-          .catch((err: unknown) => {
-            if (!isNotFound(err)) throw err;
-          });
+        await removeImage(state.imageId, { force: true });
         state.imageId = undefined;
         throw new CancelledError('Build was cancelled.');
       }

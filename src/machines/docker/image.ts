@@ -21,12 +21,15 @@ export function imageArtifact(
     files: [],
     description,
     image: { id: imageId, tags: image.tags ?? [] },
-    async destroy() {
-      try {
-        await connectDocker().getImage(image.id).remove();
-      } catch (err) {
-        if (!isNotFound(err)) throw engineFailure(`could not remove image ${image.id}`, err);
-      }
-    },
+    destroy: () => removeImage(image.id),
   };
+}
+
+/** Removes an image from the engine; one already gone is not an error. */
+export async function removeImage(id: string, options: { force?: boolean } = {}): Promise<void> {
+  try {
+    await connectDocker().getImage(id).remove(options);
+  } catch (err) {
+    if (!isNotFound(err)) throw engineFailure(`could not remove image ${id}`, err);
+  }
 }

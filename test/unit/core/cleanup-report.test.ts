@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Builder } from '../../../src/core/plugin.js';
 import type { Step } from '../../../src/core/steps.js';
 import { runBuild } from '../../../src/runner/build.js';
-import { testSettings } from '../../support/run.js';
+import { plannedBuild, testSettings } from '../../support/run.js';
 
 /** A builder with one resource whose cleanup does what `cleanup` says. */
 function builderWith(cleanup: () => Promise<void>, failAfter = true): Builder {
@@ -29,25 +29,16 @@ function builderWith(cleanup: () => Promise<void>, failAfter = true): Builder {
   };
 }
 
-const planned = (builder: Builder) => ({
-  name: 'b',
-  type: builder.type,
-  builder,
-  config: {},
-  communicator: 'none' as const,
-  provisioners: [],
-  errorCleanupProvisioner: undefined,
-  chains: [],
-});
-
 describe('what a cleanup leaves', () => {
   it('a cleanup that fails names what may remain and how to remove it', async () => {
     const t = testSettings();
     const result = await runBuild(
-      planned(
+      plannedBuild(
+        'b',
         builderWith(async () => {
           throw new Error('the daemon is gone');
         }),
+        {},
       ),
       t.settings,
     );
@@ -64,7 +55,11 @@ describe('what a cleanup leaves', () => {
     let cleaning!: () => void;
     const started = new Promise<void>((r) => (cleaning = r));
     const build = runBuild(
-      planned(builderWith(() => (cleaning(), new Promise<void>((r) => (finish = r))))),
+      plannedBuild(
+        'b',
+        builderWith(() => (cleaning(), new Promise<void>((r) => (finish = r)))),
+        {},
+      ),
       t.settings,
     );
     await started;
