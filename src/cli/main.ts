@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { messageOf, UserError } from '../base/errors.js';
 import { normalizeArgs } from './argv.js';
 import { buildCommand, type BuildFlags } from './commands/build.js';
+import { cleanupCommand, type CleanupFlags } from './commands/cleanup.js';
 import { fixCommand } from './commands/fix.js';
 import { inspectCommand } from './commands/inspect.js';
 import { parityCommand, type ParityFlags } from './commands/parity.js';
@@ -52,6 +53,8 @@ const BOOLEAN_OPTIONS = new Set([
   'color',
   'syntax-only',
   'fingerprint',
+  'dry-run',
+  'all',
 ]);
 const NEGATABLE_OPTIONS = new Set(['color', 'fingerprint']);
 
@@ -147,6 +150,17 @@ export async function main(
     .argument('<template>', 'Packer JSON template')
     .action((template: string) => {
       exitCode = fixCommand(template, io);
+    });
+
+  program
+    .command('cleanup')
+    .description(
+      'remove what killed boxwright runs left behind (QEMU and script processes, containers, temporary directories)',
+    )
+    .option('--dry-run', 'only list them')
+    .option('--all', 'also look for leftovers of runs this cache directory has no record of')
+    .action(async (flags: CleanupFlags) => {
+      exitCode = await cleanupCommand(flags, io);
     });
 
   program

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { UserError } from '../base/errors.js';
 import { parseOvf, type OvfMachine } from './ovf.js';
 import { streamToFile } from '../util/stream-to-file.js';
+import { makeTempDir, removeTempDir } from '../util/temp-dir.js';
 
 /** An appliance on disk: its OVF, the machine it describes, and where its files are. */
 export interface Appliance {
@@ -75,7 +75,7 @@ export async function openAppliance(source: string, signal: AbortSignal): Promis
   let ovfFile = source;
   let unpacked: string | undefined;
   if (/\.ova$/i.test(source)) {
-    unpacked = await mkdtemp(path.join(tmpdir(), 'boxwright-ova-'));
+    unpacked = await makeTempDir('ova');
     try {
       await unpackOva(source, unpacked, signal);
       const names = await readdir(unpacked);
@@ -88,7 +88,7 @@ export async function openAppliance(source: string, signal: AbortSignal): Promis
       dir = unpacked;
       ovfFile = path.join(unpacked, ovf);
     } catch (err) {
-      await rm(unpacked, { recursive: true, force: true });
+      await removeTempDir(unpacked);
       throw err;
     }
   }
@@ -112,7 +112,7 @@ export async function openAppliance(source: string, signal: AbortSignal): Promis
         );
     return { ovfFile, machine, dir, unpacked };
   } catch (err) {
-    if (unpacked) await rm(unpacked, { recursive: true, force: true });
+    if (unpacked) await removeTempDir(unpacked);
     throw err;
   }
 }

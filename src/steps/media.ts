@@ -1,11 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CdConfig, FloppyConfig } from '../config/media.js';
 import type { PipelineStep } from '../core/pipeline.js';
 import { makeFloppy } from '../formats/floppy.js';
 import { runHostTool } from '../util/host-tool.js';
 import { hasMedia, stageMedia } from '../util/stage-files.js';
+import { makeTempDir, removeTempDir } from '../util/temp-dir.js';
 
 /** An image made for the build (a floppy, a CD) in a temporary folder of its own. */
 export interface MadeImage {
@@ -14,7 +13,7 @@ export interface MadeImage {
 }
 
 const removeFolder = async (image: MadeImage | undefined) => {
-  if (image) await rm(image.dir, { recursive: true, force: true });
+  if (image) await removeTempDir(image.dir);
 };
 
 /** Makes a 1.44 MB FAT floppy of floppy_files, floppy_dirs and floppy_content (Windows answer files, kickstarts). */
@@ -23,7 +22,7 @@ export function stepFloppy(floppy: FloppyConfig): PipelineStep<object, { floppy:
     name: 'floppy',
     async run(_state, ctx) {
       if (!hasMedia(floppy)) return { floppy: undefined };
-      const dir = await mkdtemp(path.join(tmpdir(), 'boxwright-floppy-'));
+      const dir = await makeTempDir('floppy');
       try {
         const stage = path.join(dir, 'root');
         await stageMedia(stage, floppy, 'floppy');
@@ -32,7 +31,7 @@ export function stepFloppy(floppy: FloppyConfig): PipelineStep<object, { floppy:
         await makeFloppy(stage, file, floppy.label, ctx.signal);
         return { floppy: { file, dir } };
       } catch (err) {
-        await rm(dir, { recursive: true, force: true });
+        await removeTempDir(dir);
         throw err;
       }
     },
@@ -47,7 +46,7 @@ export function stepCd(cd: CdConfig): PipelineStep<object, { cd: MadeImage | und
     name: 'cd-files',
     async run(_state, ctx) {
       if (!hasMedia(cd)) return { cd: undefined };
-      const dir = await mkdtemp(path.join(tmpdir(), 'boxwright-cd-'));
+      const dir = await makeTempDir('cd');
       try {
         const stage = path.join(dir, 'root');
         await stageMedia(stage, cd, 'cd');
@@ -60,7 +59,7 @@ export function stepCd(cd: CdConfig): PipelineStep<object, { cd: MadeImage | und
         );
         return { cd: { file, dir } };
       } catch (err) {
-        await rm(dir, { recursive: true, force: true });
+        await removeTempDir(dir);
         throw err;
       }
     },

@@ -2,13 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runMark } from './run-mark.js';
 
 /** boxwright's own scratch directories in the system's temp folder that still exist. */
 const live = new Set<string>();
 
-/** A fresh directory under the system's temp folder, known to removeAllTempDirsNow. */
-export async function makeTempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+/**
+ * A fresh directory under the system's temp folder, known to removeAllTempDirsNow and named
+ * with this run's mark and `kind` (boxwright-pid4242-qemu-XXXXXX), so that `boxwright cleanup`
+ * can find it if this process is killed.
+ */
+export async function makeTempDir(kind: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), `${runMark()}-${kind}-`));
   live.add(dir);
   return dir;
 }

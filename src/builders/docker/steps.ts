@@ -15,6 +15,7 @@ import {
   pingDocker,
 } from '../../machines/docker/engine.js';
 import { removeImage } from '../../machines/docker/image.js';
+import { runMark } from '../../util/run-mark.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { streamToFile } from '../../util/stream-to-file.js';
 import type { DockerConfig } from './config.js';
@@ -141,9 +142,10 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
       if ('error' in parsed) throw new UserError(`run_command: ${parsed.error.message}`, parsed.error.hint);
       const spec = parsed.spec;
       const body = containerDefinition(spec);
-      // A readable name tells users whose container this is (labels would be copied into the committed image).
+      // A readable name tells users whose container this is, and its run mark lets `boxwright cleanup` find it
+      // after a SIGKILL (labels would be copied into the committed image).
       const name =
-        spec.name ?? `boxwright-${ctx.buildName.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${ctx.runUuid.slice(0, 8)}`;
+        spec.name ?? `${runMark()}-${ctx.buildName.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${ctx.runUuid.slice(0, 8)}`;
       ctx.ui.say('Starting docker container...');
       let container: Docker.Container;
       try {

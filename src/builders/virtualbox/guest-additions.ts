@@ -1,6 +1,4 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Communicator } from '../../core/communicator.js';
 import type { PipelineStep } from '../../core/pipeline.js';
@@ -8,6 +6,7 @@ import type { RunContext } from '../../core/plugin.js';
 import type { FamilySteps } from '../../steps/local-vm.js';
 import { obtain } from '../../util/download.js';
 import type { VirtualBoxConfig } from './config.js';
+import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
 // Where VirtualBox installs its guest additions ISO on Linux, macOS and Windows.
 const INSTALLED_ADDITIONS = [
@@ -94,12 +93,12 @@ function stepUploadGuestFiles(
 }
 
 async function uploadText(comm: Communicator, text: string, target: string, ctx: RunContext): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'boxwright-upload-'));
+  const dir = await makeTempDir('upload');
   try {
     const file = path.join(dir, 'content');
     writeFileSync(file, text);
     await comm.upload(file, target, { signal: ctx.signal });
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   }
 }

@@ -8,7 +8,10 @@ import { runBuilds } from '../../runner/runner.js';
 import { ResourceLedger } from '../../core/steps.js';
 import type { Output } from '../../core/ui.js';
 import { killAllProcessGroups } from '../../util/process-group.js';
+import { cacheDirectory } from '../../util/download.js';
+import { forgetRun, recordRun } from '../../util/run-record.js';
 import { removeAllTempDirsNow } from '../../util/temp-dir.js';
+import { mentionLeftoversOfDiedRuns } from './cleanup.js';
 import { compareFingerprints, type Subject } from '../../parity/compare.js';
 import { formatReport } from '../../parity/report.js';
 import { makeOutput, type CliIo, type OutputFlags } from '../io.js';
@@ -34,6 +37,11 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
   const loaded = loadForCommand(templatePath, flags, io, output, redactor, initTime);
   if (!loaded) return 1;
 
+  const cacheDir = cacheDirectory(io.env);
+  await mentionLeftoversOfDiedRuns(cacheDir, output);
+  // Until this run ends, its record tells the next one, should this process be killed, what to look for.
+  const record = recordRun(cacheDir, path.resolve(io.cwd, templatePath));
+
   const controller = new AbortController();
   const ledger = new ResourceLedger();
   const prompt = new Prompt(io.stdin);
@@ -56,6 +64,7 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
         : 'Stopped without cleaning up.',
     );
     killAllProcessGroups();
+    if (!left.length) forgetRun(record);
     process.exit(130);
   };
   process.on('SIGINT', onSignal);
@@ -93,6 +102,7 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     prompt.close();
+    forgetRun(record);
   }
   const status = summarize(results, Date.now() - started, controller.signal.aborted, output);
   if (controller.signal.aborted) return status;

@@ -32,7 +32,7 @@ export function stepTemporaryKey<S extends TemporaryKeyState>(cfg: SshConfig): S
         type === 'rsa'
           ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment: `boxwright ${ctx.buildName}` })
           : ssh2.utils.generateKeyPairSync('ed25519', { comment: `boxwright ${ctx.buildName}` });
-      state.temporaryKeyDir = await makeTempDir('boxwright-key-');
+      state.temporaryKeyDir = await makeTempDir('key');
       const privateKeyFile = path.join(state.temporaryKeyDir, 'id');
       await writeFile(privateKeyFile, pair.private, { mode: 0o600 });
       await chmod(privateKeyFile, 0o600);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { constants, existsSync, readFileSync } from 'node:fs';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
 export type Accelerator = 'kvm' | 'tcg' | 'none';
 export type AcceleratorSetting = Accelerator | 'auto';
@@ -68,7 +68,7 @@ export async function probeBoot(
   accelerator: Accelerator,
   timeoutMs: number,
 ): Promise<{ ms: number } | { failure: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'boxwright-probe-'));
+  const dir = await makeTempDir('probe');
   try {
     const image = Buffer.alloc(512);
     Buffer.from(PROBE_CODE).copy(image);
@@ -114,7 +114,7 @@ export async function probeBoot(
       return { failure: result.stderr.trim().split('\n').pop() || `exit code ${result.code}` };
     return { ms };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   }
 }
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { VncConfig } from './vnc.js';
 import type { RunContext } from '../../core/plugin.js';
@@ -12,6 +11,7 @@ import { chooseAccelerator, type Accelerator, type AcceleratorSetting } from './
 import type { Firmware } from './firmware.js';
 import { RunningMachine, type DriveOptions } from './machine.js';
 import type { HardwareProfile } from './profiles.js';
+import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
 /** The hardware QEMU presents: a family's profile and the machine's size. */
 export interface QemuHardware extends HardwareProfile {
@@ -97,7 +97,7 @@ export class QemuDriver<M = never> implements MachineDriver {
       let efiVars: string | undefined;
       const firmware = this.options.firmware;
       if (firmware.kind === 'efi') {
-        const dir = this.options.keepEfiVars ? request.outputDir : await mkdtemp(path.join(tmpdir(), 'boxwright-efi-'));
+        const dir = this.options.keepEfiVars ? request.outputDir : await makeTempDir('efi');
         if (!this.options.keepEfiVars) made.push(dir);
         efiVars = path.join(dir, 'efivars.fd');
         await copyFile(firmware.varsTemplate, efiVars);
@@ -111,7 +111,7 @@ export class QemuDriver<M = never> implements MachineDriver {
         temporary: made,
       });
     } catch (err) {
-      for (const dir of made) await rm(dir, { recursive: true, force: true });
+      for (const dir of made) await removeTempDir(dir);
       throw err;
     }
   }
@@ -172,13 +172,13 @@ class QemuDefined<M> implements DefinedMachine {
     const { options, request, made } = this;
     const choice = await chooseAccelerator(options.accelerator);
     ctx.ui.say(`Accelerator: ${choice.accelerator} (${choice.reason})`);
-    const workDir = await mkdtemp(path.join(tmpdir(), 'boxwright-qemu-'));
+    const workDir = await makeTempDir('qemu');
     const vncPort = options.vnc
       ? await reservePort(options.vnc.portRange[0], options.vnc.portRange[1], options.vnc.bindAddress)
       : undefined;
     const release = async () => {
       vncPort?.release();
-      await rm(workDir, { recursive: true, force: true });
+      await removeTempDir(workDir);
     };
     try {
       ctx.ui.say('Starting the virtual machine...');
@@ -226,7 +226,7 @@ class QemuDefined<M> implements DefinedMachine {
   }
 
   async destroy(): Promise<void> {
-    for (const dir of this.made.temporary) await rm(dir, { recursive: true, force: true });
+    for (const dir of this.made.temporary) await removeTempDir(dir);
     // The working disk goes with an unfinished output directory, or was consumed by the export.
   }
 }

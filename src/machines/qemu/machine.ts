@@ -6,6 +6,7 @@ import type { Accelerator } from './accelerator.js';
 import type { BootAction } from '../boot-command.js';
 import { firmwareArguments, type Firmware } from './firmware.js';
 import { QmpClient } from './qmp.js';
+import { runMark } from '../../util/run-mark.js';
 
 export type DiskInterface = 'virtio' | 'ide' | 'sata' | 'scsi' | 'virtio-scsi' | 'pvscsi' | 'lsi' | 'nvme';
 
@@ -59,8 +60,9 @@ export interface MachineSpec {
 /** The QEMU command line for a spec; separate so the arguments can be checked without QEMU. */
 export function qemuArguments(spec: MachineSpec): string[] {
   const args = [
+    // The run's mark, so that `boxwright cleanup` can tell this QEMU as ours after a SIGKILL.
     '-name',
-    'boxwright',
+    runMark(),
     '-machine',
     spec.machineType,
     ...(spec.accelerator === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi']),

@@ -37,7 +37,7 @@ export async function runShellLocal(
   };
   const flatVars = flattenVars(vars);
 
-  const tempDir = await makeTempDir('boxwright-shell-local-');
+  const tempDir = await makeTempDir('shell-local');
   try {
     const scripts = config.scripts.map((file) => ({ file, label: file }));
     if (config.inline) {

@@ -95,7 +95,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
       ...Object.fromEntries(config.environmentVars),
     };
     const flat = flattenVars(vars);
-    const local = await makeTempDir('boxwright-shell-');
+    const local = await makeTempDir('shell');
     try {
       const scripts = config.scripts.map((file) => ({ file, label: file }));
       if (config.inline) {

@@ -353,6 +353,37 @@ describe('docker builder', () => {
     expect(await imageIds()).toEqual(before);
   });
 
+  it('SIGKILL leaves the container, named with the run; the next build names it and boxwright cleanup removes it', async () => {
+    const dir = tempDir();
+    // Its own temp folder and cache, so that no other test's build sees this run's leftovers.
+    const env = { DOCKER_HOST: engine.host, TMPDIR: tempDir(), BOXWRIGHT_CACHE_DIR: path.join(dir, 'cache') };
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, discard: true }],
+      provisioners: [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 60'] }],
+    });
+    const run = startCli(['build', '-color=false', t], dir, env);
+    const until = Date.now() + 60_000;
+    while (!run.output().includes('provisioning-started')) {
+      if (Date.now() > until) throw new Error(`the build did not start provisioning:\n${run.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    run.signal('SIGKILL');
+    await run.exit;
+    const [left] = await docker.listContainers({ all: true });
+    expect(left?.Names[0]).toMatch(/^\/boxwright-pid\d+-docker-[0-9a-f]{8}$/);
+
+    const next = await startCli(
+      ['build', '-color=false', writeTemplate(dir, { builders: [{ type: 'null' }] }, 'next.json')],
+      dir,
+      env,
+    ).exit;
+    expect(next.output).toContain(`container ${left!.Names[0]!.slice(1)} (running)`);
+    const cleanup = await startCli(['cleanup'], dir, env).exit;
+    expect(cleanup.code, cleanup.output).toBe(0);
+    expect(cleanup.output).toContain(`container ${left!.Names[0]!.slice(1)} (running): removed`);
+    expect(await containerIds(docker)).toEqual([]);
+  });
+
   it('Ctrl-C during docker-save stops at once, before the daemon has written the tar, and leaves no tar', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { debianBaseImage } from '../../support/base-image.js';
 import { efiDisk } from '../../support/efi-disk.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
-import { stillAlive } from '../../support/process.js';
+import { startCli, stillAlive } from '../../support/process.js';
 import { vagrant } from '../../support/vagrant.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
 
@@ -267,5 +267,37 @@ describe('qemu builder (real QEMU, TCG here)', () => {
       s.once('error', () => resolve(false));
     });
     expect(listening).toBe(false);
+  }, 300_000);
+
+  it('SIGKILL leaves QEMU running, marked with the run; the next build names it and boxwright cleanup stops it', async () => {
+    const dir = tempDir();
+    // Its own temp folder and cache, so that no other test's build sees this run's leftovers.
+    const tmp = path.join(dir, 'tmp');
+    mkdirSync(tmp);
+    const env = { TMPDIR: tmp, BOXWRIGHT_CACHE_DIR: path.join(dir, 'cache') };
+    const t = writeTemplate(dir, { builders: [qemu({ headless: true })] });
+    const run = startCli(['build', t], dir, env);
+    const until = Date.now() + 120_000;
+    while (!run.output().includes('Waiting for SSH')) {
+      if (Date.now() > until) throw new Error(`the build did not get to waiting for SSH:\n${run.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    run.signal('SIGKILL');
+    await run.exit;
+    const [workDir] = readdirSync(tmp);
+    expect(workDir).toMatch(/^boxwright-pid\d+-qemu-/);
+    const qemuPid = Number(
+      execFileSync('pgrep', ['-f', `qemu-system-x86_64 -name ${workDir!.split('-qemu-')[0]}`], { encoding: 'utf8' }),
+    );
+    expect(await stillAlive(qemuPid, 300)).toBe(true);
+
+    const next = await startCli(['build', writeTemplate(dir, { builders: [{ type: 'null' }] }, 'next.json')], dir, env)
+      .exit;
+    expect(next.output).toContain(`process ${qemuPid}: qemu-system-x86_64`);
+    const cleanup = await startCli(['cleanup'], dir, env).exit;
+    expect(cleanup.code, cleanup.output).toBe(0);
+    expect(cleanup.output).toContain(`process ${qemuPid}: qemu-system-x86_64`);
+    expect(await stillAlive(qemuPid)).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
   }, 300_000);
 });

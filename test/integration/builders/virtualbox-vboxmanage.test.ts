@@ -78,7 +78,7 @@ describe('virtualbox builders on the vboxmanage driver (stand-in VBoxManage)', (
     const out = path.join(dir, 'output-virtualbox-iso');
     const iso = path.join(dir, 'installer.iso');
     const floppy = /--type fdd --medium (\S+)/.exec(commandLines().join('\n'))?.[1];
-    expect(floppy).toMatch(/boxwright-floppy-.*\/floppy\.img$/);
+    expect(floppy).toMatch(/boxwright-pid\d+-floppy-.*\/floppy\.img$/);
     expect(existsSync(floppy!)).toBe(false);
     expect(commandLines()).toEqual([
       'createvm --name vm --ostype Debian_64 --register',
