@@ -23,6 +23,7 @@ have /usr/lib/ISOLINUX/isolinux.bin || need="$need isolinux"
 have mformat || need="$need mtools"
 have /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
 have dpkg-scanpackages || need="$need dpkg-dev"
+have xz || need="$need xz-utils"
 
 [ -z "$need" ] && exit 0
 

@@ -11,7 +11,9 @@ import { dockerPushPostProcessor } from './post-processors/docker-push/index.js'
 import { dockerSavePostProcessor } from './post-processors/docker-save/index.js';
 import { dockerTagPostProcessor } from './post-processors/docker-tag/index.js';
 import { amazonImportPostProcessor } from './post-processors/amazon-import/index.js';
+import { artificePostProcessor } from './post-processors/artifice/index.js';
 import { checksumPostProcessor } from './post-processors/checksum/index.js';
+import { compressPostProcessor } from './post-processors/compress/index.js';
 import { manifestPostProcessor } from './post-processors/manifest/index.js';
 import { shellLocalPostProcessor } from './post-processors/shell-local/index.js';
 import { vagrantPostProcessor } from './post-processors/vagrant/index.js';
@@ -55,6 +57,8 @@ const postProcessors: PostProcessor[] = [
   virtualBoxExportPostProcessor as PostProcessor,
   vmwareExportPostProcessor as PostProcessor,
   amazonImportPostProcessor as PostProcessor,
+  compressPostProcessor as PostProcessor,
+  artificePostProcessor as PostProcessor,
 ];
 
 // Packer types users' templates name that boxwright will grow into; named so the error says "not yet", not "unknown".
@@ -105,8 +109,6 @@ const PLANNED: Record<PluginKind, string[]> = {
   ],
   'post-processor': [
     'vagrant-cloud',
-    'compress',
-    'artifice',
     'vsphere',
     'vsphere-template',
     'googlecompute-import',

@@ -1,5 +1,5 @@
 import type { Communicator } from '../core/communicator.js';
-import { globMatcher } from './glob.js';
+import { globMatcher } from '../util/glob.js';
 import type { Fingerprint, FingerprintRequest } from '../core/fingerprint.js';
 import {
   parseApkInstalled,

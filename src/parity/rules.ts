@@ -1,5 +1,5 @@
 import { UserError } from '../base/errors.js';
-import { globMatcher } from '../fingerprint/glob.js';
+import { globMatcher } from '../util/glob.js';
 import { CATEGORIES, type Category } from '../core/fingerprint.js';
 
 /** One thing parity may ignore: keys of a category (or of any) that match a glob. */

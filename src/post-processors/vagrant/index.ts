@@ -5,6 +5,7 @@ import { expectKind, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor, PostProcessResult, RunContext } from '../../core/plugin.js';
 import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
+import { archiveTime } from '../../formats/tarball.js';
 import { openAppliance } from '../../formats/appliance.js';
 import { qemuImg } from '../../util/qemu-img.js';
 
@@ -243,11 +244,7 @@ async function packageBox(
     ctx.render(chosen.output, { BuildName: ctx.buildName, Provider: provider, ArtifactId: artifact.id }),
   );
   await mkdir(path.dirname(output), { recursive: true });
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  const mtime =
-    epoch && /^\d+$/.test(epoch)
-      ? new Date(Number(epoch) * 1000)
-      : new Date(Math.floor(ctx.startedAt.getTime() / 1000) * 1000);
+  const mtime = archiveTime(ctx.startedAt);
   ctx.ui.say(`Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output}`);
   const box = await writeBox({
     entries: [

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { globMatcher } from '../../../src/fingerprint/glob.js';
+import { globMatcher } from '../../../src/util/glob.js';
 import {
   parseApkInstalled,
   parseDpkgQuery,

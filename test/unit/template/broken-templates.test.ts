@@ -313,8 +313,8 @@ const cases: [name: string, template: string, message: string][] = [
   ],
   [
     'post-processor not supported yet',
-    '{"builders": [{"type": "null"}], "post-processors": [{"type": @@"compress"}]}',
-    'post-processor type "compress" is not supported by boxwright yet',
+    '{"builders": [{"type": "null"}], "post-processors": [{"type": @@"vsphere"}]}',
+    'post-processor type "vsphere" is not supported by boxwright yet',
   ],
   [
     'vagrant box of a build with no files',
