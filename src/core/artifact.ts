@@ -87,6 +87,16 @@ export type Artifact =
   | AmiArtifact
   | VagrantBoxArtifact;
 export type ArtifactKind = Artifact['kind'];
+
+/** The kinds whose artifacts are files on this machine: what checksum and compress can read. */
+export const KINDS_WITH_FILES = [
+  'file',
+  'qemu-disk',
+  'virtualbox-ovf',
+  'vmware-vmx',
+  'docker-tar',
+  'vagrant-box',
+] as const;
 export type ArtifactOfKind<K extends ArtifactKind> = Extract<Artifact, { kind: K }>;
 
 /** Narrows an input to the kind a post-processor needs; the plan checked the chain, so anything else is a bug. */

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Artifact } from '../../core/artifact.js';
+import { KINDS_WITH_FILES, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { partialNameFor } from '../../util/temp-name.js';
 
@@ -18,7 +18,7 @@ interface ChecksumConfig {
 export const checksumPostProcessor: PostProcessor<ChecksumConfig> = {
   kind: 'post-processor',
   type: 'checksum',
-  accepts: ['file', 'qemu-disk', 'virtualbox-ovf', 'vmware-vmx', 'docker-tar', 'vagrant-box'],
+  accepts: KINDS_WITH_FILES,
   produces: 'file',
   schema: {
     type: 'object',

@@ -1,7 +1,7 @@
 import { stat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from '../../base/errors.js';
-import type { Artifact } from '../../core/artifact.js';
+import { KINDS_WITH_FILES, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { ParallelGzip } from '../../formats/parallel-gzip.js';
 import { archiveTime, writeCompressedFile, writeTarball } from '../../formats/tarball.js';
@@ -31,7 +31,7 @@ export function detectFormat(output: string, format: string | undefined): { arch
 export const compressPostProcessor: PostProcessor<CompressConfig> = {
   kind: 'post-processor',
   type: 'compress',
-  accepts: ['file', 'qemu-disk', 'virtualbox-ovf', 'vmware-vmx', 'docker-tar', 'vagrant-box'],
+  accepts: KINDS_WITH_FILES,
   produces: 'file',
   schema: {
     type: 'object',
@@ -69,7 +69,7 @@ export const compressPostProcessor: PostProcessor<CompressConfig> = {
     await mkdir(path.dirname(target), { recursive: true });
     const compressor = config.algorithm
       ? config.algorithm === 'xz'
-        ? () => xzCompressor(config.level)
+        ? () => xzCompressor(config.level, ctx.signal)
         : () => new ParallelGzip(config.level)
       : undefined;
     const how = config.algorithm ?? 'no compression';
