@@ -24,6 +24,8 @@ have mformat || need="$need mtools"
 have /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
 have dpkg-scanpackages || need="$need dpkg-dev"
 have xz || need="$need xz-utils"
+# Packer 1.6.6 (Debian bookworm), which the verdict comparison and the benchmarks run beside boxwright.
+have packer || need="$need packer"
 
 [ -z "$need" ] && exit 0
 

@@ -440,7 +440,9 @@ export class Planner {
 
   private renderString(text: string, at: JsonPath, scope: FunctionScope, deferred?: Set<string>): string | undefined {
     try {
-      return render(text, { scope, deferred });
+      const warn = (message: string, hint: string | undefined, offset: number) =>
+        this.report(at, { message, hint, severity: 'warning', innerOffset: offset });
+      return render(text, { scope: { ...scope, warn }, deferred });
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       this.report(at, { message: err.message, hint: err.hint, innerOffset: err.offset });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { debianBaseImage } from '../support/base-image.js';
 import { tempDir } from '../support/cli.js';
-import { ensurePacker, machineReadable } from './packer.js';
+import { ensurePacker, machineReadable } from '../support/packer.js';
 import { recordResults } from './results.js';
 
 const BOXWRIGHT = path.resolve(__dirname, '../../bin/boxwright');

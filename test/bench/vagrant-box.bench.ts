@@ -7,7 +7,7 @@ import { vagrantPostProcessor } from '../../src/post-processors/vagrant/index.js
 import { debianBaseImage } from '../support/base-image.js';
 import { tempDir } from '../support/cli.js';
 import { recordingUi } from '../support/ssh.js';
-import { ensurePacker } from './packer.js';
+import { ensurePacker } from '../support/packer.js';
 import { recordResults } from './results.js';
 
 /**

@@ -18,13 +18,15 @@ export interface FunctionScope {
   pwd: string;
   buildName?: string;
   buildType?: string;
+  /** Reports something Packer accepts but a user should hear of, where the action is; absent, such things are errors. */
+  warn?(message: string, hint: string | undefined, offset: number): void;
 }
 
 export interface TemplateFunction {
   params: ParamType[];
   /** How many trailing params may be left out. */
   optional?: number;
-  call(scope: FunctionScope, args: Value[]): Value;
+  call(scope: FunctionScope, args: Value[], warn?: (message: string, hint?: string) => void): Value;
 }
 
 /** Thrown by a function call; the renderer adds the location. */
@@ -65,16 +67,17 @@ function replaceN(src: string, oldStr: string, newStr: string, n: number): strin
 export const FUNCTIONS: Record<string, TemplateFunction> = {
   user: {
     params: ['string'],
-    call(scope, [name]) {
+    call(scope, [name], warn) {
       const value = scope.userVariable(String(name));
       if (value === undefined) {
         const names = scope.variableNames();
-        throw new FunctionError(
-          `user variable "${name}" is not declared`,
-          names.length
-            ? `declare it in "variables", or use one of: ${names.join(', ')}`
-            : 'declare it in the "variables" section of the template',
-        );
+        const hint = names.length
+          ? `declare it in "variables", or use one of: ${names.join(', ')}`
+          : 'declare it in the "variables" section of the template';
+        if (!warn) throw new FunctionError(`user variable "${name}" is not declared`, hint);
+        // Packer 1.6 renders a variable it does not know as nothing, and builds.
+        warn(`user variable "${name}" is not declared: it is rendered as an empty string, as Packer 1.6 does`, hint);
+        return '';
       }
       return value;
     },

@@ -216,7 +216,8 @@ function callFunction(name: string, args: Value[], scope: FunctionScope, offset:
     if (problem) throw new TemplateError(problem, offset, usage(name));
   }
   try {
-    return fn.call(scope, args);
+    const warn = scope.warn;
+    return fn.call(scope, args, warn ? (message, hint) => warn(message, hint, offset) : undefined);
   } catch (err) {
     if (err instanceof FunctionError) throw new TemplateError(err.message, offset, err.hint);
     throw err;

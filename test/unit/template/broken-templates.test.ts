@@ -181,11 +181,6 @@ const cases: [name: string, template: string, message: string][] = [
     'env may only be used in the default value of a variable',
   ],
   [
-    'undeclared user variable',
-    '{"builders": [{"type": "file", "target": "t", "content": "x {{ @@user `nope` }}"}]}',
-    'user variable "nope" is not declared',
-  ],
-  [
     'unknown function',
     '{"builders": [{"type": "file", "target": "t", "content": "{{ @@timestmp }}"}]}',
     'unknown function "timestmp"',
@@ -500,6 +495,23 @@ describe('validation reports', () => {
     );
     const { diagnostics } = loadText(text);
     expect(diagnostics.find((d) => d.message.includes('nope'))).toMatchObject({ line, column });
+  });
+
+  it('renders an undeclared user variable as an empty string with a located warning, as Packer 1.6 builds it', () => {
+    const { text, line, column } = marked(
+      '{"builders": [{"type": "file", "target": "t", "content": "x {{ @@user `nope` }}"}], "variables": {"region": "x"}}',
+    );
+    const { loaded, diagnostics } = loadText(text);
+    expect(loaded?.builds[0]?.config).toMatchObject({ content: 'x ' });
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        line,
+        column,
+        message: 'user variable "nope" is not declared: it is rendered as an empty string, as Packer 1.6 does',
+        hint: 'declare it in "variables", or use one of: region',
+      }),
+    ]);
   });
 
   it('notes min_packer_version as accepted and ignored, without failing', () => {
