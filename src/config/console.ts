@@ -15,11 +15,14 @@ export const vncOptions = {
   vnc_port_min: { type: 'integer', minimum: 5900, maximum: 65535 },
   vnc_port_max: { type: 'integer', minimum: 5900, maximum: 65535 },
   vnc_use_password: { type: 'boolean' },
+  disable_vnc: { type: 'boolean', default: false },
 };
 
 /** The console a build shows: a window unless headless; under QEMU that is a VNC console, also when a vnc_* option asks. */
 export function prepareConsole(o: Options, p: ConfigProblems): { headless: boolean; vnc: VncConfig | undefined } {
   const headless = o.headless as boolean;
+  // Packer's disable_vnc: no console at all (QEMU's boot_command goes through QMP, not VNC).
+  if (o.disable_vnc === true) return { headless, vnc: undefined };
   const asked =
     !headless ||
     o.vnc_bind_address !== undefined ||

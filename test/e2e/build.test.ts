@@ -259,6 +259,37 @@ describe('boxwright build', () => {
   });
 });
 
+describe("Packer's env_var_format", () => {
+  it("shell-local writes each variable through it, with Packer's escaping of single quotes", async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'null' }],
+      provisioners: [
+        {
+          type: 'shell-local',
+          environment_vars: ["GREETING=it's here", 'PLAIN=x'],
+          env_var_format: "export %s='%s'; ",
+          inline: ['echo "$GREETING/$PLAIN" > out.txt'],
+        },
+      ],
+    });
+    const run = await runCli(['build', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe("it's here/x\n");
+  });
+
+  it('must hold %s twice', async () => {
+    const dir = tempDir();
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'null' }],
+      provisioners: [{ type: 'shell-local', env_var_format: '%s ', inline: ['true'] }],
+    });
+    const run = await runCli(['validate', t], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.all).toContain('env_var_format must hold "%s" twice: the name, then the value');
+  });
+});
+
 describe('post-processors', () => {
   it('keeps or deletes the input artifact as keep_input_artifact says, through a chain', async () => {
     const dir = tempDir();

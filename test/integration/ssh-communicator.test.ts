@@ -49,6 +49,31 @@ describe('SSH communicator against a real sshd', () => {
     await comm.close();
   });
 
+  it('pause_before_connecting: once SSH answers, waits, then logs in again; ssh_ciphers limits the ciphers', async () => {
+    const cfg = sshConfig({
+      ssh_port: sshd.port,
+      ssh_password: TEST_PASSWORD,
+      pause_before_connecting: '1s',
+      ssh_ciphers: ['aes256-ctr'],
+    });
+    const ui = recordingUi();
+    const started = Date.now();
+    const client = await waitForSsh(cfg, { host: '127.0.0.1', port: sshd.port }, { ui, signal, log: () => {} });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(ui.lines.join('\n')).toContain('say: Pausing 1 second before connecting...');
+    client.end();
+    // A cipher the server does not offer fails the handshake: the option reached ssh2.
+    const none = sshConfig({
+      ssh_port: sshd.port,
+      ssh_password: TEST_PASSWORD,
+      ssh_ciphers: ['3des-cbc'],
+      ssh_timeout: '3s',
+    });
+    await expect(
+      waitForSsh(none, { host: '127.0.0.1', port: sshd.port }, { ui: recordingUi(), signal, log: () => {} }),
+    ).rejects.toThrow();
+  });
+
   it('logs in with a private key', async () => {
     const comm = await connect({ ssh_private_key_file: sshd.clientKey });
     expect((await run(comm, 'id -un')).out).toEqual([TEST_USER]);

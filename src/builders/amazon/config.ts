@@ -10,6 +10,7 @@ import {
 } from '../../machines/aws/access.js';
 import type { BlockDevice, Filters } from '../../machines/aws/resources.js';
 import { amiDistributionSchemaProperties } from '../../machines/aws/images.js';
+import { isSet } from '../../core/option-catalogue.js';
 
 /** Where the source AMI comes from: an id, or the newest image a filter finds. */
 export type SourceAmi =
@@ -100,6 +101,23 @@ const NOT_YET: Record<string, string> = {
   run_tag: 'use the "run_tags" map',
   snapshot_tag: 'use the "snapshot_tags" map',
   run_volume_tag: 'use the "run_volume_tags" map',
+  tenancy: 'instances run on shared tenancy; remove it',
+  pause_before_ssm: 'connect over SSH ("ssh_interface": "public_ip" or "private_ip")',
+  ssh_clear_authorized_keys:
+    "boxwright does not edit the instance's authorized_keys: remove the key in a last shell provisioner if the AMI must not keep it",
+  ...Object.fromEntries(
+    [
+      'winrm_username',
+      'winrm_password',
+      'winrm_host',
+      'winrm_no_proxy',
+      'winrm_port',
+      'winrm_timeout',
+      'winrm_use_ssl',
+      'winrm_insecure',
+      'winrm_use_ntlm',
+    ].map((k) => [k, 'boxwright builds Linux AMIs over SSH only']),
+  ),
 };
 
 const strings = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] };
@@ -246,8 +264,7 @@ function blockDevices(raw: unknown): BlockDevice[] {
 export function prepareAmazonEbs(o: Record<string, unknown>, ctx: PrepareContext): AmazonEbsConfig {
   const p = ctx.problems;
   for (const [key, instead] of Object.entries(NOT_YET))
-    if (o[key] !== undefined)
-      p.error([key], `"${key}" is not supported by boxwright's amazon-ebs builder yet`, instead);
+    if (isSet(o[key])) p.error([key], `"${key}" is not supported by boxwright's amazon-ebs builder yet`, instead);
   const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
   const access = prepareAwsAccess(o, p);
 

@@ -3,6 +3,7 @@ import type { RegistryAuth } from '../../machines/docker/engine.js';
 import { loginSchemaProperties, prepareLogin, registryOf, splitReference } from '../../machines/docker/engine.js';
 import { applyRunFlag, DEFAULT_RUN_COMMAND, emptyRunSpec, parseRunCommand, type RunSpec } from './run-command.js';
 import { checkChanges } from '../../machines/docker/changes.js';
+import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../../core/option-catalogue.js';
 
 /** What the build leaves: an image in the engine, a tar of the container's files, or nothing. */
 export type DockerOutput = { kind: 'commit' } | { kind: 'export'; path: string } | { kind: 'discard' };
@@ -26,14 +27,83 @@ export interface DockerConfig {
 }
 
 /** The instructions `docker commit --change` understands. */
-const NOT_YET: Record<string, string> = {
-  ecr_login: 'log in with "login_username"/"login_password" (aws ecr get-login-password prints the password)',
-  aws_access_key: 'log in with "login_username"/"login_password"',
-  aws_secret_key: 'log in with "login_username"/"login_password"',
-  aws_token: 'log in with "login_username"/"login_password"',
-  aws_profile: 'log in with "login_username"/"login_password"',
-  windows_container: 'boxwright builds Linux containers only',
-  build: 'build the image with "docker build" first and name it in "image"',
+const LOGIN_INSTEAD = 'log in with "login_username"/"login_password"';
+
+/** Packer's SSH and WinRM options, which its docker builder takes for "communicator": "ssh" or "winrm". */
+const COMMUNICATOR_OPTIONS = [
+  'pause_before_connecting',
+  'ssh_host',
+  'ssh_port',
+  'ssh_username',
+  'ssh_password',
+  'ssh_keypair_name',
+  'temporary_key_pair_name',
+  'temporary_key_pair_type',
+  'temporary_key_pair_bits',
+  'ssh_ciphers',
+  'ssh_clear_authorized_keys',
+  'ssh_key_exchange_algorithms',
+  'ssh_private_key_file',
+  'ssh_certificate_file',
+  'ssh_pty',
+  'ssh_timeout',
+  'ssh_wait_timeout',
+  'ssh_agent_auth',
+  'ssh_disable_agent_forwarding',
+  'ssh_handshake_attempts',
+  'ssh_bastion_host',
+  'ssh_bastion_port',
+  'ssh_bastion_agent_auth',
+  'ssh_bastion_username',
+  'ssh_bastion_password',
+  'ssh_bastion_interactive',
+  'ssh_bastion_private_key_file',
+  'ssh_bastion_certificate_file',
+  'ssh_file_transfer_method',
+  'ssh_proxy_host',
+  'ssh_proxy_port',
+  'ssh_proxy_username',
+  'ssh_proxy_password',
+  'ssh_keep_alive_interval',
+  'ssh_read_write_timeout',
+  'ssh_remote_tunnels',
+  'ssh_local_tunnels',
+  'ssh_public_key',
+  'ssh_private_key',
+  'winrm_username',
+  'winrm_password',
+  'winrm_host',
+  'winrm_no_proxy',
+  'winrm_port',
+  'winrm_timeout',
+  'winrm_use_ssl',
+  'winrm_insecure',
+  'winrm_use_ntlm',
+];
+
+/** Packer 1.6's docker options that boxwright refuses for now or that make no difference here. */
+const DOCKER_CATALOGUE: OptionCatalogue = {
+  notYet: {
+    ecr_login: {
+      why: 'Amazon ECR logins are not made',
+      instead: `${LOGIN_INSTEAD} (aws ecr get-login-password prints the password)`,
+    },
+    aws_access_key: { why: 'Amazon ECR logins are not made', instead: LOGIN_INSTEAD },
+    aws_secret_key: { why: 'Amazon ECR logins are not made', instead: LOGIN_INSTEAD },
+    aws_token: { why: 'Amazon ECR logins are not made', instead: LOGIN_INSTEAD },
+    aws_profile: { why: 'Amazon ECR logins are not made', instead: LOGIN_INSTEAD },
+    windows_container: { why: 'boxwright builds Linux containers only', instead: 'remove it' },
+    build: {
+      why: 'images are not built from a Dockerfile',
+      instead: 'build the image with "docker build" first and name it in "image"',
+    },
+  },
+  ignored: Object.fromEntries(
+    COMMUNICATOR_OPTIONS.map((k) => [
+      k,
+      'the docker builder reaches the container through the Docker API, not SSH or WinRM',
+    ]),
+  ),
 };
 
 const strings = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] };
@@ -64,14 +134,13 @@ export const dockerSchema = {
     fix_upload_owner: { type: 'boolean', default: true },
     ...loginSchemaProperties,
     communicator: { type: 'string', enum: ['docker', 'none'], default: 'docker' },
-    ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, {}])),
+    ...catalogueSchema(DOCKER_CATALOGUE),
   },
 };
 
 export function prepareDocker(o: Record<string, unknown>, ctx: PrepareContext): DockerConfig {
   const p = ctx.problems;
-  for (const [key, instead] of Object.entries(NOT_YET))
-    if (o[key] !== undefined) p.error([key], `"${key}" is not supported by boxwright's docker builder yet`, instead);
+  checkCatalogue(o, p, DOCKER_CATALOGUE);
   const image = (o.image as string | undefined) ?? '';
   if (!image)
     p.error(

@@ -23,6 +23,7 @@ import type { Firmware } from '../../machines/qemu/firmware.js';
 import type { DiskInterface, DriveOptions } from '../../machines/qemu/machine.js';
 import type { VncConfig } from '../../config/console.js';
 import type { LocalVmSettings } from '../../steps/local-vm.js';
+import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../../core/option-catalogue.js';
 
 /** The qemu builder: the local-VM pipeline on QEMU's own (virtio) hardware, exporting qcow2 or raw. */
 export interface QemuConfig extends LocalVmSettings {
@@ -54,6 +55,25 @@ const NET_DEVICES: Record<string, string> = {
   'virtio-net-pci': 'virtio-net-pci',
 };
 const DISK_INTERFACES: DiskInterface[] = ['virtio', 'ide', 'sata', 'scsi', 'virtio-scsi', 'pvscsi', 'lsi', 'nvme'];
+
+/** Packer 1.6's qemu options that boxwright refuses for now or that make no difference here. */
+const QEMU_CATALOGUE: OptionCatalogue = {
+  notYet: {
+    skip_nat_mapping: {
+      why: 'the guest is reached through its SSH port forwarded to 127.0.0.1',
+      instead: 'remove it',
+    },
+    qemu_img_args: { why: 'qemu-img is run with arguments of its own', instead: 'remove it' },
+    cdrom_interface: {
+      why: "CDs are attached by QEMU's machine type (IDE, or AHCI on q35)",
+      instead: 'remove it; the guest finds the CD on either',
+    },
+  },
+  ignored: {
+    run_once: 'Packer 1.6 marks it for removal, and it has no effect there either',
+    qmp_socket_path: 'boxwright always drives QEMU through QMP, on a socket of its own',
+  },
+};
 
 /** Packer's qemu options: the shared fragments and what only QEMU has. */
 export const qemuSchema = {
@@ -99,6 +119,7 @@ export const qemuSchema = {
     qmp_socket: { type: 'string' },
     net_bridge: { type: 'string' },
     iso_skip_cache: { type: 'boolean' },
+    ...catalogueSchema(QEMU_CATALOGUE),
   },
 };
 
@@ -107,6 +128,7 @@ const DEFAULT_DISK_BYTES = 40960 * 1024 * 1024;
 
 export function prepareQemu(o: Record<string, unknown>, ctx: PrepareContext): QemuConfig {
   const p = ctx.problems;
+  checkCatalogue(o, p, QEMU_CATALOGUE);
   const diskImage = o.disk_image as boolean;
   const source = prepareIso(o, p, 'the installer ISO, or with "disk_image": true a disk image to start from');
   const diskSize = prepareDiskSize(o, p);

@@ -20,6 +20,7 @@ import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import type { HardDriveInterface, VBoxManageSettings, VirtualBoxHardware } from '../../machines/vboxmanage/driver.js';
 import type { LocalVmSettings } from '../../steps/local-vm.js';
 import { diskAttachFlags, modifyvmFlags, nativeOnlySet, nativeOptions } from './native-options.js';
+import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../../core/option-catalogue.js';
 
 export type DriverSetting = 'auto' | 'vboxmanage' | 'qemu';
 export type GuestAdditionsMode = 'upload' | 'attach' | 'disable';
@@ -52,6 +53,35 @@ export interface VirtualBoxConfig extends LocalVmSettings {
 /** VirtualBox's NIC types (modifyvm --nictype). */
 export const NIC_TYPES = ['82540EM', '82543GC', '82545EM', 'Am79C970A', 'Am79C973', 'virtio'];
 
+/** Packer 1.6's VirtualBox options that boxwright refuses for now or that make no difference here. */
+const VIRTUALBOX_CATALOGUE: OptionCatalogue = {
+  notYet: {
+    cd_files: {
+      why: 'extra CDs are made only for the qemu and VMware builders',
+      instead: 'use floppy_files, http_directory or a file provisioner',
+    },
+    cd_label: {
+      why: 'extra CDs are made only for the qemu and VMware builders',
+      instead: 'use floppy_files, http_directory or a file provisioner',
+    },
+    output_filename: { why: 'the appliance is named after vm_name', instead: 'set vm_name' },
+    disable_shutdown: {
+      why: 'boxwright always stops the machine itself before exporting it',
+      instead: 'use shutdown_command',
+    },
+    acpi_shutdown: { why: 'the machine is stopped with shutdown_command', instead: 'use shutdown_command' },
+    bundle_iso: {
+      why: 'the installer ISO is not put into the exported appliance',
+      instead: 'remove it, or copy the ISO beside the appliance in a post-processor',
+    },
+  },
+  ignored: {
+    sound: 'the build machine has no sound device',
+    nvme_port_count: 'an NVMe controller gets a port for each of its disks',
+    target_path: 'downloads go to the shared cache',
+  },
+};
+
 const commonOptions = {
   ...outputOptions,
   ...bootOptions,
@@ -77,6 +107,9 @@ const commonOptions = {
   virtualbox_version_file: { type: 'string', default: '.vbox_version' },
   skip_export: { type: 'boolean', default: false },
   skip_nat_mapping: { type: 'boolean', default: false },
+  // Packer 1.6's other name for it.
+  ssh_skip_nat_mapping: { type: 'boolean', default: false },
+  ...catalogueSchema(VIRTUALBOX_CATALOGUE),
 };
 
 export const virtualBoxIsoSchema = {
@@ -119,6 +152,7 @@ type Common = Omit<
 
 function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Common {
   const p = ctx.problems;
+  checkCatalogue(o, p, VIRTUALBOX_CATALOGUE);
   for (const key of ['vboxmanage', 'vboxmanage_post'] as const) {
     (o[key] as string[][]).forEach((command, i) => {
       if (command.length === 0)
@@ -137,7 +171,7 @@ function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Common 
     p.warn(['guest_additions_sha256'], '"guest_additions_sha256" checks only a download from "guest_additions_url"');
   const { headless } = prepareConsole(o, p);
   return {
-    ...prepareSession(o, ctx, { cd: false, forwardSsh: !(o.skip_nat_mapping as boolean) }),
+    ...prepareSession(o, ctx, { cd: false, forwardSsh: !(o.skip_nat_mapping || o.ssh_skip_nat_mapping) }),
     driver: o.driver as DriverSetting,
     accelerator: prepareAccelerator(o),
     headless,

@@ -21,6 +21,7 @@ import type { AcceleratorSetting } from '../../machines/qemu/accelerator.js';
 import type { VmdkType } from '../../machines/qemu/export-vmx.js';
 import { vmwareNearestDevice } from '../../machines/qemu/profiles.js';
 import type { LocalVmSettings } from '../../steps/local-vm.js';
+import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../../core/option-catalogue.js';
 
 export type VmwareDriverSetting = 'auto' | 'vmrun' | 'qemu';
 
@@ -96,6 +97,33 @@ const REMOTE = [
 
 const stringMap = { type: 'object', additionalProperties: { type: 'string' }, default: {} };
 
+const ESXI = { why: 'it builds on the local machine only, not on a remote ESXi host', instead: 'remove it' };
+
+/** Packer 1.6's VMware options that boxwright refuses for now or that make no difference here. */
+const VMWARE_CATALOGUE: OptionCatalogue = {
+  notYet: {
+    cleanup_remote_cache: ESXI,
+    remote_output_directory: ESXI,
+    vnc_over_websocket: ESXI,
+    insecure_connection: ESXI,
+    network_name: ESXI,
+    disable_vnc: { why: 'under VMware, boot_command is typed over VNC', instead: 'remove it' },
+    vnc_disable_password: { why: 'boxwright sets up the VNC console itself', instead: 'remove it' },
+    tools_source_path: {
+      why: 'VMware Tools are uploaded only from the ISO that tools_upload_flavor names',
+      instead: 'use tools_upload_flavor, or install open-vm-tools in a provisioner',
+    },
+    cdrom_adapter_type: { why: 'the CD-ROM is attached where VMware puts it by default', instead: 'remove it' },
+    vmx_disk_template_path: {
+      why: 'the disk is described by boxwright itself',
+      instead: 'use vmx_template_path for the machine, or vmx_data',
+    },
+  },
+  ignored: {
+    ssh_skip_request_pty: 'boxwright asks for a terminal only when ssh_pty is true',
+  },
+};
+
 const commonOptions = {
   ...outputOptions,
   ...sizeOptions,
@@ -134,6 +162,7 @@ const commonOptions = {
   serial: { type: 'string' },
   parallel: { type: 'string' },
   display_name: { type: 'string' },
+  ...catalogueSchema(VMWARE_CATALOGUE),
   ...Object.fromEntries(
     REMOTE.map((k) => [
       k,
@@ -163,6 +192,17 @@ export const vmwareIsoSchema = {
   },
 };
 
+/** vmware-vmx options Packer 1.6 takes for a clone. */
+const VMX_CATALOGUE: OptionCatalogue = {
+  notYet: {
+    disk_additional_size: {
+      why: "a clone keeps the source machine's disks",
+      instead: 'add disks to the source machine',
+    },
+  },
+  ignored: { disk_adapter_type: "a clone keeps the source machine's disk adapter" },
+};
+
 export const vmwareVmxSchema = {
   type: 'object',
   additionalProperties: false,
@@ -172,6 +212,7 @@ export const vmwareVmxSchema = {
     linked: { type: 'boolean', default: false },
     snapshot_name: { type: 'string' },
     attach_snapshot: { type: 'string' },
+    ...catalogueSchema(VMX_CATALOGUE),
   },
 };
 
@@ -211,6 +252,7 @@ function prepareCommon(o: Record<string, unknown>, ctx: PrepareContext): Common 
         `"${key}" is not supported by boxwright yet: it builds on the local machine only, not on a remote ESXi host`,
         `remove "${key}"`,
       );
+  checkCatalogue(o, p, VMWARE_CATALOGUE);
   const console = prepareConsole(o, p);
   return {
     ...prepareSession(o, ctx, { cd: true, forwardSsh: true }),
@@ -291,6 +333,7 @@ export function prepareVmwareIso(o: Record<string, unknown>, ctx: PrepareContext
 
 export function prepareVmwareVmx(o: Record<string, unknown>, ctx: PrepareContext): VmwareConfig {
   const p = ctx.problems;
+  checkCatalogue(o, p, VMX_CATALOGUE);
   const sourcePath = o.source_path as string | undefined;
   if (sourcePath === undefined)
     p.error([], 'missing required option "source_path"', 'the .vmx of the VMware machine to clone');

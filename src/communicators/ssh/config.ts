@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseGoDuration } from '../../base/duration.js';
 import type { ConfigProblems } from '../../core/plugin.js';
+import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../../core/option-catalogue.js';
 
 /** SSH options that hold passwords, for a builder's `secretOptions`. */
 export const SSH_SECRET_OPTIONS = ['ssh_password', 'ssh_bastion_password'] as const;
@@ -33,7 +34,46 @@ export interface SshConfig {
   fileTransferMethod: 'sftp' | 'scp';
   disableAgentForwarding: boolean;
   temporaryKeyPair: { type: 'rsa' | 'ed25519'; bits: number };
+  /** ssh_ciphers and ssh_key_exchange_algorithms: offered instead of ssh2's defaults when set. */
+  ciphers: string[] | undefined;
+  keyExchanges: string[] | undefined;
+  /** pause_before_connecting: once SSH first answers, wait this long and connect again. */
+  pauseBeforeConnectingMs: number;
 }
+
+/** Packer 1.6's SSH options boxwright takes but does not act on, or refuses for now. */
+export const SSH_CATALOGUE: OptionCatalogue = {
+  notYet: {
+    ssh_certificate_file: {
+      why: 'signed user certificates are not offered',
+      instead: 'log in with ssh_private_key_file or ssh_password',
+    },
+    ssh_bastion_certificate_file: {
+      why: 'signed user certificates are not offered',
+      instead: 'log in to the bastion with ssh_bastion_private_key_file or ssh_bastion_password',
+    },
+    ssh_bastion_interactive: {
+      why: 'keyboard-interactive login to the bastion is not offered',
+      instead: 'use ssh_bastion_password or ssh_bastion_private_key_file',
+    },
+    ssh_proxy_host: { why: 'SOCKS proxies are not used', instead: 'use ssh_bastion_host to go through a jump host' },
+    ssh_proxy_port: { why: 'SOCKS proxies are not used', instead: 'use ssh_bastion_host to go through a jump host' },
+    ssh_proxy_username: {
+      why: 'SOCKS proxies are not used',
+      instead: 'use ssh_bastion_host to go through a jump host',
+    },
+    ssh_proxy_password: {
+      why: 'SOCKS proxies are not used',
+      instead: 'use ssh_bastion_host to go through a jump host',
+    },
+    ssh_remote_tunnels: { why: 'tunnels are not opened', instead: 'remove it, or open the tunnel in a provisioner' },
+    ssh_local_tunnels: { why: 'tunnels are not opened', instead: 'remove it, or open the tunnel in a provisioner' },
+  },
+  ignored: {
+    ssh_public_key: 'Packer sets it for itself; templates name a key with ssh_private_key_file',
+    ssh_private_key: 'Packer sets it for itself; templates name a key with ssh_private_key_file',
+  },
+};
 
 const duration = (def: string) => ({ type: 'string', format: 'duration', default: def });
 
@@ -63,6 +103,10 @@ export const sshSchemaProperties = {
   ssh_disable_agent_forwarding: { type: 'boolean', default: false },
   temporary_key_pair_type: { type: 'string', enum: ['rsa', 'ed25519'], default: 'rsa' },
   temporary_key_pair_bits: { type: 'integer', minimum: 1024, default: 4096 },
+  ssh_ciphers: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+  ssh_key_exchange_algorithms: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+  pause_before_connecting: duration('0s'),
+  ...catalogueSchema(SSH_CATALOGUE),
 } as const;
 
 /**
@@ -98,6 +142,7 @@ export function prepareSsh(
       [o.ssh_agent_auth === true ? 'ssh_agent_auth' : 'ssh_bastion_agent_auth'],
       'SSH_AUTH_SOCK is not set, so no agent can be asked for keys',
     );
+  checkCatalogue(o, problems, SSH_CATALOGUE);
   let bastion: BastionConfig | undefined;
   if (str('ssh_bastion_host')) {
     if (!str('ssh_bastion_username')) problems.error(['ssh_bastion_host'], 'a bastion needs "ssh_bastion_username"');
@@ -139,5 +184,8 @@ export function prepareSsh(
       type: o.temporary_key_pair_type as 'rsa' | 'ed25519',
       bits: o.temporary_key_pair_bits as number,
     },
+    ciphers: o.ssh_ciphers as string[] | undefined,
+    keyExchanges: o.ssh_key_exchange_algorithms as string[] | undefined,
+    pauseBeforeConnectingMs: ms('pause_before_connecting'),
   };
 }

@@ -96,6 +96,9 @@ export async function connectOnce(
         keepaliveInterval: cfg.keepAliveIntervalMs || undefined,
         keepaliveCountMax: 6,
         agentForward: !cfg.disableAgentForwarding && cfg.agentAuth,
+        ...(cfg.ciphers || cfg.keyExchanges
+          ? { algorithms: { cipher: cfg.ciphers, kex: cfg.keyExchanges } as ConnectConfig['algorithms'] }
+          : {}),
         ...credentials(cfg.username, cfg.password, cfg.privateKeyFile, cfg.agentAuth),
       },
       signal,

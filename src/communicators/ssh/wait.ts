@@ -37,6 +37,7 @@ export async function waitForSsh(cfg: SshConfig, endpoint: Endpoint, opts: WaitO
   let last: ConnectError | undefined;
   let lastRefusal: ConnectError | undefined;
   let refusals = 0;
+  let paused = false;
   opts.ui.say(`Waiting for SSH to become available on ${endpoint.host}:${endpoint.port}...`);
   for (;;) {
     if (opts.signal.aborted) throw new CancelledError('Build was cancelled.');
@@ -47,6 +48,14 @@ export async function waitForSsh(cfg: SshConfig, endpoint: Endpoint, opts: WaitO
         opts.signal,
         Math.max(1000, Math.min(20_000, deadline - Date.now())),
       );
+      if (cfg.pauseBeforeConnectingMs > 0 && !paused) {
+        // Packer's pause_before_connecting: SSH answered, but the guest may still be setting up.
+        paused = true;
+        client.end();
+        opts.ui.say(`Pausing ${formatElapsed(cfg.pauseBeforeConnectingMs)} before connecting...`);
+        await sleep(cfg.pauseBeforeConnectingMs, opts.signal);
+        continue;
+      }
       opts.ui.say(`Connected to SSH after ${formatElapsed(Date.now() - started)}.`);
       return client;
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { ConfigProblems } from '../../core/plugin.js';
+import { isSet } from '../../core/option-catalogue.js';
 
 /** How often and how long to ask AWS whether something is ready (Packer's aws_polling). */
 export interface AwsPolling {
@@ -29,6 +30,7 @@ const NOT_YET: Record<string, string> = {
     'assume the role outside boxwright (aws sts assume-role) and pass the keys, or use a profile with role_arn',
   vault_aws_engine: 'read the keys from Vault first and pass them as "access_key"/"secret_key"/"token"',
   mfa_code: 'use a profile whose session already carries MFA, or pass a session "token"',
+  shared_credentials_file: 'set AWS_SHARED_CREDENTIALS_FILE to the file instead: the AWS SDK reads it from there',
   insecure_skip_tls_verify:
     'point "custom_endpoint_ec2" at an endpoint with a trusted certificate (NODE_EXTRA_CA_CERTS adds one)',
 };
@@ -78,7 +80,7 @@ export function prepareAwsAccess(
   env: NodeJS.ProcessEnv = process.env,
 ): AwsAccess {
   for (const [key, instead] of Object.entries(NOT_YET))
-    if (o[key] !== undefined) p.error([key], `"${key}" is not supported by boxwright yet`, instead);
+    if (isSet(o[key])) p.error([key], `"${key}" is not supported by boxwright yet`, instead);
   const str = (k: string) => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : undefined);
 
   const region = str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '';

@@ -16,6 +16,32 @@ export function flattenVars(vars: Record<string, string>): string {
 }
 
 /**
+ * Packer's env_var_format: each variable, sorted by name, through a format with two %s (the
+ * name, then the value with each ' written as '"'"', as Packer escapes it for its quotes).
+ */
+export function formatVars(format: string, vars: Record<string, string>): string {
+  return Object.keys(vars)
+    .sort()
+    .map((k) => {
+      const [before, middle, after] = format.split('%s');
+      return `${before}${k}${middle}${vars[k]!.replace(/'/g, `'"'"'`)}${after}`;
+    })
+    .join('');
+}
+
+/** Packer's env_var_format, checked: two %s, the name and then the value. */
+export function envVarFormat(o: Record<string, unknown>, problems: ConfigProblems): string | undefined {
+  const format = o.env_var_format as string | undefined;
+  if (format !== undefined && format.split('%s').length !== 3)
+    problems.error(
+      ['env_var_format'],
+      'env_var_format must hold "%s" twice: the name, then the value',
+      `Packer's default is "%s='%s' "`,
+    );
+  return format;
+}
+
+/**
  * Checks that exactly one of the listed keys is set (inline, script, scripts, ...) and that
  * every script file exists; returns the script files in order.
  */

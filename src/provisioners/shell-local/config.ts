@@ -1,5 +1,5 @@
 import type { PrepareContext } from '../../core/plugin.js';
-import { environment, scriptSources } from '../common/script-options.js';
+import { environment, envVarFormat, scriptSources } from '../common/script-options.js';
 
 /** Options shared by the shell-local provisioner and post-processor (Packer's names). */
 export interface ShellLocalConfig {
@@ -8,6 +8,8 @@ export interface ShellLocalConfig {
   /** Script files, run one after another. */
   scripts: string[];
   environmentVars: [string, string][];
+  /** Packer's env_var_format, when the template sets one. */
+  envVarFormat: string | undefined;
   executeCommand: string[];
   inlineShebang: string;
   onlyOn: string[] | undefined;
@@ -31,6 +33,7 @@ export const shellLocalSchema = {
     inline_shebang: { type: 'string', default: '/bin/sh -e' },
     only_on: stringList,
     use_linux_pathing: { type: 'boolean' },
+    env_var_format: { type: 'string', minLength: 1 },
     valid_exit_codes: { type: 'array', items: { type: 'integer' }, default: [0] },
     tempfile_extension: { type: 'string', default: '' },
   },
@@ -58,6 +61,7 @@ export function prepareShellLocal(o: Record<string, unknown>, ctx: PrepareContex
     inline,
     scripts,
     environmentVars,
+    envVarFormat: envVarFormat(o, ctx.problems),
     executeCommand: o.execute_command as string[],
     inlineShebang: o.inline_shebang as string,
     onlyOn,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RunContext } from '../../core/plugin.js';
 import { runLocalCommand } from '../../util/process-group.js';
 import { lastOutputSection } from '../../util/recent-lines.js';
-import { flattenVars, inlineScript } from '../common/script-options.js';
+import { flattenVars, formatVars, inlineScript } from '../common/script-options.js';
 import type { ShellLocalConfig } from './config.js';
 import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
@@ -35,7 +35,7 @@ export async function runShellLocal(
     ...extraEnv,
     ...Object.fromEntries(config.environmentVars),
   };
-  const flatVars = flattenVars(vars);
+  const flatVars = config.envVarFormat ? formatVars(config.envVarFormat, vars) : flattenVars(vars);
 
   const tempDir = await makeTempDir('shell-local');
   try {

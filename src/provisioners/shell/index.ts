@@ -4,7 +4,14 @@ import { randomInt } from 'node:crypto';
 import { DisconnectedError } from '../../core/communicator.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { lastOutputSection, RecentLines } from '../../util/recent-lines.js';
-import { environment, flattenVars, inlineScript, scriptSources } from '../common/script-options.js';
+import {
+  environment,
+  envVarFormat,
+  flattenVars,
+  formatVars,
+  inlineScript,
+  scriptSources,
+} from '../common/script-options.js';
 import { parseGoDuration, formatElapsed } from '../../base/duration.js';
 import { CancelledError, messageOf, sleep } from '../../base/errors.js';
 import type { ProvisionContext, Provisioner } from '../../core/plugin.js';
@@ -25,6 +32,8 @@ interface ShellConfig {
   pauseAfterMs: number;
   startRetryTimeoutMs: number;
   useEnvVarFile: boolean;
+  /** Packer's env_var_format, when the template sets one. */
+  envVarFormat: string | undefined;
 }
 
 const stringList = { type: 'array', items: { type: 'string' } };
@@ -56,6 +65,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
       pause_after: { type: 'string', format: 'duration', default: '0s' },
       start_retry_timeout: { type: 'string', format: 'duration', default: '5m' },
       use_env_var_file: { type: 'boolean', default: false },
+      env_var_format: { type: 'string', minLength: 1 },
       binary: { type: 'boolean' },
     },
   },
@@ -85,6 +95,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
       pauseAfterMs: parseGoDuration(o.pause_after as string) ?? 0,
       startRetryTimeoutMs: parseGoDuration(o.start_retry_timeout as string) ?? 300_000,
       useEnvVarFile,
+      envVarFormat: envVarFormat(o, ctx.problems),
     };
   },
   async provision(config, ctx) {
@@ -94,7 +105,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
       ...ctx.generated,
       ...Object.fromEntries(config.environmentVars),
     };
-    const flat = flattenVars(vars);
+    const flat = config.envVarFormat ? formatVars(config.envVarFormat, vars) : flattenVars(vars);
     const local = await makeTempDir('shell');
     try {
       const scripts = config.scripts.map((file) => ({ file, label: file }));
@@ -139,9 +150,11 @@ async function runScript(
       const envLocal = `${file}.env`;
       await writeFile(
         envLocal,
-        Object.entries(vars)
-          .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
-          .join(''),
+        config.envVarFormat
+          ? formatVars(config.envVarFormat, vars)
+          : Object.entries(vars)
+              .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
+              .join(''),
       );
       await comm.upload(envLocal, envVarFile, { signal: ctx.signal, mode: 0o600 });
     }
