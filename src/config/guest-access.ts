@@ -1,21 +1,11 @@
 import { prepareSsh, sshSchemaProperties, type SshConfig } from '../communicators/ssh/config.js';
+import { WINRM_OPTION_NAMES } from '../communicators/winrm-options.js';
 import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../core/option-catalogue.js';
 import type { ConfigProblems } from '../core/plugin.js';
 import { port, portRange, type Options } from './options.js';
 
-/** Packer's WinRM options: known, so a Windows template is told "not supported yet" rather than "unknown option". */
 const WINRM_OPTIONS = Object.fromEntries(
-  [
-    'winrm_username',
-    'winrm_password',
-    'winrm_host',
-    'winrm_timeout',
-    'winrm_port',
-    'winrm_use_ssl',
-    'winrm_insecure',
-    'winrm_use_ntlm',
-    'winrm_no_proxy',
-  ].map((k) => [k, { type: ['string', 'integer', 'boolean'] }]),
+  WINRM_OPTION_NAMES.map((k) => [k, { type: ['string', 'integer', 'boolean'] }]),
 );
 
 /** How provisioners reach a local VM: SSH through a host port forwarded to the guest, or not at all. */

@@ -11,6 +11,7 @@ import {
 import type { BlockDevice, Filters } from '../../machines/aws/resources.js';
 import { amiDistributionSchemaProperties } from '../../machines/aws/images.js';
 import { isSet } from '../../core/option-catalogue.js';
+import { WINRM_OPTION_NAMES } from '../../communicators/winrm-options.js';
 
 /** Where the source AMI comes from: an id, or the newest image a filter finds. */
 export type SourceAmi =
@@ -105,19 +106,7 @@ const NOT_YET: Record<string, string> = {
   pause_before_ssm: 'connect over SSH ("ssh_interface": "public_ip" or "private_ip")',
   ssh_clear_authorized_keys:
     "boxwright does not edit the instance's authorized_keys: remove the key in a last shell provisioner if the AMI must not keep it",
-  ...Object.fromEntries(
-    [
-      'winrm_username',
-      'winrm_password',
-      'winrm_host',
-      'winrm_no_proxy',
-      'winrm_port',
-      'winrm_timeout',
-      'winrm_use_ssl',
-      'winrm_insecure',
-      'winrm_use_ntlm',
-    ].map((k) => [k, 'boxwright builds Linux AMIs over SSH only']),
-  ),
+  ...Object.fromEntries(WINRM_OPTION_NAMES.map((k) => [k, 'boxwright builds Linux AMIs over SSH only'])),
 };
 
 const strings = { type: 'array', items: { type: 'string', minLength: 1 }, default: [] };

@@ -4,6 +4,8 @@ import { loginSchemaProperties, prepareLogin, registryOf, splitReference } from 
 import { applyRunFlag, DEFAULT_RUN_COMMAND, emptyRunSpec, parseRunCommand, type RunSpec } from './run-command.js';
 import { checkChanges } from '../../machines/docker/changes.js';
 import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../../core/option-catalogue.js';
+import { sshSchemaProperties } from '../../communicators/ssh/config.js';
+import { WINRM_OPTION_NAMES } from '../../communicators/winrm-options.js';
 
 /** What the build leaves: an image in the engine, a tar of the container's files, or nothing. */
 export type DockerOutput = { kind: 'commit' } | { kind: 'export'; path: string } | { kind: 'discard' };
@@ -31,54 +33,11 @@ const LOGIN_INSTEAD = 'log in with "login_username"/"login_password"';
 
 /** Packer's SSH and WinRM options, which its docker builder takes for "communicator": "ssh" or "winrm". */
 const COMMUNICATOR_OPTIONS = [
-  'pause_before_connecting',
-  'ssh_host',
-  'ssh_port',
-  'ssh_username',
-  'ssh_password',
+  ...Object.keys(sshSchemaProperties).filter((k) => k !== 'communicator'),
   'ssh_keypair_name',
   'temporary_key_pair_name',
-  'temporary_key_pair_type',
-  'temporary_key_pair_bits',
-  'ssh_ciphers',
   'ssh_clear_authorized_keys',
-  'ssh_key_exchange_algorithms',
-  'ssh_private_key_file',
-  'ssh_certificate_file',
-  'ssh_pty',
-  'ssh_timeout',
-  'ssh_wait_timeout',
-  'ssh_agent_auth',
-  'ssh_disable_agent_forwarding',
-  'ssh_handshake_attempts',
-  'ssh_bastion_host',
-  'ssh_bastion_port',
-  'ssh_bastion_agent_auth',
-  'ssh_bastion_username',
-  'ssh_bastion_password',
-  'ssh_bastion_interactive',
-  'ssh_bastion_private_key_file',
-  'ssh_bastion_certificate_file',
-  'ssh_file_transfer_method',
-  'ssh_proxy_host',
-  'ssh_proxy_port',
-  'ssh_proxy_username',
-  'ssh_proxy_password',
-  'ssh_keep_alive_interval',
-  'ssh_read_write_timeout',
-  'ssh_remote_tunnels',
-  'ssh_local_tunnels',
-  'ssh_public_key',
-  'ssh_private_key',
-  'winrm_username',
-  'winrm_password',
-  'winrm_host',
-  'winrm_no_proxy',
-  'winrm_port',
-  'winrm_timeout',
-  'winrm_use_ssl',
-  'winrm_insecure',
-  'winrm_use_ntlm',
+  ...WINRM_OPTION_NAMES,
 ];
 
 /** Packer 1.6's docker options that boxwright refuses for now or that make no difference here. */

@@ -53,17 +53,16 @@ export interface VirtualBoxConfig extends LocalVmSettings {
 /** VirtualBox's NIC types (modifyvm --nictype). */
 export const NIC_TYPES = ['82540EM', '82543GC', '82545EM', 'Am79C970A', 'Am79C973', 'virtio'];
 
+const NO_CD = {
+  why: 'extra CDs are made only for the qemu and VMware builders',
+  instead: 'use floppy_files, http_directory or a file provisioner',
+};
+
 /** Packer 1.6's VirtualBox options that boxwright refuses for now or that make no difference here. */
 const VIRTUALBOX_CATALOGUE: OptionCatalogue = {
   notYet: {
-    cd_files: {
-      why: 'extra CDs are made only for the qemu and VMware builders',
-      instead: 'use floppy_files, http_directory or a file provisioner',
-    },
-    cd_label: {
-      why: 'extra CDs are made only for the qemu and VMware builders',
-      instead: 'use floppy_files, http_directory or a file provisioner',
-    },
+    cd_files: NO_CD,
+    cd_label: NO_CD,
     output_filename: { why: 'the appliance is named after vm_name', instead: 'set vm_name' },
     disable_shutdown: {
       why: 'boxwright always stops the machine itself before exporting it',

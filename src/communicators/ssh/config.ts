@@ -41,6 +41,9 @@ export interface SshConfig {
   pauseBeforeConnectingMs: number;
 }
 
+const NO_PROXY = { why: 'SOCKS proxies are not used', instead: 'use ssh_bastion_host to go through a jump host' };
+const NO_TUNNELS = { why: 'tunnels are not opened', instead: 'remove it, or open the tunnel in a provisioner' };
+
 /** Packer 1.6's SSH options boxwright takes but does not act on, or refuses for now. */
 export const SSH_CATALOGUE: OptionCatalogue = {
   notYet: {
