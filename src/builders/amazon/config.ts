@@ -33,6 +33,8 @@ export type SshInterface = 'public_ip' | 'private_ip' | 'public_dns' | 'private_
 export interface InstanceSettings {
   type: string;
   availabilityZone: string | undefined;
+  /** Packer's tenancy: where the build instance runs (default, dedicated, host). */
+  tenancy: 'default' | 'dedicated' | 'host' | undefined;
   subnet: Lookup;
   /** Picks the subnet with the most free addresses when a filter matches several (subnet_filter.most_free). */
   subnetMostFree: boolean;
@@ -102,7 +104,6 @@ const NOT_YET: Record<string, string> = {
   run_tag: 'use the "run_tags" map',
   snapshot_tag: 'use the "snapshot_tags" map',
   run_volume_tag: 'use the "run_volume_tags" map',
-  tenancy: 'instances run on shared tenancy; remove it',
   pause_before_ssm: 'connect over SSH ("ssh_interface": "public_ip" or "private_ip")',
   ssh_clear_authorized_keys:
     "boxwright does not edit the instance's authorized_keys: remove the key in a last shell provisioner if the AMI must not keep it",
@@ -147,6 +148,7 @@ export const amazonEbsSchema = {
     },
     instance_type: { type: 'string', minLength: 1, description: '"t3.micro"' },
     availability_zone: { type: 'string', minLength: 1 },
+    tenancy: { type: 'string', enum: ['default', 'dedicated', 'host'] },
     subnet_id: { type: 'string', minLength: 1 },
     subnet_filter: {
       type: 'object',
@@ -394,6 +396,7 @@ export function prepareAmazonEbs(o: Record<string, unknown>, ctx: PrepareContext
     instance: {
       type: str('instance_type') ?? '',
       availabilityZone: str('availability_zone'),
+      tenancy: str('tenancy') as InstanceSettings['tenancy'],
       subnet: lookup('subnet_id', 'subnet_filter'),
       subnetMostFree: (o.subnet_filter as { most_free?: boolean } | undefined)?.most_free === true,
       vpc: lookup('vpc_id', 'vpc_filter'),

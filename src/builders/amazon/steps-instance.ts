@@ -66,7 +66,14 @@ export async function runInstancesInput(
     MaxCount: 1,
     ...(state.keyName ? { KeyName: state.keyName } : {}),
     ...network,
-    ...(state.availabilityZone ? { Placement: { AvailabilityZone: state.availabilityZone } } : {}),
+    ...(state.availabilityZone || i.tenancy
+      ? {
+          Placement: {
+            ...(state.availabilityZone ? { AvailabilityZone: state.availabilityZone } : {}),
+            ...(i.tenancy ? { Tenancy: i.tenancy } : {}),
+          },
+        }
+      : {}),
     ...(userData ? { UserData: userData.toString('base64') } : {}),
     ...(i.iamInstanceProfile ? { IamInstanceProfile: { Name: i.iamInstanceProfile } } : {}),
     EbsOptimized: i.ebsOptimized,

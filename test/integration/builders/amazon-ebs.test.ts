@@ -92,6 +92,7 @@ describe('amazon-ebs', () => {
       launch_block_device_mappings: [{ device_name: '/dev/xvdb', volume_size: 4, volume_type: 'gp3' }],
       temporary_security_group_source_cidrs: ['203.0.113.0/24'],
       ena_support: true,
+      tenancy: 'dedicated',
       ami_description: 'from {{ .SourceAMI }}',
     });
     expect(run.code, run.all).toBe(0);
@@ -106,6 +107,7 @@ describe('amazon-ebs', () => {
       KeyName: key,
       SecurityGroupIds: [group.GroupId],
       UserData: Buffer.from('#cloud-config\n').toString('base64'),
+      Placement: { Tenancy: 'dedicated' },
       BlockDeviceMappings: [
         { DeviceName: '/dev/xvdb', Ebs: { VolumeSize: 4, VolumeType: 'gp3', DeleteOnTermination: false } },
       ],
