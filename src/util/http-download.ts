@@ -67,18 +67,19 @@ export async function downloadResumable(
     const length = Number(response.headers.get('content-length') ?? NaN);
     const total = Number.isFinite(length) ? (resumed ? have : 0) + length : undefined;
     const start = resumed ? have : 0;
+    const sink = createWriteStream(partial, { flags: resumed ? 'a' : 'w' });
     try {
-      await pipeline(
-        Readable.fromWeb(response.body as never),
-        meter(name, start, total, opts.ui),
-        createWriteStream(partial, { flags: resumed ? 'a' : 'w' }),
-        { signal: opts.signal },
-      );
+      await pipeline(Readable.fromWeb(response.body as never), meter(name, start, total, opts.ui), sink, {
+        signal: opts.signal,
+      });
       const written = sizeOf(partial);
       if (total !== undefined && written < total)
         throw new Error(`the connection closed after ${mib(written)} of ${mib(total)} MiB`);
       return;
     } catch (err) {
+      // A failed pipeline can reject while the file stream still finishes a write: resuming from the size
+      // seen before that write lands would append its bytes twice.
+      if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
       if (opts.signal.aborted) throw err;
       const now = sizeOf(partial);
       if (now <= start || resumes >= RESUMES) throw err;
