@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { markedPid, processIsAlive } from './run-mark.js';
+import { markedPid, ownerOfName, processIsAlive } from './run-mark.js';
 
 /** Something a run that is over left behind, and how to remove it. */
 export interface Leftover {
@@ -20,7 +20,7 @@ export type OwnerFilter = (pid: number) => boolean;
 export async function leftoverDirectories(owners: OwnerFilter, dir = tmpdir()): Promise<Leftover[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   return names.flatMap((name) => {
-    const owner = name.startsWith('boxwright-pid') ? markedPid(name) : undefined;
+    const owner = ownerOfName(name);
     if (owner === undefined || !owners(owner)) return [];
     const full = path.join(dir, name);
     return [{ owner, what: `temporary directory ${full}`, remove: () => rm(full, { recursive: true, force: true }) }];

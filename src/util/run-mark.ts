@@ -15,6 +15,11 @@ export function markedPid(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The pid of a name that begins with a run mark (boxwright-pid42-qemu-Ab12): a directory's or a container's. */
+export function ownerOfName(name: string): number | undefined {
+  return name.startsWith('boxwright-pid') ? markedPid(name) : undefined;
+}
+
 /** True while a process with this pid exists (one of another user's counts: EPERM). */
 export function processIsAlive(pid: number): boolean {
   try {

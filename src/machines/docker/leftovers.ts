@@ -1,5 +1,5 @@
 import type { Leftover, OwnerFilter } from '../../util/leftovers.js';
-import { markedPid } from '../../util/run-mark.js';
+import { ownerOfName } from '../../util/run-mark.js';
 import { connectDocker, dockerHost, engineMessage, isNotFound } from './engine.js';
 
 /**
@@ -22,7 +22,7 @@ export async function leftoverContainers(owners: OwnerFilter): Promise<{ leftove
     return {
       leftovers: containers.flatMap((c) => {
         const name = (c.Names[0] ?? '').replace(/^\//, '');
-        const owner = name.startsWith('boxwright-pid') ? markedPid(name) : undefined;
+        const owner = ownerOfName(name);
         if (owner === undefined || !owners(owner)) return [];
         return [
           {
