@@ -34,20 +34,47 @@ export async function runCli(
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env };
   // Relative paths in templates resolve against the process's directory, as for a user.
   const previous = process.cwd();
+  const listenersBefore = process.listeners('SIGINT');
   process.chdir(options.cwd);
+  const running = main(args, { stdout, stderr, stdin, env, cwd: options.cwd });
+  const run = { previous, listenersBefore, running };
+  pending.add(run);
   let code: number;
   try {
-    code = await main(args, { stdout, stderr, stdin, env, cwd: options.cwd });
+    code = await running;
   } finally {
-    process.chdir(previous);
+    if (pending.delete(run)) process.chdir(previous);
   }
   return { code, stdout: stdout.text, stderr: stderr.text, all: stdout.text + stderr.text };
 }
 
+/** Runs whose test ended (timed out) before them. */
+const pending = new Set<{ previous: string; listenersBefore: unknown[]; running: Promise<number> }>();
+
 const made: string[] = [];
-afterEach(() => {
+afterEach(async () => {
+  await cancelOutlivingRuns();
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Cancels, as one Ctrl-C would, the runs that outlived their test (it timed out), and
+ * leaves their directory, so that one hung build fails one test and not every later one on
+ * process.cwd(). Call it before removing fakes the runs still use.
+ */
+export async function cancelOutlivingRuns(): Promise<void> {
+  const runs = [...pending];
+  if (!runs.length) return;
+  pending.clear();
+  process.chdir(runs[0]!.previous);
+  // Each listener once: a second call is a second Ctrl-C, which exits the process.
+  const listeners = new Set(process.listeners('SIGINT').filter((l) => !runs[0]!.listenersBefore.includes(l)));
+  for (const listener of listeners) (listener as (signal: string) => void)('SIGINT');
+  await Promise.race([
+    Promise.allSettled(runs.map((r) => r.running)),
+    new Promise((resolve) => setTimeout(resolve, 30_000)),
+  ]);
+}
 
 /** A fresh directory removed after the test. */
 export function tempDir(prefix = 'boxwright-test-'): string {

@@ -4,6 +4,7 @@ import ssh2 from 'ssh2';
 import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import type { SshConfig } from './config.js';
+import { generateEd25519KeyPair } from './ed25519-key.js';
 import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
 /** A key pair made for one build, for builders that put the public half on the machine. */
@@ -31,7 +32,7 @@ export function stepTemporaryKey<S extends TemporaryKeyState>(cfg: SshConfig): S
       const pair =
         type === 'rsa'
           ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment: `boxwright ${ctx.buildName}` })
-          : ssh2.utils.generateKeyPairSync('ed25519', { comment: `boxwright ${ctx.buildName}` });
+          : generateEd25519KeyPair(`boxwright ${ctx.buildName}`);
       state.temporaryKeyDir = await makeTempDir('key');
       const privateKeyFile = path.join(state.temporaryKeyDir, 'id');
       await writeFile(privateKeyFile, pair.private, { mode: 0o600 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { cancelOutlivingRuns, runCli, tempDir, writeTemplate } from '../../support/cli.js';
 import { awsError, FakeEc2 } from '../../support/fake-ec2.js';
 import { startSshd, TEST_USER, type Sshd } from '../../support/sshd.js';
 
@@ -24,7 +24,8 @@ beforeEach(() => {
   ec2 = new FakeEc2();
   ec2.onKeyImported = (key) => appendFileSync(path.join(sshd.dir, 'authorized_keys'), `${key}\n`);
 });
-afterEach(() => {
+afterEach(async () => {
+  await cancelOutlivingRuns();
   ec2.restore();
 });
 
