@@ -287,4 +287,31 @@ describe('SSH communicator against a real sshd', () => {
     expect((await run(comm, 'echo after')).out).toEqual(['after']);
     await comm.close();
   });
+
+  it('stops waiting at once when the private key cannot be read, instead of until ssh_timeout', async () => {
+    const dir = tempDir();
+    const key = path.join(dir, 'id');
+    writeFileSync(key, readFileSync(sshd.clientKey), { mode: 0o600 });
+    const cfg = sshConfig({ ssh_port: sshd.port, ssh_private_key_file: key, ssh_timeout: '2m' });
+    // What ssh2 1.17's generator makes of a public key that starts with a zero byte: 31 bytes.
+    writeFileSync(
+      key,
+      [
+        '-----BEGIN OPENSSH PRIVATE KEY-----',
+        'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMgAAAAtz',
+        'c2gtZWQyNTUxOQAAAB8oqD33yqPf7YGOy5PqW5UifnfIB4lfY/41tHIO3XwnAAAA',
+        'mLTIBzm0yAc5AAAAC3NzaC1lZDI1NTE5AAAAHyioPffKo9/tgY7Lk+pblSJ+d8gH',
+        'iV9j/jW0cg7dfCcAAAA/TCTIHeSpL7Dvp7A6RhbGAQ2PdFIBvaJah4XBlaGC2E8o',
+        'qD33yqPf7YGOy5PqW5UifnfIB4lfY/41tHIO3XwnAAAAFGJveHdyaWdodCBhbWF6',
+        'b24tZWJzAQID',
+        '-----END OPENSSH PRIVATE KEY-----',
+        '',
+      ].join('\n'),
+    );
+    const started = Date.now();
+    await expect(
+      waitForSsh(cfg, { host: '127.0.0.1', port: sshd.port }, { ui: recordingUi(), signal, log: () => {} }),
+    ).rejects.toThrow(/the private key for 127\.0\.0\.1:\d+ cannot be read: Cannot parse privateKey/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });

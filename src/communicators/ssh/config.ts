@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
 import { parseGoDuration } from '../../base/duration.js';
 import type { ConfigProblems } from '../../core/plugin.js';
 import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../../core/option-catalogue.js';
@@ -137,8 +138,19 @@ export function prepareSsh(
     problems.error([], 'no way to log in: set "ssh_password", "ssh_private_key_file" or "ssh_agent_auth": true');
   for (const key of ['ssh_private_key_file', 'ssh_bastion_private_key_file']) {
     const file = str(key);
-    if (file && !existsSync(file))
+    if (!file) continue;
+    if (!existsSync(file)) {
       problems.error([key], `"${file}" does not exist`, 'paths are relative to the directory boxwright runs in');
+      continue;
+    }
+    // As Packer does: a key that cannot be read would otherwise look like a guest that never answers.
+    const parsed = ssh2.utils.parseKey(readFileSync(file));
+    if (parsed instanceof Error)
+      problems.error(
+        [key],
+        `"${file}" is not a private key boxwright can use: ${parsed.message}`,
+        'give an OpenSSH or PEM private key without a passphrase; for a key with one, load it into ssh-agent and set "ssh_agent_auth": true',
+      );
   }
   if ((o.ssh_agent_auth === true || o.ssh_bastion_agent_auth === true) && !process.env.SSH_AUTH_SOCK)
     problems.warn(

@@ -13,7 +13,8 @@ export interface Endpoint {
 }
 
 /** Why one connection attempt failed, in words that tell the user where to look. */
-export type FailureKind = 'port closed' | 'unreachable' | 'handshake failed' | 'auth refused' | 'bastion failed';
+export type FailureKind =
+  'port closed' | 'unreachable' | 'handshake failed' | 'auth refused' | 'bastion failed' | 'unusable key';
 
 export class ConnectError extends Error {
   constructor(
@@ -42,6 +43,9 @@ function classify(err: Error & { code?: string; level?: string }, where: string)
   if (err.code === 'ECONNREFUSED') return new ConnectError('port closed', `connection refused on ${where}`);
   if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
     return new ConnectError('unreachable', `${where} is unreachable (${err.code})`);
+  // ssh2 reads the key only when it connects; no later attempt can read it either.
+  if (err.message.startsWith('Cannot parse privateKey'))
+    return new ConnectError('unusable key', `the private key for ${where} cannot be read: ${err.message}`);
   if (err.level === 'client-authentication')
     return new ConnectError('auth refused', `${where} refused the credentials (${err.message})`);
   return new ConnectError('handshake failed', `SSH handshake with ${where} failed: ${err.message}`);

@@ -21,6 +21,7 @@ const HINTS: Record<ConnectError['kind'], string> = {
   'handshake failed': 'something answers on the port but does not speak SSH (yet); a slow boot can look like this',
   'auth refused': 'check ssh_username and ssh_password or ssh_private_key_file; the server refused them',
   'bastion failed': 'check the ssh_bastion_* options',
+  'unusable key': 'give an OpenSSH or PEM private key without a passphrase',
 };
 
 /**
@@ -64,6 +65,7 @@ export async function waitForSsh(cfg: SshConfig, endpoint: Endpoint, opts: WaitO
       last = err;
       if (err.kind === 'auth refused') lastRefusal = err;
       opts.log(`ssh: ${err.kind}: ${err.message}`);
+      if (err.kind === 'unusable key') throw new UserError(err.message, HINTS['unusable key']);
       if (err.kind === 'auth refused' && ++refusals >= cfg.handshakeAttempts) {
         throw new UserError(
           `SSH login to ${endpoint.host}:${endpoint.port} as "${cfg.username}" was refused ${refusals} times: ${err.message}`,

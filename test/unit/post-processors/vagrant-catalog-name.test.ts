@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import path from 'node:path';
 import { vagrantPostProcessor } from '../../../src/post-processors/vagrant/index.js';
 import { loadFile } from '../../support/validate.js';
 import { tempDir, writeTemplate } from '../../support/cli.js';
@@ -18,7 +17,7 @@ describe('the box catalog name', () => {
             iso_checksum: 'none',
             disk_image: true,
             ssh_username: 'u',
-            ssh_private_key_file: path.join(dir, 'app.json'),
+            ssh_password: 'p',
           },
           { type: 'docker', name: 'image', image: 'debian:12', pull: false, commit: true },
         ],

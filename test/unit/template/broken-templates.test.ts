@@ -145,6 +145,11 @@ const cases: [name: string, template: string, message: string][] = [
     '"nokey" does not exist',
   ],
   [
+    'ssh key file that is not a key',
+    '{"builders": [{"type": "null", "ssh_host": "h", "ssh_username": "u", "ssh_private_key_file": @@"package.json"}]}',
+    '"package.json" is not a private key boxwright can use',
+  ],
+  [
     'ssh port out of range',
     '{"builders": [{"type": "null", "ssh_host": "h", "ssh_username": "u", "ssh_password": "p", "ssh_port": @@70000}]}',
     'must be <= 65535',
