@@ -24,6 +24,9 @@ have mformat || need="$need mtools"
 have /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
 have dpkg-scanpackages || need="$need dpkg-dev"
 have xz || need="$need xz-utils"
+# Ansible for the ansible and ansible-local provisioners' tests; sshpass for Ansible's password logins.
+have ansible-playbook || need="$need ansible-core"
+have sshpass || need="$need sshpass"
 # Packer 1.6.6 (Debian bookworm), which the verdict comparison and the benchmarks run beside boxwright.
 have packer || need="$need packer"
 

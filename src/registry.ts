@@ -19,6 +19,7 @@ import { shellLocalPostProcessor } from './post-processors/shell-local/index.js'
 import { vagrantPostProcessor } from './post-processors/vagrant/index.js';
 import { virtualBoxExportPostProcessor } from './post-processors/virtualbox-export/index.js';
 import { vmwareExportPostProcessor } from './post-processors/vmware-export/index.js';
+import { ansibleLocalProvisioner } from './provisioners/ansible-local/index.js';
 import { breakpointProvisioner } from './provisioners/breakpoint/index.js';
 import { fingerprintProvisioner } from './provisioners/fingerprint/index.js';
 import { fileProvisioner } from './provisioners/file/index.js';
@@ -44,6 +45,7 @@ const provisioners: Provisioner[] = [
   fileProvisioner as Provisioner,
   breakpointProvisioner as Provisioner,
   fingerprintProvisioner as Provisioner,
+  ansibleLocalProvisioner as Provisioner,
 ];
 const postProcessors: PostProcessor[] = [
   manifestPostProcessor as PostProcessor,
@@ -95,7 +97,6 @@ const PLANNED: Record<PluginKind, string[]> = {
   ],
   provisioner: [
     'ansible',
-    'ansible-local',
     'chef-solo',
     'chef-client',
     'puppet-masterless',

@@ -24,6 +24,20 @@ export interface Communicator {
   /** True for a directory, false for a file, undefined when the path does not exist. */
   isDirectory(remotePath: string, signal: AbortSignal): Promise<boolean | undefined>;
   close(): Promise<void>;
+  /** How a tool of the host's (Ansible) opens its own SSH connection; only the ssh communicator has one. */
+  sshLogin?(): SshLogin;
+}
+
+/** What a host tool needs to log in to the machine over SSH as the build does. */
+export interface SshLogin {
+  host: string;
+  port: number;
+  username: string;
+  password: string | undefined;
+  privateKeyFile: string | undefined;
+  agentAuth: boolean;
+  /** The jump host, when the build goes through one. */
+  bastion: { host: string; port: number } | undefined;
 }
 
 /** The connection dropped while a command ran (a reboot, a crash); expect_disconnect turns it into success. */

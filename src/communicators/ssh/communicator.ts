@@ -4,7 +4,13 @@ import path from 'node:path';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { formatElapsed } from '../../base/duration.js';
 import { CancelledError } from '../../base/errors.js';
-import { DisconnectedError, type Communicator, type ExecOptions, type ExecResult } from '../../core/communicator.js';
+import {
+  DisconnectedError,
+  type Communicator,
+  type ExecOptions,
+  type ExecResult,
+  type SshLogin,
+} from '../../core/communicator.js';
 import type { SshConfig } from './config.js';
 import type { Endpoint } from './connect.js';
 import { readLines } from '../../util/lines.js';
@@ -34,6 +40,19 @@ export class SshCommunicator implements Communicator {
     private readonly reconnectOptions: WaitOptions,
   ) {
     this.adopt(client);
+  }
+
+  sshLogin(): SshLogin {
+    const { username, password, privateKeyFile, agentAuth, bastion } = this.cfg;
+    return {
+      host: this.endpoint.host,
+      port: this.endpoint.port,
+      username,
+      password,
+      privateKeyFile,
+      agentAuth,
+      bastion: bastion ? { host: bastion.host, port: bastion.port } : undefined,
+    };
   }
 
   /** Runs a command, streaming its output by line. On cancel, the remote process group is killed. */

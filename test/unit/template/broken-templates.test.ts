@@ -436,6 +436,16 @@ const cases: [name: string, template: string, message: string][] = [
     '{"builders": [{"type": "null"}], "provisioners": [{"type": "breakpoint", @@"nots": "x"}]}',
     'unknown option "nots"',
   ],
+  [
+    'ansible-local without a playbook',
+    '{"builders": [{"type": "null"}], "provisioners": [@@{"type": "ansible-local", "playbook_dir": "."}]}',
+    'needs "playbook_file" or "playbook_files"',
+  ],
+  [
+    'ansible-local role path that is a file',
+    '{"builders": [{"type": "null"}], "provisioners": [{"type": "ansible-local", "playbook_file": "package.json", "role_paths": [@@"package.json"]}]}',
+    '"package.json" is a file, not a directory',
+  ],
   ['push section', '{"builders": [{"type": "null"}], @@"push": {}}', 'unknown option "push"'],
   ['template is not an object', '@@["builders"]', 'a template must be a JSON object'],
 ];
