@@ -19,6 +19,7 @@ import { shellLocalPostProcessor } from './post-processors/shell-local/index.js'
 import { vagrantPostProcessor } from './post-processors/vagrant/index.js';
 import { virtualBoxExportPostProcessor } from './post-processors/virtualbox-export/index.js';
 import { vmwareExportPostProcessor } from './post-processors/vmware-export/index.js';
+import { ansibleProvisioner } from './provisioners/ansible/index.js';
 import { ansibleLocalProvisioner } from './provisioners/ansible-local/index.js';
 import { breakpointProvisioner } from './provisioners/breakpoint/index.js';
 import { fingerprintProvisioner } from './provisioners/fingerprint/index.js';
@@ -45,6 +46,7 @@ const provisioners: Provisioner[] = [
   fileProvisioner as Provisioner,
   breakpointProvisioner as Provisioner,
   fingerprintProvisioner as Provisioner,
+  ansibleProvisioner as Provisioner,
   ansibleLocalProvisioner as Provisioner,
 ];
 const postProcessors: PostProcessor[] = [
@@ -96,7 +98,6 @@ const PLANNED: Record<PluginKind, string[]> = {
     'vsphere-iso',
   ],
   provisioner: [
-    'ansible',
     'chef-solo',
     'chef-client',
     'puppet-masterless',

@@ -223,8 +223,8 @@ const cases: [name: string, template: string, message: string][] = [
   ],
   [
     'provisioner not supported yet',
-    '{"builders": [{"type": "null"}], "provisioners": [{"type": @@"ansible", "playbook_file": "x"}]}',
-    'provisioner type "ansible" is not supported by boxwright yet',
+    '{"builders": [{"type": "null"}], "provisioners": [{"type": @@"chef-solo", "cookbook_paths": ["x"]}]}',
+    'provisioner type "chef-solo" is not supported by boxwright yet',
   ],
   [
     'shell-local inline not a list',
@@ -445,6 +445,11 @@ const cases: [name: string, template: string, message: string][] = [
     'ansible-local role path that is a file',
     '{"builders": [{"type": "null"}], "provisioners": [{"type": "ansible-local", "playbook_file": "package.json", "role_paths": [@@"package.json"]}]}',
     '"package.json" is a file, not a directory',
+  ],
+  [
+    'ansible without Ansible on this host',
+    '{"builders": [{"type": "null"}], "provisioners": [{"type": "ansible", "playbook_file": "package.json", "command": @@"no-such-ansible-playbook"}]}',
+    '"no-such-ansible-playbook" was not found on this host',
   ],
   ['push section', '{"builders": [{"type": "null"}], @@"push": {}}', 'unknown option "push"'],
   ['template is not an object', '@@["builders"]', 'a template must be a JSON object'],
