@@ -1,21 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { parseGoDuration } from '../../base/duration.js';
+import type { SshLogin } from '../../core/communicator.js';
 import type { ConfigProblems } from '../../core/plugin.js';
 import { catalogueSchema, checkCatalogue, type OptionCatalogue } from '../../core/option-catalogue.js';
 
 /** SSH options that hold passwords, for a builder's `secretOptions`. */
 export const SSH_SECRET_OPTIONS = ['ssh_password', 'ssh_bastion_password'] as const;
 
-/** A host to hop through on the way to the machine. */
-export interface BastionConfig {
-  host: string;
-  port: number;
-  username: string;
-  password: string | undefined;
-  privateKeyFile: string | undefined;
-  agentAuth: boolean;
-}
+/** A host to hop through on the way to the machine, logged in to as the machine is. */
+export type BastionConfig = Omit<SshLogin, 'bastion'>;
 
 /** Everything needed to reach a machine over SSH, typed and defaulted. */
 export interface SshConfig {
