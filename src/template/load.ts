@@ -5,7 +5,8 @@ import { Planner, type PlanEnvironment, type PlannedBuild, type Selection } from
 import { rootSchema } from './root-schema.js';
 import { isObject } from '../util/is-object.js';
 import { checkSchema } from './schema.js';
-import { formatPath, JsonSource } from './source.js';
+import { formatPath, JsonSource, type TemplateSource } from './source.js';
+import { isHclTemplate, loadHclTemplate } from './hcl/load.js';
 import { isWeakSecret } from '../core/redact.js';
 import { resolveVariables, sensitiveValues, type VariableInputs, type Variables } from './variables.js';
 
@@ -20,7 +21,9 @@ export interface LoadRequest extends VariableInputs, Selection, PlanEnvironment 
   redactor: Redactor;
 }
 
-export interface LoadedTemplate extends ParsedTemplate {
+export interface LoadedTemplate {
+  source: TemplateSource;
+  root: Record<string, unknown>;
   variables: Variables;
   builds: PlannedBuild[];
   /** Warnings worth printing before a build (ignored options, undeclared var-file keys). */
@@ -53,6 +56,7 @@ export function parseTemplate(templatePath: string, bag: DiagnosticBag): ParsedT
 
 /** Parses, validates, resolves variables and plans the selected builds, reporting every problem at once. */
 export function loadTemplate(request: LoadRequest): LoadedTemplate {
+  if (isHclTemplate(request.templatePath, request.cwd)) return loadHcl2Template(request);
   const bag = new DiagnosticBag();
   const parsed = parseTemplate(request.templatePath, bag);
   if (!parsed) {
@@ -84,6 +88,21 @@ export function loadTemplate(request: LoadRequest): LoadedTemplate {
   const builds = planner.plan({ only: request.only, except: request.except });
   bag.throwIfErrors();
   return { ...parsed, variables, builds, warnings: bag.warnings };
+}
+
+/** An HCL2 template: evaluated into a template's shape, then planned as a JSON one is. */
+function loadHcl2Template(request: LoadRequest): LoadedTemplate {
+  const bag = new DiagnosticBag();
+  const hcl = loadHclTemplate(request, bag);
+  if (!hcl) {
+    bag.throwIfErrors();
+    throw new Error('unreachable: an HCL2 template that failed to load produced no diagnostics');
+  }
+  request.redactor.add(...hcl.secrets);
+  const planner = new Planner(hcl.source, hcl.root, hcl.variables, request, bag);
+  const builds = planner.plan({ only: request.only, except: request.except });
+  bag.throwIfErrors();
+  return { source: hcl.source, root: hcl.root, variables: hcl.variables, builds, warnings: bag.warnings };
 }
 
 function topLevelHint(path: (string | number)[], message: string): string | undefined {

@@ -17,7 +17,7 @@ import {
 } from './root-schema.js';
 import { isObject } from '../util/is-object.js';
 import { checkSchema } from './schema.js';
-import { formatPath, type JsonPath, type JsonSource } from './source.js';
+import { formatPath, type JsonPath, type TemplateSource } from './source.js';
 import type { Variables } from './variables.js';
 import { publicWord } from '../core/redact.js';
 
@@ -93,13 +93,13 @@ export class Planner {
   private readonly templateDir: string;
 
   constructor(
-    private readonly source: JsonSource,
+    private readonly source: TemplateSource,
     private readonly root: Record<string, unknown>,
     private readonly variables: Variables,
     private readonly env: PlanEnvironment,
     private readonly bag: DiagnosticBag,
   ) {
-    this.templateDir = path.dirname(path.resolve(env.cwd, source.file));
+    this.templateDir = source.dir ?? path.dirname(path.resolve(env.cwd, source.file));
   }
 
   /** The builds named in the template, with names rendered ({{user}} allowed). */
@@ -391,7 +391,7 @@ export class Planner {
     const config = plugin.prepare(options, {
       problems,
       templateDir: this.templateDir,
-      templateName: path.basename(this.source.file).replace(/(\.pkr)?\.json$/i, ''),
+      templateName: path.basename(this.source.file).replace(/(\.pkr)?\.(json|hcl)$/i, ''),
       buildName: decl.name,
       buildType: decl.type,
     });

@@ -13,8 +13,16 @@ import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
 /** A JSON path: keys and array indexes from the document root. */
 export type JsonPath = (string | number)[];
 
+/** Where a template's values were written: a JSON file, or the HCL2 files it was read from. */
+export interface TemplateSource {
+  readonly file: string;
+  /** The template's directory, when it is not the file's (a directory of HCL2 files). */
+  readonly dir?: string;
+  locate(path: JsonPath, at?: 'key' | 'value', innerOffset?: number): Pick<Diagnostic, 'file' | 'line' | 'column'>;
+}
+
 /** A parsed JSON document that remembers where every value came from. */
-export class JsonSource {
+export class JsonSource implements TemplateSource {
   private readonly lineStarts: number[];
 
   private constructor(

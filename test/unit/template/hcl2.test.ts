@@ -1,0 +1,273 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LoadedTemplate } from '../../../src/template/load.js';
+import { tempDir } from '../../support/cli.js';
+import { loadFile, marked, type ValidateOptions } from '../../support/validate.js';
+
+const TEMPLATES = path.resolve(__dirname, '../../../templates/packer');
+
+/** Loads HCL2 text written as template.pkr.hcl (plus other files) in a fresh directory. */
+function loadHcl(text: string, options: ValidateOptions = {}, files: Record<string, string> = {}) {
+  const dir = tempDir();
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  const file = path.join(dir, 'template.pkr.hcl');
+  writeFileSync(file, text);
+  return loadFile(file, options);
+}
+
+/** What a build is, leaving out its name and anything that holds the time. */
+function plan(loaded: LoadedTemplate | undefined) {
+  const strip = (v: unknown): unknown =>
+    JSON.parse(JSON.stringify(v ?? null, (k, x) => (k === 'vmName' ? undefined : x)));
+  return loaded!.builds.map((b) => ({
+    type: b.type,
+    config: strip(b.config),
+    provisioners: b.provisioners.map((p) => ({ type: p.type, config: strip(p.config) })),
+    chains: b.chains.map((c) => c.map((pp) => ({ type: pp.type, config: strip(pp.config) }))),
+  }));
+}
+
+const SMALL = (body: string) => `
+source "file" "hello" {
+  target  = "hello.txt"
+  content = "hello"
+}
+${body}
+`;
+
+describe('HCL2 templates', () => {
+  it("plan to the same build as their JSON twin (the project's debian-qemu template)", () => {
+    const json = loadFile(path.join(TEMPLATES, 'debian-qemu.json'));
+    const hcl = loadFile(path.join(TEMPLATES, 'debian-qemu.pkr.hcl'));
+    expect(json.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(hcl.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(hcl.loaded!.builds.map((b) => b.name)).toEqual(['qemu.debian-12']);
+    expect(plan(hcl.loaded)).toEqual(plan(json.loaded));
+  });
+
+  it('take variables from defaults, PKR_VAR_*, auto and named var-files and -var, in that order, converted to their type', () => {
+    const template = `
+variable "a" { type = string }
+variable "b" {
+  type    = number
+  default = 1
+}
+variable "c" { default = "default" }
+variable "d" { default = "default" }
+variable "tags" {
+  type    = list(string)
+  default = []
+}
+${SMALL(`build {
+  sources = ["source.file.hello"]
+  provisioner "shell-local" {
+    inline = ["echo \${var.a} \${var.b + 1} \${var.c} \${var.d} \${join(",", var.tags)}"]
+  }
+}`)}`;
+    const { loaded, diagnostics } = loadHcl(
+      template,
+      {
+        env: { PKR_VAR_a: 'from-env', PKR_VAR_c: 'env' },
+        varFiles: ['mine.pkrvars.hcl'],
+        vars: ['d=cli', 'tags=["x", "y"]'],
+      },
+      { 'mine.pkrvars.hcl': 'b = "41"\nc = "file"\n' },
+    );
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const inline = (loaded!.builds[0]!.provisioners[0]!.config as { inline: string[] }).inline;
+    expect(inline).toEqual(['echo from-env 42 file cli x,y']);
+  });
+
+  it('evaluate expressions with HCL semantics: functions, for, conditionals, splats, heredocs and templatefile', () => {
+    const { loaded, diagnostics } = loadHcl(
+      SMALL(`
+locals {
+  servers = [{ name = "a", port = 80 }, { name = "b", port = 443 }]
+  names   = local.servers[*].name
+  secure  = [for s in local.servers : upper(s.name) if s.port == 443]
+  by_name = { for s in local.servers : s.name => s.port }
+  script  = <<-EOT
+    echo \${length(local.names)}
+      indented
+    EOT
+}
+build {
+  sources = ["source.file.hello"]
+  provisioner "shell-local" {
+    inline = [
+      join(",", local.names),
+      join(",", local.secure),
+      format("%s=%d", "b", local.by_name["b"]),
+      local.script,
+      templatefile("\${path.root}/seed.tpl", { user = "vagrant", keys = ["k1", "k2"] }),
+      length(local.names) > 1 ? "many" : "one",
+      replace(substr(sha256("x"), 0, 8), "/[a-f]/", ""),
+    ]
+  }
+}`),
+      {},
+      { 'seed.tpl': 'user: ${user}\nkeys: ${join(" ", keys)}' },
+    );
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect((loaded!.builds[0]!.provisioners[0]!.config as { inline: string[] }).inline).toEqual([
+      'a,b',
+      'B',
+      'b=443',
+      'echo 2\n  indented\n',
+      'user: vagrant\nkeys: k1 k2',
+      'many',
+      '2711642',
+    ]);
+  });
+
+  it('run provisioners and post-processors of a build block only on its own sources, named TYPE.NAME', () => {
+    const { loaded, diagnostics } = loadHcl(`
+source "file" "a" {
+  target  = "a.txt"
+  content = "a"
+}
+source "file" "b" {
+  target  = "b.txt"
+  content = "b"
+}
+build {
+  sources = ["source.file.a", "source.file.b"]
+  provisioner "shell-local" {
+    only   = ["file.b"]
+    inline = ["echo only-b"]
+  }
+  post-processor "checksum" {}
+}
+build {
+  name = "again"
+  source "source.file.a" {
+    name   = "c"
+    target = "c.txt"
+  }
+  provisioner "shell-local" { inline = ["echo c"] }
+}
+`);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const builds = Object.fromEntries(loaded!.builds.map((b) => [b.name, b]));
+    expect(Object.keys(builds)).toEqual(['file.a', 'file.b', 'file.c']);
+    expect(builds['file.a']!.provisioners).toEqual([]);
+    expect(builds['file.b']!.provisioners.map((p) => (p.config as { inline: string[] }).inline)).toEqual([
+      ['echo only-b'],
+    ]);
+    expect(builds['file.c']!.provisioners.map((p) => (p.config as { inline: string[] }).inline)).toEqual([['echo c']]);
+    expect(builds['file.c']!.config).toMatchObject({ target: 'c.txt', content: 'a' });
+    expect(builds['file.a']!.chains.map((c) => c.map((pp) => pp.type))).toEqual([['checksum']]);
+    expect(builds['file.c']!.chains).toEqual([]);
+  });
+
+  it('fails a variable validation with its error_message, at the value that broke it', () => {
+    const { diagnostics } = loadHcl(
+      `
+variable "cpus" {
+  type    = number
+  default = 2
+  validation {
+    condition     = var.cpus <= 16
+    error_message = "At most 16 CPUs."
+  }
+}
+${SMALL('build { sources = ["source.file.hello"] }')}`,
+      { varFiles: ['big.pkrvars.hcl'] },
+      { 'big.pkrvars.hcl': '\ncpus = 32\n' },
+    );
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        file: 'big.pkrvars.hcl',
+        line: 2,
+        column: 1,
+        message: 'invalid value for "cpus": At most 16 CPUs.',
+      }),
+    );
+  });
+
+  it('hides the values of sensitive variables in every message', () => {
+    const { diagnostics } = loadHcl(`
+variable "token" {
+  default   = "s3cr3t-t0ken-value"
+  sensitive = true
+}
+source "file" "hello" {
+  target  = "hello.txt"
+  content = var.token
+  nonsense = "\${var.token}"
+}
+build { sources = ["source.file.hello"] }
+`);
+    expect(diagnostics.length).toBeGreaterThan(0);
+    expect(JSON.stringify(diagnostics)).not.toContain('s3cr3t-t0ken-value');
+  });
+});
+
+/** Each case: a broken template with @@ where the error must point, and words of the message. */
+const broken: [name: string, template: string, message: string][] = [
+  ['unclosed string', 'variable "a" {\n  default = @@"abc\n}', 'this string is never closed'],
+  ['unclosed block', '@@source "file" "x" {\n  target = "a"\n', 'this block is never closed'],
+  ['attribute without =', 'source "file" "x" {\n  target "a"@@\n}', 'expected "=" or "{" after "target"'],
+  ['bad escape', 'locals {\n  a = "x@@\\q"\n}', '"\\q" is not an escape HCL knows'],
+  ['two attributes on a line', 'locals {\n  a = 1 @@b = 2\n}', 'expected a new line after the attribute'],
+  ['unknown top-level block', '@@sorce "file" "x" {}', 'unknown block type "sorce"'],
+  [
+    'unknown function',
+    'locals {\n  a = @@uper("x")\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
+    'there is no function named "uper"',
+  ],
+  [
+    'undefined variable',
+    'locals {\n  a = @@var.nope\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
+    'this object has no attribute "nope"',
+  ],
+  [
+    'cycle between locals',
+    'locals {\n  @@a = local.b\n  b = local.a\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
+    'the locals refer to each other in a cycle',
+  ],
+  ['missing source', SMALL('build {\n  sources = [@@"source.file.nope"]\n}'), 'there is no source "source.file.nope"'],
+  [
+    'unknown option of a builder',
+    'source "file" "x" {\n  target = "a"\n  @@contnt = "b"\n}\nbuild { sources = ["source.file.x"] }',
+    'unknown option "contnt"',
+  ],
+  [
+    'wrong type of an option',
+    'source "file" "x" {\n  target = @@["a"]\n}\nbuild { sources = ["source.file.x"] }',
+    'must be a string',
+  ],
+  [
+    'variable without a value',
+    'variable @@"region" {\n  type = string\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
+    'the variable "region" has no value',
+  ],
+  [
+    'wrong type of a default',
+    'variable "n" {\n  type    = number\n  default = @@"many"\n}\n' +
+      SMALL('build { sources = ["source.file.hello"] }'),
+    'where a number is needed',
+  ],
+  [
+    'env outside a variable default',
+    'locals {\n  home = @@env("HOME")\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
+    'env() can be used only in the default of a variable',
+  ],
+  [
+    'dynamic block',
+    'source "amazon-ebs" "x" {\n  @@dynamic "tag" {}\n}\nbuild { sources = ["source.amazon-ebs.x"] }',
+    'dynamic blocks are not supported by boxwright yet',
+  ],
+];
+
+describe('broken HCL2 templates', () => {
+  it.each(broken)('%s', (_name, template, message) => {
+    const { text, line, column } = marked(template);
+    const { diagnostics } = loadHcl(text);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    expect(errors).toContainEqual(
+      expect.objectContaining({ file: 'template.pkr.hcl', line, column, message: expect.stringContaining(message) }),
+    );
+  });
+});
