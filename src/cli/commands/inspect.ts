@@ -1,25 +1,25 @@
 import { SENSITIVE } from '../../core/redact.js';
 import { DiagnosticBag } from '../../template/diagnostics.js';
-import { parseTemplate } from '../../template/load.js';
+import { isHclTemplate, loadHclTemplate } from '../../template/hcl/load.js';
+import { parseTemplate, type ParsedTemplate } from '../../template/load.js';
+import { registry } from '../../registry.js';
 import { makeOutput, printDiagnostics, type CliIo, type OutputFlags } from '../io.js';
 
 /** `boxwright inspect`: what a template declares, without running or resolving anything. */
 export function inspectCommand(templatePath: string, flags: OutputFlags, io: CliIo): number {
   const output = makeOutput(io, flags);
   const bag = new DiagnosticBag();
-  const parsed = parseTemplate(templatePath, bag);
-  if (!parsed || bag.errors.length) {
+  const declared = isHclTemplate(templatePath, io.cwd)
+    ? hclDeclarations(templatePath, io, bag)
+    : jsonDeclarations(parseTemplate(templatePath, bag));
+  if (!declared || bag.errors.length) {
     printDiagnostics(output, bag.items);
     return 1;
   }
-  const root = parsed.root;
+  const { root, vars, sensitive } = declared;
   const lines: string[] = [];
   if (typeof root.description === 'string' && root.description) lines.push('Description:', '', root.description, '');
 
-  const vars = (root.variables ?? {}) as Record<string, unknown>;
-  const sensitive = new Set(
-    Array.isArray(root['sensitive-variables']) ? (root['sensitive-variables'] as string[]) : [],
-  );
   const required = Object.keys(vars)
     .filter((k) => vars[k] === null)
     .sort();
@@ -66,4 +66,29 @@ export function inspectCommand(templatePath: string, flags: OutputFlags, io: Cli
   );
   for (const line of lines) output.plain(line);
   return 0;
+}
+
+interface Declarations {
+  root: Record<string, unknown>;
+  /** Each variable's default, null when it has none. */
+  vars: Record<string, unknown>;
+  sensitive: Set<string>;
+}
+
+function jsonDeclarations(parsed: ParsedTemplate | undefined): Declarations | undefined {
+  if (!parsed) return undefined;
+  const root = parsed.root;
+  const sensitive = Array.isArray(root['sensitive-variables']) ? (root['sensitive-variables'] as string[]) : [];
+  return { root, vars: (root.variables ?? {}) as Record<string, unknown>, sensitive: new Set(sensitive) };
+}
+
+/** An HCL2 template's builds as boxwright plans them, with the variables it declares. */
+function hclDeclarations(templatePath: string, io: CliIo, bag: DiagnosticBag): Declarations | undefined {
+  const request = { templatePath, cwd: io.cwd, env: io.env, varFiles: [], vars: [], initTime: new Date(), registry };
+  const hcl = loadHclTemplate({ ...request, valuesOptional: true }, bag);
+  if (!hcl) return undefined;
+  const vars = Object.fromEntries(
+    [...hcl.variables.declared].map(([name, d]) => [name, d.required ? null : d.default]),
+  );
+  return { root: hcl.root, vars, sensitive: new Set(hcl.variables.sensitive) };
 }

@@ -1,5 +1,6 @@
 import { Redactor } from '../../core/redact.js';
 import { DiagnosticBag } from '../../template/diagnostics.js';
+import { isHclTemplate, parseHclFiles } from '../../template/hcl/load.js';
 import { parseTemplate } from '../../template/load.js';
 import { makeOutput, printDiagnostics, type CliIo, type OutputFlags } from '../io.js';
 import { loadForCommand, type TemplateFlags } from './load.js';
@@ -14,9 +15,13 @@ export function validateCommand(templatePath: string, flags: ValidateFlags, io: 
   const output = makeOutput(io, flags, redactor);
   if (flags.syntaxOnly) {
     const bag = new DiagnosticBag();
-    parseTemplate(templatePath, bag);
+    const hcl = isHclTemplate(templatePath, io.cwd);
+    if (hcl) parseHclFiles(templatePath, io.cwd, bag);
+    else parseTemplate(templatePath, bag);
+    // An HCL file's parse stops at its first error, which is always one of syntax.
     const syntax = bag.items.filter(
       (d) =>
+        hcl ||
         d.message.startsWith('invalid JSON') ||
         d.message === 'no such file' ||
         d.message.startsWith('cannot read') ||

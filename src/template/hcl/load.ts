@@ -25,6 +25,8 @@ export interface HclLoadRequest {
   vars: string[];
   initTime: Date;
   registry: PluginRegistry;
+  /** For inspect: a variable without a value is null, not an error. */
+  valuesOptional?: boolean;
 }
 
 export interface HclTemplate {
@@ -50,21 +52,34 @@ const PACKER_VERSION = '1.7.0';
  * them. Values are evaluated here; late fields ({{ .HTTPIP }}) are left for the build.
  */
 export function loadHclTemplate(request: HclLoadRequest, bag: DiagnosticBag): HclTemplate | undefined {
-  const target = path.resolve(request.cwd, request.templatePath);
+  const files = parseHclFiles(request.templatePath, request.cwd, bag);
+  if (!files) return undefined;
+  return new HclLoader(request, files.parsed, files.autoVarFiles, files.templateDir, bag).load();
+}
+
+/** Reads and parses the template's HCL files (and finds its *.auto.pkrvars files); syntax errors go into `bag`. */
+export function parseHclFiles(
+  templatePath: string,
+  cwd: string,
+  bag: DiagnosticBag,
+): { parsed: ParsedFile[]; autoVarFiles: string[]; templateDir: string } | undefined {
+  const target = path.resolve(cwd, templatePath);
   const info = statSync(target, { throwIfNoEntry: false });
   if (!info) {
-    bag.add({ file: request.templatePath, line: 1, column: 1, message: 'no such file', hint: 'check the path' });
+    bag.add({ file: templatePath, line: 1, column: 1, message: 'no such file', hint: 'check the path' });
     return undefined;
   }
-  const files = info.isDirectory()
-    ? readdirSync(target)
-        .filter((f) => f.endsWith('.pkr.hcl'))
-        .sort()
-        .map((f) => path.join(target, f))
-    : [target];
+  const inDirectory = (pattern: RegExp) =>
+    info.isDirectory()
+      ? readdirSync(target)
+          .filter((f) => pattern.test(f))
+          .sort()
+          .map((f) => path.join(target, f))
+      : [];
+  const files = info.isDirectory() ? inDirectory(/\.pkr\.hcl$/) : [target];
   if (!files.length) {
     bag.add({
-      file: request.templatePath,
+      file: templatePath,
       line: 1,
       column: 1,
       message: 'this directory holds no *.pkr.hcl file',
@@ -72,15 +87,9 @@ export function loadHclTemplate(request: HclLoadRequest, bag: DiagnosticBag): Hc
     });
     return undefined;
   }
-  const autoVarFiles = info.isDirectory()
-    ? readdirSync(target)
-        .filter((f) => /\.auto\.pkrvars\.(hcl|json)$/.test(f))
-        .sort()
-        .map((f) => path.join(target, f))
-    : [];
   const parsed: ParsedFile[] = [];
   for (const file of files) {
-    const shown = path.relative(request.cwd, file) || file;
+    const shown = path.relative(cwd, file) || file;
     try {
       parsed.push({ file: shown, body: parseHcl(readFileSync(file, 'utf8')) });
     } catch (err) {
@@ -89,8 +98,9 @@ export function loadHclTemplate(request: HclLoadRequest, bag: DiagnosticBag): Hc
     }
   }
   if (bag.errors.length) return undefined;
-  const templateDir = info.isDirectory() ? target : path.dirname(target);
-  return new HclLoader(request, parsed, autoVarFiles, templateDir, bag).load();
+  // As Packer: a single file is read alone; a directory brings its *.auto.pkrvars files.
+  const autoVarFiles = inDirectory(/\.auto\.pkrvars\.(hcl|json)$/);
+  return { parsed, autoVarFiles, templateDir: info.isDirectory() ? target : path.dirname(target) };
 }
 
 class HclLoader {
@@ -142,15 +152,12 @@ class HclLoader {
     const values = new Map<string, string>();
     const declared = new Map<string, { required: boolean; default: string | undefined }>();
     const secrets: string[] = [];
+    const text = (value: HclValue | undefined) =>
+      value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
     for (const v of this.variables.values()) {
-      const text =
-        v.value === undefined || v.value === null
-          ? ''
-          : typeof v.value === 'string'
-            ? v.value
-            : JSON.stringify(v.value);
-      values.set(v.name, text);
-      declared.set(v.name, { required: false, default: text });
+      values.set(v.name, text(v.value));
+      const hasDefault = v.default !== undefined;
+      declared.set(v.name, { required: !hasDefault, default: hasDefault ? text(v.default) : undefined });
       if (v.sensitive) secrets.push(...secretStrings(v.value));
     }
     for (const name of this.sensitiveLocals) secrets.push(...secretStrings(this.locals.get(name)));
@@ -256,6 +263,7 @@ class HclLoader {
         type,
         sensitive,
         value,
+        default: value,
         setAt: attrs.default ? { file, range: attrs.default.expr.range } : undefined,
       });
     }
@@ -270,6 +278,7 @@ class HclLoader {
           type: { kind: 'any' },
           sensitive: false,
           value,
+          default: value,
           setAt: { file, range: attribute.expr.range },
         });
       }
@@ -350,6 +359,7 @@ class HclLoader {
   /** Every variable has a value, and each validation holds. */
   private checkVariables(): void {
     for (const variable of this.variables.values()) {
+      if (variable.value === undefined && this.request.valuesOptional) continue;
       if (variable.value === undefined) {
         this.error(
           variable.file,
@@ -515,6 +525,7 @@ class HclLoader {
           value: declared.block.labels[0]!.range,
         });
         names.push(builderName);
+        this.sourceOf.set(builderName, { type, name });
         // The name the template's only/except and override use: TYPE.NAME of the source.
         this.aliases.set(`${type}.${name}`, [...(this.aliases.get(`${type}.${name}`) ?? []), builderName]);
       };
@@ -572,17 +583,15 @@ class HclLoader {
             this.root['error-cleanup-provisioner'] = { ...options, type };
             continue;
           }
-          const index = (this.root.provisioners as unknown[]).length;
-          const options = this.pluginBody(file, inner.body, 'provisioner', type, ['provisioners', index]);
-          (this.root.provisioners as unknown[]).push({ ...options, type, ...this.scope(options, names, file, inner) });
-          this.source.place(['provisioners', index], { file, key: inner.typeRange, value: inner.labels[0]!.range });
-          this.source.place(['provisioners', index, 'type'], {
-            file,
-            key: inner.labels[0]!.range,
-            value: inner.labels[0]!.range,
-          });
+          for (const group of this.perSource(inner, this.scope(names, file, inner))) {
+            const index = (this.root.provisioners as unknown[]).length;
+            const at = ['provisioners', index];
+            const options = this.pluginBody(file, inner.body, 'provisioner', type, at, group.roots);
+            (this.root.provisioners as unknown[]).push({ ...options, type, only: group.only });
+            this.source.place(at, { file, key: inner.typeRange, value: inner.labels[0]!.range });
+            this.source.place([...at, 'type'], { file, key: inner.labels[0]!.range, value: inner.labels[0]!.range });
+          }
         } else if (inner.type === 'post-processor' || inner.type === 'post-processors') {
-          const chainIndex = (this.root['post-processors'] as unknown[]).length;
           const steps =
             inner.type === 'post-processor' ? [inner] : inner.body.blocks.filter((b) => b.type === 'post-processor');
           if (inner.type === 'post-processors')
@@ -592,24 +601,28 @@ class HclLoader {
                 other.typeRange,
                 `a post-processors block holds post-processor blocks, not "${other.type}"`,
               );
-          const chain = steps.flatMap((step, i) => {
-            const type = step.labels[0]?.value;
-            if (!type) {
-              this.error(
-                file,
-                step.typeRange,
-                'a post-processor block needs its type as a label',
-                'write post-processor "vagrant" { ... }',
-              );
-              return [];
-            }
-            const at = ['post-processors', chainIndex, i];
-            const options = this.pluginBody(file, step.body, 'post-processor', type, at);
-            this.source.place(at, { file, key: step.typeRange, value: step.labels[0]!.range });
-            this.source.place([...at, 'type'], { file, key: step.labels[0]!.range, value: step.labels[0]!.range });
-            return [{ ...options, type, ...this.scope(options, names, file, step) }];
-          });
-          if (chain.length) (this.root['post-processors'] as unknown[]).push(chain);
+          for (const group of this.perSource(inner, names)) {
+            const chainIndex = (this.root['post-processors'] as unknown[]).length;
+            const chain = steps.flatMap((step, i) => {
+              const type = step.labels[0]?.value;
+              if (!type) {
+                this.error(
+                  file,
+                  step.typeRange,
+                  'a post-processor block needs its type as a label',
+                  'write post-processor "vagrant" { ... }',
+                );
+                return [];
+              }
+              const at = ['post-processors', chainIndex, i];
+              const options = this.pluginBody(file, step.body, 'post-processor', type, at, group.roots);
+              this.source.place(at, { file, key: step.typeRange, value: step.labels[0]!.range });
+              this.source.place([...at, 'type'], { file, key: step.labels[0]!.range, value: step.labels[0]!.range });
+              const only = this.scope(group.only, file, step);
+              return [{ ...options, type, only }];
+            });
+            if (chain.length) (this.root['post-processors'] as unknown[]).push(chain);
+          }
         }
       }
     });
@@ -618,36 +631,45 @@ class HclLoader {
   /** TYPE.NAME of each source, and the builders made of it (one per build that uses it). */
   private readonly aliases = new Map<string, string[]>();
 
-  /** A provisioner's or post-processor's only/except, limited to the builds of its build block. */
-  private scope(
-    options: Record<string, unknown>,
-    names: string[],
-    file: string,
-    block: Block,
-  ): { only: string[]; except?: string[] } {
+  /** The builders a provisioner or post-processor of a build block runs for: its sources, less only/except. */
+  private scope(names: string[], file: string, block: Block): string[] {
     const resolve = (key: 'only' | 'except') => {
-      const list = options[key];
-      if (list === undefined) return undefined;
-      if (!Array.isArray(list)) return [];
+      const attribute = block.body.attributes.find((a) => a.name === key);
+      if (!attribute) return undefined;
+      const list = this.eval(attribute.expr, file, this.context());
+      if (!Array.isArray(list)) {
+        if (list !== undefined)
+          this.error(file, attribute.expr.range, `"${key}" must be a list of source names such as "qemu.debian"`);
+        return [];
+      }
       return list.flatMap((ref) => {
         const resolved = this.aliases.get(String(ref).replace(/^source\./, ''));
         if (!resolved)
           this.warn(
             file,
-            block.typeRange,
+            attribute.expr.range,
             `"${key}" names "${String(ref)}", which is not a source of this build`,
-            suggestion(String(ref), names, 'one of'),
+            suggestion(String(ref), [...this.aliases.keys()], 'one of'),
           );
         return resolved ?? [];
       });
     };
     const only = resolve('only');
-    const except = resolve('except');
-    delete options.only;
-    delete options.except;
-    const within = names.filter((n) => (!only || only.includes(n)) && !(except ?? []).includes(n));
-    return { only: within };
+    const except = resolve('except') ?? [];
+    return names.filter((n) => (!only || only.includes(n)) && !except.includes(n));
   }
+
+  /**
+   * The groups of builders a block is evaluated for, each with its source.* values: one group
+   * for all when the block does not use source.*, else one per builder (Packer evaluates per source).
+   */
+  private perSource(block: Block, builders: string[]): { only: string[]; roots: Record<string, HclValue> }[] {
+    if (!mentions(block.body, 'source')) return [{ only: builders, roots: { source: { name: '', type: '' } } }];
+    return builders.map((b) => ({ only: [b], roots: { source: this.sourceOf.get(b)! } }));
+  }
+
+  /** Each builder's source: its type and name, for source.type and source.name. */
+  private readonly sourceOf = new Map<string, { type: string; name: string }>();
 
   /**
    * A plugin's options from a block body: attributes evaluated, nested blocks as objects (or
@@ -659,6 +681,7 @@ class HclLoader {
     kind: PluginKind,
     type: string,
     at: (string | number)[],
+    roots: Record<string, HclValue> = {},
   ): Record<string, unknown> {
     const plugin =
       kind === 'builder'
@@ -667,7 +690,7 @@ class HclLoader {
           ? this.request.registry.provisioner(type)
           : this.request.registry.postProcessor(type);
     const schema = (plugin?.schema ?? {}) as { properties?: Record<string, { type?: unknown }> };
-    return this.body(file, body, schema, at);
+    return this.body(file, body, schema, at, roots);
   }
 
   private body(
@@ -675,10 +698,13 @@ class HclLoader {
     body: Body,
     schema: { properties?: Record<string, { type?: unknown; items?: unknown }> },
     at: (string | number)[],
+    roots: Record<string, HclValue> = {},
   ): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const ctx = this.context();
+    const ctx = this.context(roots);
     for (const attribute of body.attributes) {
+      // A build's provisioners and post-processors: only and except were read with the block.
+      if (roots.source && (attribute.name === 'only' || attribute.name === 'except')) continue;
       const value = this.eval(attribute.expr, file, ctx);
       if (value === undefined) continue;
       // Packer's null leaves an option unset.
@@ -702,7 +728,7 @@ class HclLoader {
       if (asList) {
         const list = (out[block.type] ??= []) as unknown[];
         const path = [...at, block.type, list.length];
-        list.push(this.body(file, block.body, itemSchema ?? {}, path));
+        list.push(this.body(file, block.body, itemSchema ?? {}, path, roots));
         this.source.place(path, { file, key: block.typeRange, value: block.typeRange });
         this.source.place([...at, block.type], { file, key: block.typeRange, value: block.typeRange });
       } else {
@@ -710,7 +736,7 @@ class HclLoader {
           this.error(file, block.typeRange, `"${block.type}" is given twice`, 'keep one block');
           continue;
         }
-        out[block.type] = this.body(file, block.body, itemSchema ?? {}, [...at, block.type]);
+        out[block.type] = this.body(file, block.body, itemSchema ?? {}, [...at, block.type], roots);
         this.source.place([...at, block.type], { file, key: block.typeRange, value: block.typeRange });
       }
     }
@@ -754,6 +780,20 @@ class HclLoader {
         );
     return out;
   }
+}
+
+/** True when an expression anywhere in `body` uses the root name `root` (source.name, build.ID). */
+function mentions(body: Body, root: string): boolean {
+  let found = false;
+  const walk = (value: unknown): void => {
+    if (found || !value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach(walk);
+    const e = value as Expr;
+    if (e.kind === 'variable' && e.name === root) found = true;
+    for (const [key, child] of Object.entries(value)) if (key !== 'range' && key !== 'nameRange') walk(child);
+  };
+  walk(body);
+  return found;
 }
 
 /** The names of the locals an expression refers to (local.NAME). */

@@ -31,8 +31,10 @@ export interface HclVariable {
   block: Block;
   type: TypeConstraint;
   sensitive: boolean;
-  /** Undefined when the variable has no default (it must be set). */
+  /** Undefined when the variable has no default and was not set. */
   value: HclValue | undefined;
+  /** The default the template gives, if any. */
+  default: HclValue | undefined;
   /** Where the value came from, for errors about it. */
   setAt: Where | undefined;
 }
