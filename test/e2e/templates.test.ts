@@ -1,3 +1,4 @@
+import { generateEd25519KeyPair } from '../../src/communicators/ssh/ed25519-key.js';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +33,8 @@ describe('templates/dev-prod (the flagship that `npm run demo` builds)', () => {
   const vars = () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'packages'));
-    writeFileSync(path.join(dir, 'vagrant'), 'an insecure key\n');
+    // Validation reads the key, as Packer's does: a real one, never used here.
+    writeFileSync(path.join(dir, 'vagrant'), generateEd25519KeyPair('vagrant').private, { mode: 0o600 });
     return [
       '-var',
       `base_image=${dir}/debian12.qcow2`,
