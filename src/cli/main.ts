@@ -4,6 +4,7 @@ import { normalizeArgs } from './argv.js';
 import { buildCommand, type BuildFlags } from './commands/build.js';
 import { cleanupCommand, type CleanupFlags } from './commands/cleanup.js';
 import { fixCommand } from './commands/fix.js';
+import { hcl2UpgradeCommand } from './commands/hcl2-upgrade.js';
 import { inspectCommand } from './commands/inspect.js';
 import { parityCommand, type ParityFlags } from './commands/parity.js';
 import { validateCommand, type ValidateFlags } from './commands/validate.js';
@@ -150,6 +151,16 @@ export async function main(
     .argument('<template>', 'Packer JSON template')
     .action((template: string) => {
       exitCode = fixCommand(template, io);
+    });
+
+  program
+    .command('hcl2_upgrade')
+    .description('write a JSON template as HCL2 (TEMPLATE.json.pkr.hcl), as `packer hcl2_upgrade` does')
+    .argument('<template>', 'Packer JSON template')
+    .option('-o, --output-file <file>', 'where to write it (default: TEMPLATE.pkr.hcl beside the template)')
+    .option('--force', 'replace the output file if it exists')
+    .action((template: string, flags: { outputFile?: string; force?: boolean }) => {
+      exitCode = hcl2UpgradeCommand(template, flags, io);
     });
 
   program

@@ -391,8 +391,9 @@ export class Planner {
     const config = plugin.prepare(options, {
       problems,
       templateDir: this.templateDir,
-      templateName: path.basename(this.source.file).replace(/(\.pkr)?\.(json|hcl)$/i, ''),
-      buildName: decl.name,
+      templateName: path.basename(this.source.file).replace(/(\.json)?(\.pkr)?\.(json|hcl)$/i, ''),
+      // An HCL2 build is shown as TYPE.NAME; its plugins see NAME, as in Packer (output-NAME).
+      buildName: this.source.pluginBuildName?.(decl.name) ?? decl.name,
       buildType: decl.type,
     });
     return this.bag.errors.length > before ? undefined : config;

@@ -18,6 +18,8 @@ export interface TemplateSource {
   readonly file: string;
   /** The template's directory, when it is not the file's (a directory of HCL2 files). */
   readonly dir?: string;
+  /** The name a build's plugins know it by, when it is not the build's own name. */
+  pluginBuildName?(buildName: string): string;
   locate(path: JsonPath, at?: 'key' | 'value', innerOffset?: number): Pick<Diagnostic, 'file' | 'line' | 'column'>;
 }
 

@@ -499,14 +499,15 @@ class HclLoader {
         }
         const [type, sourceName] = key.split(/\.(.*)/s) as [string, string];
         const builderIndex = (this.root.builders as unknown[]).length;
-        const options = this.pluginBody(declared.file, declared.block.body, 'builder', type, [
-          'builders',
-          builderIndex,
-        ]);
-        let name = sourceName;
+        // An override may rename the source; source.name in either body is that name.
+        const rename = override?.body.attributes.find((a) => a.name === 'name');
+        const renamed = rename ? this.eval(rename.expr, file, this.context()) : undefined;
+        const name = typeof renamed === 'string' ? renamed : sourceName;
+        const roots = { source: { type, name } };
+        const path = ['builders', builderIndex];
+        const options = this.pluginBody(declared.file, declared.block.body, 'builder', type, path, roots);
         if (override) {
-          const extra = this.pluginBody(file, override.body, 'builder', type, ['builders', builderIndex]);
-          if (typeof extra.name === 'string') name = extra.name;
+          const extra = this.pluginBody(file, override.body, 'builder', type, path, roots);
           delete extra.name;
           Object.assign(options, extra);
         }
@@ -526,6 +527,7 @@ class HclLoader {
         });
         names.push(builderName);
         this.sourceOf.set(builderName, { type, name });
+        this.source.sourceNames.set(builderName, name);
         // The name the template's only/except and override use: TYPE.NAME of the source.
         this.aliases.set(`${type}.${name}`, [...(this.aliases.get(`${type}.${name}`) ?? []), builderName]);
       };

@@ -25,6 +25,13 @@ export class HclSource implements TemplateSource {
     private readonly root: Record<string, unknown>,
   ) {}
 
+  /** Each build (TYPE.NAME) and its source's NAME. */
+  readonly sourceNames = new Map<string, string>();
+
+  pluginBuildName(buildName: string): string {
+    return this.sourceNames.get(buildName) ?? buildName;
+  }
+
   value(): unknown {
     return this.root;
   }
