@@ -713,36 +713,69 @@ class HclLoader {
       if (value !== null) out[attribute.name] = value;
       this.placeValue(file, attribute, [...at, attribute.name]);
     }
-    for (const block of body.blocks) {
-      if (block.type === 'dynamic') {
-        this.error(
-          file,
-          block.typeRange,
-          'dynamic blocks are not supported by boxwright yet',
-          'write the blocks out, one per item',
-        );
-        continue;
-      }
-      const property = schema.properties?.[block.type];
+    // A dynamic block stands for one block per item of for_each, its content evaluated with the iterator.
+    const expanded = body.blocks.flatMap((block) =>
+      block.type === 'dynamic' ? this.expandDynamic(file, block, roots) : [{ block, body: block.body, roots }],
+    );
+    for (const { block, body: content, roots: blockRoots } of expanded) {
+      const type = block.type === 'dynamic' ? block.labels[0]!.value : block.type;
+      const property = schema.properties?.[type];
       const asList = property?.type === 'array';
       const itemSchema = (asList ? property?.items : property) as
         { properties?: Record<string, { type?: unknown }> } | undefined;
       if (asList) {
-        const list = (out[block.type] ??= []) as unknown[];
-        const path = [...at, block.type, list.length];
-        list.push(this.body(file, block.body, itemSchema ?? {}, path, roots));
+        const list = (out[type] ??= []) as unknown[];
+        const path = [...at, type, list.length];
+        list.push(this.body(file, content, itemSchema ?? {}, path, blockRoots));
         this.source.place(path, { file, key: block.typeRange, value: block.typeRange });
-        this.source.place([...at, block.type], { file, key: block.typeRange, value: block.typeRange });
+        this.source.place([...at, type], { file, key: block.typeRange, value: block.typeRange });
       } else {
-        if (block.type in out) {
-          this.error(file, block.typeRange, `"${block.type}" is given twice`, 'keep one block');
+        if (type in out) {
+          this.error(file, block.typeRange, `"${type}" is given twice`, 'keep one block');
           continue;
         }
-        out[block.type] = this.body(file, block.body, itemSchema ?? {}, [...at, block.type], roots);
-        this.source.place([...at, block.type], { file, key: block.typeRange, value: block.typeRange });
+        out[type] = this.body(file, content, itemSchema ?? {}, [...at, type], blockRoots);
+        this.source.place([...at, type], { file, key: block.typeRange, value: block.typeRange });
       }
     }
     return out;
+  }
+
+  /** The blocks a `dynamic "NAME" { for_each, iterator, content }` block stands for. */
+  private expandDynamic(
+    file: string,
+    block: Block,
+    roots: Record<string, HclValue>,
+  ): { block: Block; body: Body; roots: Record<string, HclValue> }[] {
+    const name = block.labels[0]?.value;
+    const attrs = this.attributes(file, block.body, ['for_each', 'iterator', 'labels'], ['content']);
+    const content = block.body.blocks.find((b) => b.type === 'content');
+    if (!name || !attrs.for_each || !content) {
+      this.error(
+        file,
+        block.typeRange,
+        'a dynamic block needs the block type as its label, "for_each" and a "content" block',
+        'write dynamic "NAME" { for_each = LIST; content { ... } }',
+      );
+      return [];
+    }
+    const iterator = attrs.iterator?.expr.kind === 'variable' ? attrs.iterator.expr.name : name;
+    const collection = this.eval(attrs.for_each.expr, file, this.context(roots));
+    if (collection === undefined) return [];
+    const items: [HclValue, HclValue][] = Array.isArray(collection)
+      ? collection.map((v, i) => [i, v])
+      : isMap(collection)
+        ? Object.entries(collection)
+        : [];
+    if (!Array.isArray(collection) && !isMap(collection)) {
+      this.error(file, attrs.for_each.expr.range, '"for_each" must be a list or a map');
+      return [];
+    }
+    return items.map(([key, value]) => ({
+      block,
+      body: content.body,
+      roots: { ...roots, [iterator]: { key, value } },
+    }));
   }
 
   private placeValue(file: string, attribute: Attribute, at: (string | number)[]): void {

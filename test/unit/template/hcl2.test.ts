@@ -161,6 +161,37 @@ build {
     expect(builds['file.c']!.chains).toEqual([]);
   });
 
+  it("expand dynamic blocks: one block per item, with the iterator's key and value", () => {
+    const { loaded, diagnostics } = loadHcl(`
+variable "disks" {
+  default = { "/dev/xvdb" = 10, "/dev/xvdc" = 20 }
+}
+source "amazon-ebs" "app" {
+  region        = "us-east-1"
+  source_ami    = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+  ssh_username  = "admin"
+  ami_name      = "app"
+  dynamic "launch_block_device_mappings" {
+    for_each = var.disks
+    iterator = disk
+    content {
+      device_name = disk.key
+      volume_size = disk.value
+    }
+  }
+}
+build { sources = ["source.amazon-ebs.app"] }
+`);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(JSON.stringify(loaded!.builds[0]!.config)).toContain('/dev/xvdc');
+    const raw = loaded!.root.builders as { launch_block_device_mappings: unknown }[];
+    expect(raw[0]!.launch_block_device_mappings).toEqual([
+      { device_name: '/dev/xvdb', volume_size: 10 },
+      { device_name: '/dev/xvdc', volume_size: 20 },
+    ]);
+  });
+
   it('fails a variable validation with its error_message, at the value that broke it', () => {
     const { diagnostics } = loadHcl(
       `
@@ -253,11 +284,6 @@ const broken: [name: string, template: string, message: string][] = [
     'env outside a variable default',
     'locals {\n  home = @@env("HOME")\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
     'env() can be used only in the default of a variable',
-  ],
-  [
-    'dynamic block',
-    'source "amazon-ebs" "x" {\n  @@dynamic "tag" {}\n}\nbuild { sources = ["source.amazon-ebs.x"] }',
-    'dynamic blocks are not supported by boxwright yet',
   ],
 ];
 
