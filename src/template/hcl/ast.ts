@@ -32,8 +32,12 @@ export interface Block {
   range: Range;
 }
 
-/** One piece of a string template: literal text, or an interpolated expression. */
-export type TemplatePart = { text: string } | { expr: Expr };
+/** One piece of a string template: literal text, an interpolation, or a %{if} or %{for} directive. */
+export type TemplatePart =
+  | { text: string }
+  | { expr: Expr }
+  | { if: Expr; then: TemplatePart[]; else: TemplatePart[] }
+  | { for: { keyVar: string | undefined; valueVar: string; collection: Expr }; body: TemplatePart[] };
 
 export type BinaryOp = '||' | '&&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%';
 

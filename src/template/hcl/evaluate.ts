@@ -253,13 +253,35 @@ export function renderTemplate(
   parts: TemplatePart[],
   ctx: EvalContext,
   locals: Map<string, HclValue> = new Map(),
+  asText = false,
 ): HclValue {
   // "${x}" alone keeps x's type, as in HCL.
-  if (parts.length === 1 && 'expr' in parts[0]!) return evaluate(parts[0].expr, ctx, locals);
+  if (!asText && parts.length === 1 && 'expr' in parts[0]!) return evaluate(parts[0].expr, ctx, locals);
   let out = '';
   for (const part of parts) {
     if ('text' in part) out += part.text;
-    else out += asString(evaluate(part.expr, ctx, locals), part.expr.range, 'the interpolated value');
+    else if ('expr' in part)
+      out += asString(evaluate(part.expr, ctx, locals), part.expr.range, 'the interpolated value');
+    else if ('if' in part) {
+      const holds = asBool(evaluate(part.if, ctx, locals), part.if.range, 'the %{if} condition');
+      out += asString(renderTemplate(holds ? part.then : part.else, ctx, locals, true), part.if.range);
+    } else {
+      const { keyVar, valueVar, collection } = part.for;
+      const items = evaluate(collection, ctx, locals);
+      const entries: [HclValue, HclValue][] = Array.isArray(items)
+        ? items.map((v, i) => [i, v])
+        : isMap(items)
+          ? Object.entries(items)
+          : [];
+      if (!Array.isArray(items) && !isMap(items))
+        throw new HclEvalError(collection.range, `%{for} needs a list or an object, not ${describe(items)}`);
+      for (const [k, v] of entries) {
+        const scope = new Map(locals);
+        if (keyVar) scope.set(keyVar, k);
+        scope.set(valueVar, v);
+        out += asString(renderTemplate(part.body, ctx, scope, true), collection.range);
+      }
+    }
   }
   return out;
 }

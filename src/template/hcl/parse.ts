@@ -161,7 +161,7 @@ class Parser {
           if (c === '"') {
             const labelStart = this.pos();
             const t = this.quoted();
-            if (t.parts.some((p) => 'expr' in p))
+            if (t.parts.some((p) => !('text' in p)))
               this.fail('a block label cannot hold ${...}', 'write the label as plain text', labelStart);
             labels.push({ value: t.parts.map((p) => ('text' in p ? p.text : '')).join(''), range: t.range });
           } else if (IDENT_START.test(c)) {
@@ -508,11 +508,23 @@ class Parser {
   }
 
   private templateParts(start: Pos, raw: boolean): TemplatePart[] {
+    return this.templateUntil(start, raw, []).parts;
+  }
+
+  /** Template parts up to the end, or up to one of the directives in `closers` (%{else}, %{endif}, %{endfor}). */
+  private templateUntil(start: Pos, raw: boolean, closers: string[]): { parts: TemplatePart[]; closer?: string } {
     const parts: TemplatePart[] = [];
     let text = '';
+    const flush = () => {
+      if (text) parts.push({ text });
+      text = '';
+    };
     for (;;) {
       const c = this.peek();
-      if (raw && this.i >= this.text.length) break;
+      const ended = raw ? this.i >= this.text.length : c === '"';
+      if (ended && closers.length)
+        this.fail(`this template directive is never closed`, `end it with %{${closers[closers.length - 1]}}`, start);
+      if (raw && ended) break;
       if (!raw && (this.i >= this.text.length || c === '\n'))
         this.fail(
           'this string is never closed',
@@ -527,6 +539,54 @@ class Parser {
         text += this.escape();
         continue;
       }
+      if (this.startsWith('%{')) {
+        const directiveStart = this.pos();
+        this.advance(2);
+        if (this.peek() === '~') {
+          this.advance();
+          text = text.replace(/\s+$/, '');
+          const last = parts[parts.length - 1];
+          if (!text && last && 'text' in last) last.text = last.text.replace(/\s+$/, '');
+        }
+        flush();
+        this.skip(true);
+        const keyword = this.identifier()?.name ?? '';
+        if (closers.includes(keyword)) {
+          this.endDirective();
+          return { parts, closer: keyword };
+        }
+        if (keyword === 'if') {
+          const condition = this.directiveExpression();
+          const then = this.templateUntil(directiveStart, raw, ['else', 'endif']);
+          const otherwise = then.closer === 'else' ? this.templateUntil(directiveStart, raw, ['endif']).parts : [];
+          parts.push({ if: condition, then: then.parts, else: otherwise });
+        } else if (keyword === 'for') {
+          this.skip(true);
+          const first = this.identifier();
+          if (!first) this.fail('expected a variable name after %{for');
+          let keyVar: string | undefined;
+          let valueVar = first.name;
+          this.skip(true);
+          if (this.peek() === ',') {
+            this.advance();
+            this.skip(true);
+            const second = this.identifier();
+            if (!second) this.fail('expected a second variable name after ","');
+            keyVar = first.name;
+            valueVar = second.name;
+          }
+          this.expect('in', '"in"', 'write %{for item in list}');
+          const collection = this.directiveExpression();
+          const body = this.templateUntil(directiveStart, raw, ['endfor']);
+          parts.push({ for: { keyVar, valueVar, collection }, body: body.parts });
+        } else
+          this.fail(
+            keyword ? `%{${keyword}} is not expected here` : 'expected if, for, else, endif or endfor after %{',
+            closers.length ? `close the directive with %{${closers[closers.length - 1]}}` : undefined,
+            directiveStart,
+          );
+        continue;
+      }
       const piece = this.templatePiece(parts, text);
       if (piece !== undefined) {
         text = piece;
@@ -535,12 +595,36 @@ class Parser {
       text += c;
       this.advance();
     }
-    if (text || !parts.length) parts.push({ text });
-    return parts;
+    flush();
+    if (!parts.length) parts.push({ text: '' });
+    return { parts };
+  }
+
+  /** The expression of %{if …} or %{for … in …}, up to the directive's "}". */
+  private directiveExpression(): Expr {
+    const saved = this.bracketDepth;
+    this.bracketDepth = 1;
+    const expr = this.expression();
+    this.bracketDepth = saved;
+    this.endDirective();
+    return expr;
+  }
+
+  /** The end of a directive: an optional "~" (strip what follows) and "}". */
+  private endDirective(): void {
+    this.skip(true);
+    let strip = false;
+    if (this.peek() === '~') {
+      strip = true;
+      this.advance();
+    }
+    if (this.peek() !== '}') this.fail(`expected "}" to end the directive, found ${this.describeHere()}`);
+    this.advance();
+    if (strip) while (/[ \t\r\n]/.test(this.peek())) this.advance();
   }
 
   /**
-   * At "${", "$${", "%{" or "%%{": handles the interpolation or escape and returns the
+   * At "${", "$${" or "%%{": handles the interpolation or escape and returns the
    * pending text; otherwise undefined.
    */
   private templatePiece(parts: TemplatePart[], text: string): string | undefined {
@@ -549,11 +633,6 @@ class Parser {
       this.advance(3);
       return text + literal;
     }
-    if (this.startsWith('%{'))
-      this.fail(
-        'template directives (%{if}, %{for}) are not supported by boxwright yet',
-        'use a conditional or a for expression inside ${...}',
-      );
     if (!this.startsWith('${')) return undefined;
     this.advance(2);
     let stripBefore = false;

@@ -192,6 +192,41 @@ build { sources = ["source.amazon-ebs.app"] }
     ]);
   });
 
+  it('render %{if} and %{for} directives, with ~ stripping, in strings, heredocs and templatefile', () => {
+    const { loaded, diagnostics } = loadHcl(
+      SMALL(`
+locals {
+  users = ["alice", "bob"]
+  inline = "%{ for u in local.users }[\${u}]%{ endfor }%{ if length(local.users) > 2 }many%{ else }few%{ endif }"
+  listing = <<-EOT
+    %{~ for i, u in local.users ~}
+    \${i}:\${u}
+    %{~ endfor ~}
+    EOT
+}
+build {
+  sources = ["source.file.hello"]
+  provisioner "shell-local" {
+    inline = [local.inline, local.listing, templatefile("\${path.root}/preseed.tpl", { packages = ["curl", "git"], proxy = "" })]
+  }
+}`),
+      {},
+      {
+        'preseed.tpl': [
+          'd-i pkgsel/include string %{ for p in packages }\${p} %{ endfor }',
+          '%{ if proxy != "" }d-i mirror/http/proxy string \${proxy}%{ else }d-i mirror/http/proxy string%{ endif }',
+          '',
+        ].join('\n'),
+      },
+    );
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect((loaded!.builds[0]!.provisioners[0]!.config as { inline: string[] }).inline).toEqual([
+      '[alice][bob]few',
+      '0:alice1:bob',
+      'd-i pkgsel/include string curl git \nd-i mirror/http/proxy string\n',
+    ]);
+  });
+
   it('fails a variable validation with its error_message, at the value that broke it', () => {
     const { diagnostics } = loadHcl(
       `
@@ -237,6 +272,7 @@ build { sources = ["source.file.hello"] }
 
 /** Each case: a broken template with @@ where the error must point, and words of the message. */
 const broken: [name: string, template: string, message: string][] = [
+  ['unclosed directive', 'locals {\n  a = "@@%{ if true }yes"\n}', 'this template directive is never closed'],
   ['unclosed string', 'variable "a" {\n  default = @@"abc\n}', 'this string is never closed'],
   ['unclosed block', '@@source "file" "x" {\n  target = "a"\n', 'this block is never closed'],
   ['attribute without =', 'source "file" "x" {\n  target "a"@@\n}', 'expected "=" or "{" after "target"'],
