@@ -31,7 +31,7 @@ beforeAll(() => {
 
 describe("boxwright's verdict is Packer 1.6.6's", () => {
   // Each template's name says Packer's verdict, so that a change on either side shows.
-  const templates = readdirSync(CORPUS).filter((f) => f.endsWith('.json'));
+  const templates = readdirSync(CORPUS).filter((f) => f.endsWith('.json') || f.endsWith('.pkr.hcl'));
 
   it('has templates Packer accepts and templates it refuses', () => {
     expect(templates.filter((t) => t.startsWith('accept-')).length).toBeGreaterThanOrEqual(8);
@@ -49,6 +49,7 @@ describe("boxwright's verdict is Packer 1.6.6's", () => {
   it.each([
     ['debian-qemu.json'],
     ['docker-app.json'],
+    ['debian-qemu.pkr.hcl'],
     // Bento's way: an OS var-file, restricted to the builders boxwright has.
     [
       '-var-file=bento-style/debian-12-amd64.json',
