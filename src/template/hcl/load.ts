@@ -780,13 +780,28 @@ class HclLoader {
 
   private placeValue(file: string, attribute: Attribute, at: (string | number)[]): void {
     this.source.place(at, { file, key: attribute.nameRange, value: attribute.expr.range });
-    const expr = attribute.expr;
+    this.placeNested(file, attribute.expr, at);
+  }
+
+  /** The items of list and object literals, at every depth, for errors inside a value. */
+  private placeNested(file: string, expr: Expr, at: (string | number)[]): void {
     if (expr.kind === 'tuple')
-      expr.items.forEach((item, i) => this.source.place([...at, i], { file, key: item.range, value: item.range }));
+      expr.items.forEach((item, i) => {
+        this.source.place([...at, i], { file, key: item.range, value: item.range });
+        this.placeNested(file, item, [...at, i]);
+      });
     if (expr.kind === 'object')
-      for (const item of expr.items)
-        if (item.key.kind === 'literal' && typeof item.key.value === 'string')
-          this.source.place([...at, item.key.value], { file, key: item.key.range, value: item.value.range });
+      for (const item of expr.items) {
+        const key =
+          item.key.kind === 'literal'
+            ? item.key.value
+            : item.key.kind === 'template' && item.key.parts.length === 1 && 'text' in item.key.parts[0]!
+              ? item.key.parts[0].text
+              : undefined;
+        if (typeof key !== 'string') continue;
+        this.source.place([...at, key], { file, key: item.key.range, value: item.value.range });
+        this.placeNested(file, item.value, [...at, key]);
+      }
   }
 
   /** The attributes of a block that has a fixed set, reporting unknown attributes and blocks. */
