@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { globMatcher } from '../../util/glob.js';
+import { cleanResourceName } from '../interpolate/functions.js';
 import type { Range } from './ast.js';
 import {
   asBool,
@@ -54,6 +55,8 @@ export function hclFunctions(environment: FunctionEnvironment): Record<string, H
     }),
     // strings
     chomp: str1((s) => s.replace(/(\r?\n)+$/, '')),
+    // Packer's JSON function, kept so that hcl2_upgrade can carry it over.
+    clean_resource_name: str1(cleanResourceName),
     format: fn(1, undefined, ([f, ...args], at) => format(asString(f!, at), args, at)),
     formatlist: fn(1, undefined, ([f, ...args], at) => {
       const lists = args.filter(Array.isArray) as HclValue[][];

@@ -75,26 +75,42 @@ export function upgradeToHcl(root: Record<string, unknown>, registry: PluginRegi
     where: string,
     inVariableDefault: boolean,
   ): string | undefined => {
-    if (pipeline.length !== 1) {
-      notes.push(`${where}: ${source} is kept as text; HCL2 has no pipelines`);
-      return undefined;
+    // a | f b is f(b, a): each command takes the one before as its last argument.
+    let previous: string | undefined;
+    for (const [i, { operands }] of pipeline.entries()) {
+      const [head, ...rest] = operands;
+      if (head?.kind === 'field' && pipeline.length === 1) return undefined;
+      if (head?.kind !== 'ident') {
+        notes.push(`${where}: ${source} is kept as text`);
+        return undefined;
+      }
+      const args = rest.map((o) => operand(o, where));
+      if (i > 0) args.push(previous!);
+      previous = command(head.name, rest, args, source, where, inVariableDefault);
+      if (previous === undefined) return undefined;
     }
-    const [head, ...args] = pipeline[0]!.operands;
-    if (head?.kind === 'field') return undefined;
-    if (head?.kind !== 'ident') {
-      notes.push(`${where}: ${source} is kept as text`);
-      return undefined;
-    }
-    const arg = (i: number) => operand(args[i], where);
-    switch (head.name) {
+    return previous;
+  };
+
+  /** One template function call as HCL: `args` are its arguments already written as HCL. */
+  const command = (
+    name: string,
+    raw: Operand[],
+    args: string[],
+    source: string,
+    where: string,
+    inVariableDefault: boolean,
+  ): string | undefined => {
+    const literal = raw[0]?.kind === 'string' ? raw[0].value : undefined;
+    switch (name) {
       case 'user':
-        return args[0]?.kind === 'string' ? `var.${args[0].value}` : undefined;
+        return literal !== undefined ? `var.${literal}` : undefined;
       case 'env': {
-        if (args[0]?.kind !== 'string') return undefined;
-        if (inVariableDefault) return `env(${quote(args[0].value)})`;
+        if (literal === undefined) return undefined;
+        if (inVariableDefault) return `env(${quote(literal)})`;
         // HCL2 reads the environment only in variable defaults: a variable carries it.
-        const variable = `env_${args[0].value.replace(/[^A-Za-z0-9_]/g, '_')}`;
-        envVariables.set(variable, args[0].value);
+        const variable = `env_${literal.replace(/[^A-Za-z0-9_]/g, '_')}`;
+        envVariables.set(variable, literal);
         return `var.${variable}`;
       }
       case 'timestamp':
@@ -111,8 +127,8 @@ export function upgradeToHcl(root: Record<string, unknown>, registry: PluginRegi
       case 'build_type':
         return 'source.type';
       case 'isotime': {
-        if (args[0] && args[0].kind !== 'string') return undefined;
-        const layout = args[0]?.value ?? '2006-01-02T15:04:05Z07:00';
+        if (raw[0] && literal === undefined) return undefined;
+        const layout = literal ?? '2006-01-02T15:04:05Z07:00';
         let spec = '';
         for (let i = 0; i < layout.length;) {
           const token = GO_LAYOUT.find(([go]) => layout.startsWith(go, i));
@@ -128,17 +144,15 @@ export function upgradeToHcl(root: Record<string, unknown>, registry: PluginRegi
       }
       case 'lower':
       case 'upper':
-        return args.length === 1 ? `${head.name}(${arg(0)})` : undefined;
+      case 'clean_resource_name':
+        return args.length === 1 ? `${name}(${args[0]})` : undefined;
       case 'split':
-        return args.length === 3 ? `split(${arg(1)}, ${arg(0)})[${arg(2)}]` : undefined;
-      case 'replace':
+        return args.length === 3 ? `split(${args[1]}, ${args[0]})[${args[2]}]` : undefined;
       case 'replace_all':
-        // Go's replace takes (old new n s), replace_all (old new s).
-        return head.name === 'replace_all' && args.length === 3
-          ? `replace(${arg(2)}, ${arg(0)}, ${arg(1)})`
-          : args.length === 4
-            ? `replace(${arg(3)}, ${arg(0)}, ${arg(1)})`
-            : undefined;
+        // Go's (old new s) and (old new n s).
+        return args.length === 3 ? `replace(${args[2]}, ${args[0]}, ${args[1]})` : undefined;
+      case 'replace':
+        return args.length === 4 ? `replace(${args[3]}, ${args[0]}, ${args[1]})` : undefined;
       default:
         notes.push(`${where}: ${source} is kept as text; write it in HCL2 by hand`);
         return undefined;

@@ -31,27 +31,43 @@ function devProdVars(): string[] {
   return [`base_image=${dir}/debian12.qcow2`, `packages=${dir}/packages`, `ssh_private_key_file=${dir}/vagrant`];
 }
 
+const TEMPLATES_WITH_TWINS = [
+  ['packer/debian-qemu.json', []],
+  ['packer/docker-app.json', []],
+  ['packer/same-disk.json', []],
+  ['packer/dev-prod-parity.json', []],
+  ['hello/hello.json', []],
+  ['dev-prod/app.json', 'dev-prod'],
+] as const;
+
+/** Loads a template and its HCL2 form with the same inputs; both must be valid. */
+function loadPair(json: string, hcl: string, needs: readonly string[] | 'dev-prod') {
+  const vars = needs === 'dev-prod' ? devProdVars() : [];
+  const env = { AWS_REGION: 'eu-west-1' };
+  const fromJson = loadFile(json, { vars, env });
+  const fromHcl = loadFile(hcl, { vars, env });
+  expect(fromJson.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  expect(fromHcl.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return { fromJson, fromHcl };
+}
+
+describe("the project's templates and their HCL2 twins (NAME.pkr.hcl beside NAME.json)", () => {
+  it.each(TEMPLATES_WITH_TWINS)('%s plans to the same builds as its twin', (template, needs) => {
+    const json = path.join(TEMPLATES, template);
+    const { fromJson, fromHcl } = loadPair(json, json.replace(/\.json$/, '.pkr.hcl'), needs);
+    expect(plan(fromHcl.loaded)).toEqual(plan(fromJson.loaded));
+  });
+});
+
 describe('boxwright hcl2_upgrade', () => {
-  it.each([
-    ['packer/debian-qemu.json', []],
-    ['packer/docker-app.json', []],
-    ['packer/same-disk.json', []],
-    ['packer/dev-prod-parity.json', []],
-    ['hello/hello.json', []],
-    ['dev-prod/app.json', 'dev-prod'],
-  ] as const)('writes %s as HCL2 that plans to the same builds', async (template, needs) => {
+  it.each(TEMPLATES_WITH_TWINS)('writes %s as HCL2 that plans to the same builds', async (template, needs) => {
     const json = path.join(TEMPLATES, template);
     // Beside the template, so that path.root is its {{template_dir}}, under Packer's name for it.
     const hcl = `${json}.pkr.hcl`;
     try {
       const run = await runCli(['hcl2_upgrade', '-output-file', hcl, json], { cwd: path.dirname(json) });
       expect(run.code, run.all).toBe(0);
-      const vars = needs === 'dev-prod' ? devProdVars() : [];
-      const env = { AWS_REGION: 'eu-west-1' };
-      const fromJson = loadFile(json, { vars, env });
-      const fromHcl = loadFile(hcl, { vars, env });
-      expect(fromJson.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-      expect(fromHcl.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const { fromJson, fromHcl } = loadPair(json, hcl, needs);
       expect(plan(fromHcl.loaded)).toEqual(plan(fromJson.loaded));
     } finally {
       rmSync(hcl, { force: true });

@@ -1,11 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LoadedTemplate } from '../../../src/template/load.js';
 import { tempDir } from '../../support/cli.js';
 import { loadFile, marked, type ValidateOptions } from '../../support/validate.js';
-
-const TEMPLATES = path.resolve(__dirname, '../../../templates/packer');
 
 /** Loads HCL2 text written as template.pkr.hcl (plus other files) in a fresh directory. */
 function loadHcl(text: string, options: ValidateOptions = {}, files: Record<string, string> = {}) {
@@ -14,18 +11,6 @@ function loadHcl(text: string, options: ValidateOptions = {}, files: Record<stri
   const file = path.join(dir, 'template.pkr.hcl');
   writeFileSync(file, text);
   return loadFile(file, options);
-}
-
-/** What a build is, leaving out its name and anything that holds the time. */
-function plan(loaded: LoadedTemplate | undefined) {
-  const strip = (v: unknown): unknown =>
-    JSON.parse(JSON.stringify(v ?? null, (k, x) => (k === 'vmName' ? undefined : x)));
-  return loaded!.builds.map((b) => ({
-    type: b.type,
-    config: strip(b.config),
-    provisioners: b.provisioners.map((p) => ({ type: p.type, config: strip(p.config) })),
-    chains: b.chains.map((c) => c.map((pp) => ({ type: pp.type, config: strip(pp.config) }))),
-  }));
 }
 
 const SMALL = (body: string) => `
@@ -37,15 +22,6 @@ ${body}
 `;
 
 describe('HCL2 templates', () => {
-  it("plan to the same build as their JSON twin (the project's debian-qemu template)", () => {
-    const json = loadFile(path.join(TEMPLATES, 'debian-qemu.json'));
-    const hcl = loadFile(path.join(TEMPLATES, 'debian-qemu.pkr.hcl'));
-    expect(json.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(hcl.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(hcl.loaded!.builds.map((b) => b.name)).toEqual(['qemu.debian-12']);
-    expect(plan(hcl.loaded)).toEqual(plan(json.loaded));
-  });
-
   it('take variables from defaults, PKR_VAR_*, auto and named var-files and -var, in that order, converted to their type', () => {
     const template = `
 variable "a" { type = string }
