@@ -56,6 +56,12 @@ describe("boxwright's verdict is Packer 1.6.6's", () => {
       '-only=qemu,virtualbox-iso,vmware-iso',
       'bento-style/debian-12.json',
     ],
+    // The same in HCL2: a directory of files and a .pkrvars.hcl per OS.
+    [
+      '-var-file=bento-style-hcl2/debian-12-amd64.pkrvars.hcl',
+      '-only=qemu.debian,virtualbox-iso.debian,vmware-iso.debian',
+      'bento-style-hcl2',
+    ],
   ])("the project's Packer templates: %s", async (...args) => {
     const packer = packerAccepts(args, TEMPLATES);
     expect(packer.ok, packer.output).toBe(true);

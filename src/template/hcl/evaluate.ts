@@ -134,6 +134,21 @@ export function evaluate(expr: Expr, ctx: EvalContext, locals: Map<string, HclVa
     case 'splat-item':
       return locals.get('\u0000splat') ?? null;
     case 'call': {
+      // can() and try() look at whether their arguments fail, so they evaluate them themselves.
+      if (expr.name === 'can' || expr.name === 'try') {
+        if (expr.name === 'can' && expr.args.length !== 1)
+          throw new HclEvalError(expr.range, `can() takes 1 argument, not ${expr.args.length}`);
+        for (const arg of expr.args) {
+          try {
+            const value = ev(arg);
+            return expr.name === 'can' ? true : value;
+          } catch (err) {
+            if (!(err instanceof HclEvalError)) throw err;
+            if (expr.name === 'can') return false;
+          }
+        }
+        throw new HclEvalError(expr.range, 'try(): every argument failed');
+      }
       const fn = ctx.functions[expr.name];
       if (!fn)
         throw new HclEvalError(

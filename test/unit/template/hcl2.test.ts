@@ -79,6 +79,7 @@ build {
       templatefile("\${path.root}/seed.tpl", { user = "vagrant", keys = ["k1", "k2"] }),
       length(local.names) > 1 ? "many" : "one",
       replace(substr(sha256("x"), 0, 8), "/[a-f]/", ""),
+      can(regex("^[a-z]+$", "abc")) && !can(regex("^[a-z]+$", "ABC")) ? try(local.nope, "fallback") : "no",
     ]
   }
 }`),
@@ -94,6 +95,7 @@ build {
       'user: vagrant\nkeys: k1 k2',
       'many',
       '2711642',
+      'fallback',
     ]);
   });
 
