@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { globMatcher } from '../../util/glob.js';
 import { cleanResourceName } from '../interpolate/functions.js';
+import { DAYS, MONTHS } from '../interpolate/go-time.js';
 import type { Range } from './ast.js';
 import {
   asBool,
@@ -320,21 +321,8 @@ function formatDate(spec: string, time: string, at: Range): string {
   const d = new Date(time);
   if (Number.isNaN(d.getTime())) throw new HclEvalError(at, `formatdate: "${time}" is not an RFC 3339 time`);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const months = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ];
-  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  const months = MONTHS;
+  const days = DAYS;
   const tokens: Record<string, () => string> = {
     YYYY: () => pad(d.getUTCFullYear(), 4),
     YY: () => pad(d.getUTCFullYear() % 100),

@@ -80,6 +80,7 @@ build {
       length(local.names) > 1 ? "many" : "one",
       replace(substr(sha256("x"), 0, 8), "/[a-f]/", ""),
       can(regex("^[a-z]+$", "abc")) && !can(regex("^[a-z]+$", "ABC")) ? try(local.nope, "fallback") : "no",
+      formatdate("EEE, DD MMM YYYY hh:mm 'UTC'", "2020-01-02T03:04:05Z"),
     ]
   }
 }`),
@@ -96,6 +97,7 @@ build {
       'many',
       '2711642',
       'fallback',
+      'Thu, 02 Jan 2020 03:04 UTC',
     ]);
   });
 
