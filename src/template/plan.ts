@@ -412,7 +412,7 @@ export class Planner {
   ): void {
     this.bag.add({
       ...this.source.locate(at, d.where ?? 'value', d.innerOffset),
-      path: formatPath(at),
+      path: this.source.formatPath?.(at) ?? formatPath(at),
       message: d.message,
       hint: d.hint,
       severity: d.severity,

@@ -20,6 +20,8 @@ export interface TemplateSource {
   readonly dir?: string;
   /** The name a build's plugins know it by, when it is not the build's own name. */
   pluginBuildName?(buildName: string): string;
+  /** How the template's own language names the option at `path`, when not as JSON does. */
+  formatPath?(path: JsonPath): string;
   locate(path: JsonPath, at?: 'key' | 'value', innerOffset?: number): Pick<Diagnostic, 'file' | 'line' | 'column'>;
 }
 

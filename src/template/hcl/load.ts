@@ -527,6 +527,7 @@ class HclLoader {
         });
         names.push(builderName);
         this.sourceOf.set(builderName, { type, name });
+        this.source.label(['builders', builderIndex], `source.${type}.${name}`);
         this.source.sourceNames.set(builderName, name);
         // The name the template's only/except and override use: TYPE.NAME of the source.
         this.aliases.set(`${type}.${name}`, [...(this.aliases.get(`${type}.${name}`) ?? []), builderName]);
@@ -583,6 +584,7 @@ class HclLoader {
             }
             const options = this.pluginBody(file, inner.body, 'provisioner', type, ['error-cleanup-provisioner']);
             this.root['error-cleanup-provisioner'] = { ...options, type };
+            this.source.label(['error-cleanup-provisioner'], `error-cleanup-provisioner "${type}"`);
             continue;
           }
           for (const group of this.perSource(inner, this.scope(names, file, inner))) {
@@ -590,6 +592,7 @@ class HclLoader {
             const at = ['provisioners', index];
             const options = this.pluginBody(file, inner.body, 'provisioner', type, at, group.roots);
             (this.root.provisioners as unknown[]).push({ ...options, type, only: group.only });
+            this.source.label(at, `provisioner "${type}"`);
             this.source.place(at, { file, key: inner.typeRange, value: inner.labels[0]!.range });
             this.source.place([...at, 'type'], { file, key: inner.labels[0]!.range, value: inner.labels[0]!.range });
           }
@@ -619,6 +622,7 @@ class HclLoader {
               const at = ['post-processors', chainIndex, i];
               const options = this.pluginBody(file, step.body, 'post-processor', type, at, group.roots);
               this.source.place(at, { file, key: step.typeRange, value: step.labels[0]!.range });
+              this.source.label(at, `post-processor "${type}"`);
               this.source.place([...at, 'type'], { file, key: step.labels[0]!.range, value: step.labels[0]!.range });
               const only = this.scope(group.only, file, step);
               return [{ ...options, type, only }];

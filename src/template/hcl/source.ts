@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
-import type { JsonPath, TemplateSource } from '../source.js';
+import { formatPath, type JsonPath, type TemplateSource } from '../source.js';
 import type { Range } from './ast.js';
 
 /** Where each part of the template built from HCL files came from, for located errors. */
@@ -34,6 +34,23 @@ export class HclSource implements TemplateSource {
 
   value(): unknown {
     return this.root;
+  }
+
+  private readonly labels = new Map<string, string>();
+
+  /** Names the block that the part of the template at `path` came from: source.qemu.x, provisioner "shell". */
+  label(path: JsonPath, label: string): void {
+    this.labels.set(JSON.stringify(path), label);
+  }
+
+  formatPath(path: JsonPath): string {
+    for (let n = path.length; n > 0; n--) {
+      const label = this.labels.get(JSON.stringify(path.slice(0, n)));
+      if (label === undefined) continue;
+      const rest = formatPath(path.slice(n));
+      return rest === '(root)' ? label : `${label}${rest.startsWith('[') ? '' : '.'}${rest}`;
+    }
+    return formatPath(path);
   }
 
   /** Records where the value at `path` was written. */

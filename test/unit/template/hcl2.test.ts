@@ -304,6 +304,15 @@ const broken: [name: string, template: string, message: string][] = [
 ];
 
 describe('broken HCL2 templates', () => {
+  it('name an option by its block, not by its place in a JSON template', () => {
+    const { diagnostics } = loadHcl(
+      'source "file" "x" {\n  target = "a"\n  contnt = "b"\n}\nbuild {\n  sources = ["source.file.x"]\n  provisioner "shell-local" { inline = [1, {}] }\n}',
+    );
+    expect(diagnostics.map((d) => d.path)).toEqual(
+      expect.arrayContaining(['source.file.x.contnt', 'provisioner "shell-local".inline[1]']),
+    );
+  });
+
   it.each(broken)('%s', (_name, template, message) => {
     const { text, line, column } = marked(template);
     const { diagnostics } = loadHcl(text);
