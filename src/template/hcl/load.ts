@@ -7,13 +7,14 @@ import type { Variables } from '../variables.js';
 import { HclSyntaxError, type Attribute, type Block, type Body, type Expr, type Range } from './ast.js';
 import { evaluate, HclEvalError, isMap, type EvalContext, type HclValue } from './evaluate.js';
 import { hclFunctions } from './functions.js';
+import { parseHclJson } from './json-syntax.js';
 import { parseHcl } from './parse.js';
 import { HclSource } from './source.js';
 import { convert, readVarFile, typeConstraint, valueFromText, type HclVariable, type Where } from './variables.js';
 
-/** True when `templatePath` names HCL2: a .pkr.hcl file or a directory of them. */
+/** True when `templatePath` names HCL2: a .pkr.hcl or .pkr.json file, or a directory of them. */
 export function isHclTemplate(templatePath: string, cwd: string): boolean {
-  if (/\.pkr\.hcl$/i.test(templatePath)) return true;
+  if (/\.pkr\.(hcl|json)$/i.test(templatePath)) return true;
   return statSync(path.resolve(cwd, templatePath), { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
@@ -76,13 +77,13 @@ export function parseHclFiles(
           .sort()
           .map((f) => path.join(target, f))
       : [];
-  const files = info.isDirectory() ? inDirectory(/\.pkr\.hcl$/) : [target];
+  const files = info.isDirectory() ? inDirectory(/\.pkr\.(hcl|json)$/) : [target];
   if (!files.length) {
     bag.add({
       file: templatePath,
       line: 1,
       column: 1,
-      message: 'this directory holds no *.pkr.hcl file',
+      message: 'this directory holds no *.pkr.hcl or *.pkr.json file',
       hint: 'name a template file, or a directory of *.pkr.hcl files',
     });
     return undefined;
@@ -91,7 +92,8 @@ export function parseHclFiles(
   for (const file of files) {
     const shown = path.relative(cwd, file) || file;
     try {
-      parsed.push({ file: shown, body: parseHcl(readFileSync(file, 'utf8')) });
+      const text = readFileSync(file, 'utf8');
+      parsed.push({ file: shown, body: file.endsWith('.json') ? parseHclJson(text) : parseHcl(text) });
     } catch (err) {
       if (!(err instanceof HclSyntaxError)) throw err;
       bag.add({ file: shown, line: err.pos.line, column: err.pos.column, message: err.message, hint: err.hint });

@@ -207,6 +207,61 @@ build {
     ]);
   });
 
+  it("read .pkr.json files (HCL's JSON syntax) as their native twin, with located errors", () => {
+    const native = loadHcl(`
+variable "names" {
+  type    = list(string)
+  default = ["a", "b"]
+}
+source "file" "hello" {
+  target  = "hello.txt"
+  content = join(",", var.names)
+}
+build {
+  sources = ["source.file.hello"]
+  provisioner "shell-local" { inline = ["echo \${upper(var.names[0])}"] }
+  post-processors {
+    post-processor "checksum" { checksum_types = ["sha256"] }
+  }
+}
+`);
+    const json = {
+      variable: { names: { type: 'list(string)', default: ['a', 'b'] } },
+      source: { file: { hello: { target: 'hello.txt', content: '${join(",", var.names)}' } } },
+      build: {
+        sources: ['source.file.hello'],
+        provisioner: [{ 'shell-local': { inline: ['echo ${upper(var.names[0])}'] } }],
+        'post-processors': { 'post-processor': { checksum: { checksum_types: ['sha256'] } } },
+      },
+    };
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'template.pkr.json'), JSON.stringify(json, null, 2));
+    const fromJson = loadFile(path.join(dir, 'template.pkr.json'));
+    expect(fromJson.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const shape = (l: typeof native.loaded) =>
+      l!.builds.map((b) => ({
+        config: b.config,
+        provisioners: b.provisioners.map((p) => p.config),
+        chains: b.chains.map((c) => c.map((pp) => pp.config)),
+      }));
+    expect(shape(fromJson.loaded)).toEqual(shape(native.loaded));
+
+    const broken = { ...json, source: { file: { hello: { target: 'hello.txt', contnt: 'x' } } } };
+    writeFileSync(path.join(dir, 'broken.pkr.json'), JSON.stringify(broken, null, 2));
+    const { diagnostics } = loadFile(path.join(dir, 'broken.pkr.json'));
+    const line =
+      JSON.stringify(broken, null, 2)
+        .split('\n')
+        .findIndex((l) => l.includes('"contnt"')) + 1;
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        file: 'broken.pkr.json',
+        line,
+        message: expect.stringContaining('unknown option "contnt"'),
+      }),
+    );
+  });
+
   it('fails a variable validation with its error_message, at the value that broke it', () => {
     const { diagnostics } = loadHcl(
       `
