@@ -144,6 +144,9 @@ class HclLoader {
               : suggestion(block.type, TOP_LEVEL, 'one of'),
           );
     }
+    // Packer's settings block: accepted as written; boxwright installs no plugins and reads any version.
+    for (const { file, block } of this.blocksOf('packer'))
+      this.attributes(file, block.body, ['required_version'], ['required_plugins']);
     this.declareVariables();
     this.assignVariables();
     this.checkVariables();

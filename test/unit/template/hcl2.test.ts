@@ -313,6 +313,11 @@ const broken: [name: string, template: string, message: string][] = [
   ['attribute without =', 'source "file" "x" {\n  target "a"@@\n}', 'expected "=" or "{" after "target"'],
   ['bad escape', 'locals {\n  a = "x@@\\q"\n}', '"\\q" is not an escape HCL knows'],
   ['two attributes on a line', 'locals {\n  a = 1 @@b = 2\n}', 'expected a new line after the attribute'],
+  [
+    'unknown setting in the packer block',
+    'packer {\n  @@required_versoin = ">= 1.7"\n}',
+    'unknown attribute "required_versoin"',
+  ],
   ['unknown top-level block', '@@sorce "file" "x" {}', 'unknown block type "sorce"'],
   [
     'unknown function',
