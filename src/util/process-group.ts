@@ -18,6 +18,11 @@ export function killAllProcessGroups(): void {
   liveGroups.clear();
 }
 
+/** The variables of an environment that have a value: what `LocalRunOptions.env` takes. */
+export function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 export interface LocalRunOptions {
   env: Record<string, string>;
   cwd?: string;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { SshLogin } from '../../core/communicator.js';
 import type { ProvisionContext } from '../../core/plugin.js';
-import { runLocalCommand } from '../../util/process-group.js';
+import { runLocalCommand, stringEnv } from '../../util/process-group.js';
 import { lastOutputSection } from '../../util/recent-lines.js';
 import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 import type { AnsibleConfig } from './index.js';
@@ -105,9 +105,7 @@ async function playbookArgs(
 
 /** The environment Packer gives ansible-playbook, plus a control-master directory this run owns. */
 function environment(config: AnsibleConfig, controlDir: string): Record<string, string> {
-  const env: Record<string, string> = Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-  );
+  const env = stringEnv(process.env);
   env.ANSIBLE_HOST_KEY_CHECKING = 'False';
   if (!config.useSftp) env.ANSIBLE_SCP_IF_SSH = 'True';
   // Ansible's own default SSH arguments, but not remembering the machine's host key: the next

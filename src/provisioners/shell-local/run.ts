@@ -1,7 +1,7 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunContext } from '../../core/plugin.js';
-import { runLocalCommand } from '../../util/process-group.js';
+import { runLocalCommand, stringEnv } from '../../util/process-group.js';
 import { lastOutputSection } from '../../util/recent-lines.js';
 import { flattenVars, formatVars, inlineScript } from '../common/script-options.js';
 import type { ShellLocalConfig } from './config.js';
@@ -72,8 +72,4 @@ export async function runShellLocal(
   } finally {
     await removeTempDir(tempDir);
   }
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { suggestion } from '../diagnostics.js';
 import type { Variables } from '../variables.js';
 import type { Expr, Range } from './ast.js';
-import { HclEvalError, isMap, type EvalContext, type HclValue } from './evaluate.js';
+import { HclEvalError, isMap, type EvalContext, type HclFunction, type HclValue } from './evaluate.js';
 import { blocksOf, type ParsedFile } from './files.js';
 import { hclFunctions } from './functions.js';
 import type { HclReporter } from './report.js';
@@ -27,6 +27,8 @@ export class HclInputs {
   private readonly variables = new Map<string, HclVariable>();
   private readonly locals = new Map<string, HclValue>();
   private readonly sensitiveLocals = new Set<string>();
+  /** The function tables, without env() and with it (variable defaults); made once, used for every expression. */
+  private readonly functionTables = new Map<boolean, Record<string, HclFunction>>();
 
   constructor(
     private readonly request: HclInputRequest,
@@ -35,6 +37,16 @@ export class HclInputs {
     private readonly templateDir: string,
     private readonly reporter: HclReporter,
   ) {}
+
+  private functions(envAllowed: boolean): Record<string, HclFunction> {
+    let table = this.functionTables.get(envAllowed);
+    if (!table) {
+      const { cwd, initTime: now, env } = this.request;
+      table = hclFunctions({ cwd, now, env, envAllowed });
+      this.functionTables.set(envAllowed, table);
+    }
+    return table;
+  }
 
   /** Declares, assigns and checks the variables, then evaluates the locals. */
   resolve(): void {
@@ -82,7 +94,7 @@ export class HclInputs {
         throw new HclEvalError(at, `"${name}" is not defined here`, suggestion(name, Object.keys(roots), 'one of'));
       },
       rootNames: () => Object.keys(roots),
-      functions: hclFunctions({ cwd: this.request.cwd, now: this.request.initTime, env: this.request.env, envAllowed }),
+      functions: this.functions(envAllowed),
     };
   }
 

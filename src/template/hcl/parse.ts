@@ -438,23 +438,29 @@ class Parser {
     return { kind: 'object', items, range: this.range(start) };
   }
 
-  private forExpr(start: Pos, closing: ']' | '}'): Expr {
-    this.advance(3);
-    this.skip();
+  /** The variables of a for expression or directive (`item`, or `key, item`) and the "in" after them. */
+  private forVariables(after: string, hint: string): { keyVar: string | undefined; valueVar: string } {
+    this.skip(true);
     const first = this.identifier();
-    if (!first) this.fail('expected a variable name after "for"');
+    if (!first) this.fail(`expected a variable name after ${after}`);
+    this.skip(true);
     let keyVar: string | undefined;
     let valueVar = first.name;
-    this.skip();
     if (this.peek() === ',') {
       this.advance();
-      this.skip();
+      this.skip(true);
       const second = this.identifier();
       if (!second) this.fail('expected a second variable name after ","');
       keyVar = first.name;
       valueVar = second.name;
     }
-    this.expect('in', '"in"', 'write for item in collection : result');
+    this.expect('in', '"in"', hint);
+    return { keyVar, valueVar };
+  }
+
+  private forExpr(start: Pos, closing: ']' | '}'): Expr {
+    this.advance(3);
+    const { keyVar, valueVar } = this.forVariables('"for"', 'write for item in collection : result');
     const collection = this.expression();
     this.expect(':', '":" after the collection');
     let keyExpr: Expr | undefined;
@@ -561,21 +567,7 @@ class Parser {
           const otherwise = then.closer === 'else' ? this.templateUntil(directiveStart, raw, ['endif']).parts : [];
           parts.push({ if: condition, then: then.parts, else: otherwise });
         } else if (keyword === 'for') {
-          this.skip(true);
-          const first = this.identifier();
-          if (!first) this.fail('expected a variable name after %{for');
-          let keyVar: string | undefined;
-          let valueVar = first.name;
-          this.skip(true);
-          if (this.peek() === ',') {
-            this.advance();
-            this.skip(true);
-            const second = this.identifier();
-            if (!second) this.fail('expected a second variable name after ","');
-            keyVar = first.name;
-            valueVar = second.name;
-          }
-          this.expect('in', '"in"', 'write %{for item in list}');
+          const { keyVar, valueVar } = this.forVariables('%{for', 'write %{for item in list}');
           const collection = this.directiveExpression();
           const body = this.templateUntil(directiveStart, raw, ['endfor']);
           parts.push({ for: { keyVar, valueVar, collection }, body: body.parts });
