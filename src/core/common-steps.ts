@@ -9,13 +9,19 @@ export interface ConnectedState {
   generated?: Record<string, string>;
 }
 
-/** Runs the template's provisioners over the state's communicator (Packer's StepProvision). */
-export function stepProvision<S extends ConnectedState>(build: BuildContext): Step<S> {
+/**
+ * Runs the template's provisioners over the state's communicator (Packer's StepProvision).
+ * `machineId` reads the builder's id of the machine from the state (build.ID).
+ */
+export function stepProvision<S extends ConnectedState>(
+  build: BuildContext,
+  machineId?: (state: S) => string | undefined,
+): Step<S> {
   return {
     name: 'provision',
     async run(state) {
       if (!state.communicator) throw new Error('internal: the provision step ran before a communicator was connected');
-      await build.provision(state.communicator, state.generated);
+      await build.provision(state.communicator, state.generated, machineId?.(state));
     },
   };
 }

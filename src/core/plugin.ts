@@ -69,9 +69,10 @@ export interface BuildContext extends RunContext {
   /**
    * Runs the template's provisioners over the communicator (the provision hook).
    * `generated` holds values the builder made, such as PACKER_HTTP_ADDR, which
-   * provisioners put in their scripts' environment as Packer does.
+   * provisioners put in their scripts' environment as Packer does. `machineId` is the
+   * builder's id of the machine (an instance or container id), Packer's build.ID.
    */
-  provision(communicator: Communicator, generated?: Record<string, string>): Promise<void>;
+  provision(communicator: Communicator, generated?: Record<string, string>, machineId?: string): Promise<void>;
 }
 
 export interface ProvisionContext extends RunContext {

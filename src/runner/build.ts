@@ -11,6 +11,8 @@ import type { BuildContext, OnErrorPolicy, ProvisionContext, RunContext } from '
 import type { Prompt } from '../core/prompt.js';
 import { FingerprintRecorder } from './fingerprint-hook.js';
 import { runProvisioners } from './provision-hook.js';
+import { buildValuesOf, noMachineBuildValues, secretBuildValues } from './build-values.js';
+import type { BuildValues } from '../core/build-values.js';
 import { publicWord } from '../core/redact.js';
 import { runSteps, type ResourceLedger, type Step } from '../core/steps.js';
 import type { Output } from '../core/ui.js';
@@ -56,18 +58,27 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     redact: (value) => settings.output.redactor.redactValue(value),
   };
   const recorder = new FingerprintRecorder(build, settings.fingerprint);
+  const readsBuildValues = [...build.provisioners, build.errorCleanupProvisioner, ...build.chains.flat()].some(
+    (p) => p?.late,
+  );
+  // What build.* reads (HCL2): known once the machine is up, kept for the post-processors.
+  let buildValues: BuildValues | undefined;
   const ctx: BuildContext = {
     ...base,
     force: settings.force,
     onError: settings.onError,
     runSteps: <S>(steps: Step<S>[], state: S) =>
       runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
-    provision: async (communicator, generated = {}) => {
+    provision: async (communicator, generated = {}, machineId) => {
+      if (readsBuildValues) {
+        buildValues = await buildValuesOf(communicator, generated, settings.runUuid, machineId);
+        settings.output.redactor.add(...secretBuildValues(buildValues));
+      }
       const withFingerprint: RunContext & Pick<ProvisionContext, 'takeFingerprint'> = {
         ...base,
         takeFingerprint: () => recorder.take(communicator, base),
       };
-      await provisionWithErrorCleanup(build, communicator, withFingerprint, settings.onError, generated);
+      await provisionWithErrorCleanup(build, communicator, withFingerprint, settings.onError, generated, buildValues);
       await recorder.afterProvisioning(communicator, base);
     },
   };
@@ -78,7 +89,12 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
       const file = await recorder.write(base);
       if (file) ui.say(`Wrote the fingerprint to ${path.relative(base.cwd, file)}`);
     }
-    const artifacts = await runPostProcessors(build, artifact, base);
+    const artifacts = await runPostProcessors(
+      build,
+      artifact,
+      base,
+      buildValues ?? noMachineBuildValues(settings.runUuid),
+    );
     const elapsedMs = Date.now() - started;
     settings.output.plain(`Build '${build.name}' finished after ${formatElapsed(elapsedMs)}.`);
     return { name: build.name, ok: true, artifacts, elapsedMs };
@@ -98,15 +114,16 @@ async function provisionWithErrorCleanup(
   ctx: RunContext & Pick<ProvisionContext, 'takeFingerprint'>,
   onError: OnErrorPolicy,
   generated: Record<string, string>,
+  buildValues: BuildValues | undefined,
 ): Promise<void> {
   try {
-    await runProvisioners(build.provisioners, communicator, ctx, generated);
+    await runProvisioners(build.provisioners, communicator, ctx, generated, buildValues);
   } catch (err) {
     const cleanup = build.errorCleanupProvisioner;
     if (cleanup && !(err instanceof CancelledError) && onError !== 'abort') {
       ctx.ui.say('Provisioning step had errors: Running the cleanup provisioner, if present...');
       try {
-        await runProvisioners([cleanup], communicator, ctx, generated);
+        await runProvisioners([cleanup], communicator, ctx, generated, buildValues);
       } catch (cleanupErr) {
         ctx.ui.error(`The error-cleanup-provisioner failed too: ${messageOf(cleanupErr)}`);
       }
@@ -120,7 +137,12 @@ async function provisionWithErrorCleanup(
  * says so or keep_input_artifact is true; the builder's artifact survives if any chain's
  * first post-processor keeps it (or there are no post-processors).
  */
-async function runPostProcessors(build: PlannedBuild, builderArtifact: Artifact, ctx: RunContext): Promise<Artifact[]> {
+async function runPostProcessors(
+  build: PlannedBuild,
+  builderArtifact: Artifact,
+  ctx: RunContext,
+  buildValues: BuildValues,
+): Promise<Artifact[]> {
   if (build.chains.length === 0) return [builderArtifact];
   const artifacts: Artifact[] = [];
   let keepBuilderArtifact = false;
@@ -134,7 +156,7 @@ async function runPostProcessors(build: PlannedBuild, builderArtifact: Artifact,
       );
       let result;
       try {
-        result = await pp.plugin.process(pp.config, prior, ctx);
+        result = await pp.plugin.process(pp.late ? pp.late(buildValues) : pp.config, prior, ctx);
       } catch (err) {
         if (err instanceof CancelledError) throw err;
         throw new Error(`post-processor ${pp.type} (${pp.label}) failed: ${messageOf(err)}`);

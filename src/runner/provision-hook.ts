@@ -1,4 +1,5 @@
 import type { Communicator } from '../core/communicator.js';
+import type { BuildValues } from '../core/build-values.js';
 import type { PlannedProvisioner } from '../template/plan.js';
 import { formatElapsed } from '../base/duration.js';
 import { CancelledError, messageOf, sleep } from '../base/errors.js';
@@ -11,20 +12,25 @@ export async function runProvisioners(
   communicator: Communicator,
   ctx: RunContext & Pick<ProvisionContext, 'takeFingerprint'>,
   generated: Record<string, string> = {},
+  buildValues?: BuildValues,
 ): Promise<void> {
   for (const p of provisioners) {
     if (p.pauseBeforeMs > 0) {
       ctx.ui.say(`Pausing ${formatElapsed(p.pauseBeforeMs)} before the next provisioner...`);
       await sleep(p.pauseBeforeMs, ctx.signal);
     }
-    await runWithRetries(p, { ...ctx, communicator, generated });
+    await runWithRetries(p, { ...ctx, communicator, generated }, buildValues);
   }
 }
 
-async function runWithRetries(p: PlannedProvisioner, ctx: ProvisionContext): Promise<void> {
+async function runWithRetries(
+  p: PlannedProvisioner,
+  ctx: ProvisionContext,
+  buildValues: BuildValues | undefined,
+): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await runOnce(p, ctx);
+      await runOnce(p, ctx, buildValues);
       return;
     } catch (err) {
       if (err instanceof CancelledError || ctx.signal.aborted) throw err;
@@ -39,14 +45,20 @@ async function runWithRetries(p: PlannedProvisioner, ctx: ProvisionContext): Pro
   }
 }
 
-async function runOnce(p: PlannedProvisioner, ctx: ProvisionContext): Promise<void> {
+async function runOnce(
+  p: PlannedProvisioner,
+  ctx: ProvisionContext,
+  buildValues: BuildValues | undefined,
+): Promise<void> {
   ctx.log(`provisioner ${p.label} (${p.type}) starting`);
-  if (p.timeoutMs === undefined) return p.plugin.provision(p.config, ctx);
+  // Options that read build.* are prepared again now that the machine's values are known.
+  const config = p.late && buildValues ? p.late(buildValues) : p.config;
+  if (p.timeoutMs === undefined) return p.plugin.provision(config, ctx);
   const timer = new AbortController();
   const handle = setLongTimeout(() => timer.abort(), p.timeoutMs);
   const signal = AbortSignal.any([ctx.signal, timer.signal]);
   try {
-    await p.plugin.provision(p.config, { ...ctx, signal });
+    await p.plugin.provision(config, { ...ctx, signal });
   } catch (err) {
     if (timer.signal.aborted && !ctx.signal.aborted)
       throw new Error(`timed out after ${formatElapsed(p.timeoutMs)} (its "timeout")`);

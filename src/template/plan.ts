@@ -4,7 +4,8 @@ import { KIND_NAMES, type ArtifactKind } from '../core/artifact.js';
 import { parseGoDuration } from '../base/duration.js';
 import type { Redactor } from '../core/redact.js';
 import type { Builder, ConfigPath, PluginKind, PostProcessor, Provisioner } from '../core/plugin.js';
-import { DiagnosticBag, suggestion } from './diagnostics.js';
+import type { BuildValues } from '../core/build-values.js';
+import { DiagnosticBag, DiagnosticsError, suggestion } from './diagnostics.js';
 import type { FunctionScope } from './interpolate/functions.js';
 import { TemplateError } from './interpolate/parse.js';
 import { render } from './interpolate/render.js';
@@ -30,7 +31,12 @@ export interface PlannedProvisioner {
   pauseBeforeMs: number;
   maxRetries: number;
   timeoutMs: number | undefined;
+  /** For options that read the running build's values (HCL2's build.Host): the config with them. */
+  late?: LateConfig;
 }
+
+/** Prepares a plugin's config again with the running build's values; throws with the problems found. */
+export type LateConfig = (build: BuildValues) => unknown;
 
 export interface PlannedPostProcessor {
   type: string;
@@ -39,6 +45,7 @@ export interface PlannedPostProcessor {
   plugin: PostProcessor;
   config: unknown;
   keepInputArtifact: boolean | undefined;
+  late?: LateConfig;
 }
 
 /** One build, ready to run: typed configs only, no raw template JSON. */
@@ -97,7 +104,7 @@ export class Planner {
     private readonly root: Record<string, unknown>,
     private readonly variables: Variables,
     private readonly env: PlanEnvironment,
-    private readonly bag: DiagnosticBag,
+    private bag: DiagnosticBag,
   ) {
     this.templateDir = source.dir ?? path.dirname(path.resolve(env.cwd, source.file));
   }
@@ -252,7 +259,9 @@ export class Planner {
           });
         }
         if (kind) kind = plugin.produces === 'input' ? kind : plugin.produces;
-        const ppConfig = this.prepareBlock(plugin, pp.raw, pp.path, new Map(), POST_PROCESSOR_COMMON_KEYS, decl);
+        const prepare = (raw: Record<string, unknown>) =>
+          this.prepareBlock(plugin, raw, pp.path, new Map(), POST_PROCESSOR_COMMON_KEYS, decl);
+        const ppConfig = prepare(pp.raw);
         if (ppConfig === undefined) continue;
         steps.push({
           type: pp.type,
@@ -261,6 +270,7 @@ export class Planner {
           plugin,
           config: ppConfig,
           keepInputArtifact: typeof pp.raw.keep_input_artifact === 'boolean' ? pp.raw.keep_input_artifact : undefined,
+          late: this.lateConfig(pp.path, pp.raw, POST_PROCESSOR_COMMON_KEYS, prepare),
         });
       }
       if (steps.length) planned.push(steps);
@@ -296,15 +306,19 @@ export class Planner {
       });
     }
     // override.<build> replaces top-level options for that build (Packer's shallow merge).
-    const merged: Record<string, unknown> = { ...raw };
     const keyPaths = new Map<string, JsonPath>();
     const override = isObject(raw.override) ? raw.override[decl.name] : undefined;
-    if (isObject(override)) {
-      for (const [k, v] of Object.entries(override)) {
-        merged[k] = v;
-        keyPaths.set(k, [...blockPath, 'override', decl.name, k]);
-      }
-    }
+    if (isObject(override))
+      for (const k of Object.keys(override)) keyPaths.set(k, [...blockPath, 'override', decl.name, k]);
+    const prepare = (options: Record<string, unknown>) =>
+      this.prepareBlock(
+        plugin,
+        { ...options, ...(isObject(override) ? override : {}) },
+        blockPath,
+        keyPaths,
+        PROVISIONER_COMMON_KEYS,
+        decl,
+      );
     const scope = this.scope(decl);
     const durationOf = (key: 'pause_before' | 'timeout'): number | undefined => {
       if (typeof raw[key] !== 'string') return undefined;
@@ -330,9 +344,38 @@ export class Planner {
         });
       }
     }
-    const config = this.prepareBlock(plugin, merged, blockPath, keyPaths, PROVISIONER_COMMON_KEYS, decl);
+    const config = prepare(raw);
     if (config === undefined) return undefined;
-    return { type, label, plugin, config, pauseBeforeMs, maxRetries, timeoutMs };
+    const late = this.lateConfig(blockPath, raw, PROVISIONER_COMMON_KEYS, prepare);
+    return { type, label, plugin, config, pauseBeforeMs, maxRetries, timeoutMs, late };
+  }
+
+  /**
+   * When the template says that a block reads the running build's values, a function that
+   * prepares it again with them, reporting problems at the block's place in the template.
+   */
+  private lateConfig(
+    blockPath: JsonPath,
+    raw: Record<string, unknown>,
+    reserved: Set<string>,
+    prepare: (raw: Record<string, unknown>) => unknown,
+  ): LateConfig | undefined {
+    const options = this.source.lateOptions?.(blockPath);
+    if (!options) return undefined;
+    return (build) => {
+      const bag = new DiagnosticBag();
+      const planBag = this.bag;
+      this.bag = bag;
+      try {
+        const again = options(build, bag);
+        for (const key of reserved) if (key in raw) again[key] = raw[key];
+        const config = bag.errors.length ? undefined : prepare(again);
+        if (config === undefined) throw new DiagnosticsError(bag.errors);
+        return config;
+      } finally {
+        this.bag = planBag;
+      }
+    };
   }
 
   /** Interpolates, schema-checks and prepares one plugin block; undefined when it has errors. */

@@ -8,6 +8,7 @@ import {
   type Node,
   type ParseError,
 } from 'jsonc-parser';
+import type { BuildValues } from '../core/build-values.js';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
 
 /** A JSON path: keys and array indexes from the document root. */
@@ -23,7 +24,14 @@ export interface TemplateSource {
   /** How the template's own language names the option at `path`, when not as JSON does. */
   formatPath?(path: JsonPath): string;
   locate(path: JsonPath, at?: 'key' | 'value', innerOffset?: number): Pick<Diagnostic, 'file' | 'line' | 'column'>;
+  /**
+   * For a provisioner or post-processor whose options read the running build's values
+   * (HCL2's build.Host): its options again, with those values. Problems go into `bag`.
+   */
+  lateOptions?(path: JsonPath): LateOptions | undefined;
 }
+
+export type LateOptions = (build: BuildValues, bag: DiagnosticBag) => Record<string, unknown>;
 
 /** A parsed JSON document that remembers where every value came from. */
 export class JsonSource implements TemplateSource {

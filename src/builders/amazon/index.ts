@@ -109,7 +109,13 @@ export const amazonEbsBuilder: Builder<AmazonEbsConfig> = {
       ...(config.guest.kind === 'none' ? { communicator: noneCommunicator } : {}),
     };
     try {
-      await ctx.runSteps(amazonEbsSteps(config, stepProvision<AmazonState>(ctx)), state);
+      await ctx.runSteps(
+        amazonEbsSteps(
+          config,
+          stepProvision<AmazonState>(ctx, (state) => state.instanceId),
+        ),
+        state,
+      );
     } finally {
       clients.close();
     }

@@ -26,7 +26,7 @@ export const dockerBuilder: Builder<DockerConfig> = {
         stepPull(config),
         stepRun(config),
         stepConnect(config),
-        stepProvision<DockerState>(ctx),
+        stepProvision<DockerState>(ctx, (state) => state.containerId),
         stepOutput(config),
       ],
       state,

@@ -1,3 +1,4 @@
+import { unknownBuildValues } from '../../core/build-values.js';
 import type { PluginKind } from '../../core/plugin.js';
 import { suggestion } from '../diagnostics.js';
 import type { PluginRegistry } from '../registry.js';
@@ -5,7 +6,7 @@ import type { Attribute, Block, Body, Expr, Range } from './ast.js';
 import { isMap, type HclValue } from './evaluate.js';
 import { blocksOf, type ParsedFile } from './files.js';
 import type { HclInputs } from './inputs.js';
-import type { HclReporter } from './report.js';
+import { HclReporter } from './report.js';
 import type { HclSource } from './source.js';
 
 /**
@@ -17,7 +18,7 @@ export class HclBuilds {
     private readonly registry: PluginRegistry,
     private readonly files: ParsedFile[],
     private readonly inputs: HclInputs,
-    private readonly reporter: HclReporter,
+    private reporter: HclReporter,
     private readonly source: HclSource,
     private readonly root: Record<string, unknown>,
   ) {}
@@ -166,7 +167,9 @@ export class HclBuilds {
               );
               continue;
             }
-            const options = this.pluginBody(file, inner.body, 'provisioner', type, ['error-cleanup-provisioner']);
+            const options = this.pluginOptions(file, inner.body, 'provisioner', type, ['error-cleanup-provisioner'], {
+              buildName,
+            });
             this.root['error-cleanup-provisioner'] = { ...options, type };
             this.source.label(['error-cleanup-provisioner'], `error-cleanup-provisioner "${type}"`);
             continue;
@@ -174,7 +177,7 @@ export class HclBuilds {
           for (const group of this.perSource(inner, this.scope(names, file, inner))) {
             const index = (this.root.provisioners as unknown[]).length;
             const at = ['provisioners', index];
-            const options = this.pluginBody(file, inner.body, 'provisioner', type, at, group.roots);
+            const options = this.pluginOptions(file, inner.body, 'provisioner', type, at, { ...group, buildName });
             (this.root.provisioners as unknown[]).push({ ...options, type, only: group.only });
             this.source.label(at, `provisioner "${type}"`);
             this.source.place(at, { file, key: inner.typeRange, value: inner.labels[0]!.range });
@@ -204,7 +207,7 @@ export class HclBuilds {
                 return [];
               }
               const at = ['post-processors', chainIndex, i];
-              const options = this.pluginBody(file, step.body, 'post-processor', type, at, group.roots);
+              const options = this.pluginOptions(file, step.body, 'post-processor', type, at, { ...group, buildName });
               this.source.place(at, { file, key: step.typeRange, value: step.labels[0]!.range });
               this.source.label(at, `post-processor "${type}"`);
               this.source.place([...at, 'type'], { file, key: step.labels[0]!.range, value: step.labels[0]!.range });
@@ -264,6 +267,33 @@ export class HclBuilds {
 
   /** Each builder's source: its type and name, for source.type and source.name. */
   private readonly sourceOf = new Map<string, { type: string; name: string }>();
+
+  /**
+   * A provisioner's or post-processor's options. One that reads build.* (build.Host) is
+   * evaluated now with Packer's "<unknown>" values, for validation, and again with the
+   * machine's values when the build runs it.
+   */
+  private pluginOptions(
+    file: string,
+    body: Body,
+    kind: PluginKind,
+    type: string,
+    at: (string | number)[],
+    { roots = {}, buildName }: { roots?: Record<string, HclValue>; buildName: string },
+  ): Record<string, unknown> {
+    if (!mentions(body, 'build')) return this.pluginBody(file, body, kind, type, at, roots);
+    const withBuild = (values: Record<string, string>) => ({ ...roots, build: { ...values, name: buildName } });
+    this.source.late(at, (values, bag) => {
+      const reporter = this.reporter;
+      this.reporter = new HclReporter(bag);
+      try {
+        return this.pluginBody(file, body, kind, type, at, withBuild(values));
+      } finally {
+        this.reporter = reporter;
+      }
+    });
+    return this.pluginBody(file, body, kind, type, at, withBuild(unknownBuildValues()));
+  }
 
   /**
    * A plugin's options from a block body: attributes evaluated, nested blocks as objects (or

@@ -5,11 +5,9 @@ import type { Expr, Range } from './ast.js';
 import { HclEvalError, isMap, type EvalContext, type HclFunction, type HclValue } from './evaluate.js';
 import { blocksOf, type ParsedFile } from './files.js';
 import { hclFunctions } from './functions.js';
+import { PACKER_VERSION } from './packer-block.js';
 import type { HclReporter } from './report.js';
 import { convert, readVarFile, typeConstraint, valueFromText, type HclVariable, type Where } from './variables.js';
-
-/** The version of Packer whose HCL2 boxwright reads; packer.version gives it. */
-const PACKER_VERSION = '1.7.0';
 
 /** What the template's values come from: the command line, the environment, the run. */
 export interface HclInputRequest {
@@ -88,8 +86,8 @@ export class HclInputs {
         if (name === 'build')
           throw new HclEvalError(
             at,
-            'build.* is not supported by boxwright yet',
-            'use the late fields of the option instead, such as {{ .Host }}',
+            'build.* is known only in the provisioner and post-processor blocks of a build',
+            'a source block cannot read the machine it makes; move this to a provisioner',
           );
         throw new HclEvalError(at, `"${name}" is not defined here`, suggestion(name, Object.keys(roots), 'one of'));
       },

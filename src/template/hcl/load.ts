@@ -2,8 +2,9 @@ import { suggestion, type DiagnosticBag } from '../diagnostics.js';
 import type { PluginRegistry } from '../registry.js';
 import type { Variables } from '../variables.js';
 import { HclBuilds } from './builds.js';
-import { blocksOf, parseHclFiles } from './files.js';
+import { parseHclFiles } from './files.js';
 import { HclInputs, type HclInputRequest } from './inputs.js';
+import { checkPackerBlocks } from './packer-block.js';
 import { HclReporter } from './report.js';
 import { HclSource } from './source.js';
 
@@ -53,11 +54,9 @@ export function loadHclTemplate(request: HclLoadRequest, bag: DiagnosticBag): Hc
           block.type === 'data' ? 'compute the value in a local instead' : suggestion(block.type, TOP_LEVEL, 'one of'),
         );
   }
-  // Packer's settings block: accepted as written; boxwright installs no plugins and reads any version.
-  for (const { file, block } of blocksOf(files, 'packer'))
-    reporter.attributes(file, block.body, ['required_version'], ['required_plugins']);
   const inputs = new HclInputs(request, files, autoVarFiles, templateDir, reporter);
   inputs.resolve();
+  checkPackerBlocks(files, reporter, inputs.context());
   if (bag.errors.length) return undefined;
   const root: Record<string, unknown> = { builders: [], provisioners: [], 'post-processors': [] };
   const source = new HclSource(request.templatePath, templateDir, root);

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
-import { formatPath, type JsonPath, type TemplateSource } from '../source.js';
+import { formatPath, type JsonPath, type LateOptions, type TemplateSource } from '../source.js';
 import type { Range } from './ast.js';
 
 /** Where each part of the template built from HCL files came from, for located errors. */
@@ -51,6 +51,17 @@ export class HclSource implements TemplateSource {
       return rest === '(root)' ? label : `${label}${rest.startsWith('[') ? '' : '.'}${rest}`;
     }
     return formatPath(path);
+  }
+
+  private readonly lates = new Map<string, LateOptions>();
+
+  /** Marks the plugin block at `path` as reading build.*: `options` evaluates it again when the build runs. */
+  late(path: JsonPath, options: LateOptions): void {
+    this.lates.set(JSON.stringify(path), options);
+  }
+
+  lateOptions(path: JsonPath): LateOptions | undefined {
+    return this.lates.get(JSON.stringify(path));
   }
 
   /** Records where the value at `path` was written. */

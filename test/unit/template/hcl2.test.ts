@@ -287,6 +287,33 @@ ${SMALL('build { sources = ["source.file.hello"] }')}`,
     );
   });
 
+  it("check the packer block's constraints, and warn when the template asks for a newer Packer", () => {
+    const fits = loadHcl(
+      `packer {
+  required_version = ">= 1.6.0, < 2.0.0"
+  required_plugins {
+    qemu = {
+      version = "~> 1.0"
+      source  = "github.com/hashicorp/qemu"
+    }
+  }
+}
+` + SMALL('build { sources = ["source.file.hello"] }'),
+    );
+    expect(fits.diagnostics).toEqual([]);
+    const newer = loadHcl(
+      'packer {\n  required_version = ">= 1.10.0"\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
+    );
+    expect(newer.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        line: 2,
+        column: 22,
+        message: 'the template asks for Packer >= 1.10.0; boxwright reads HCL2 as Packer 1.7.0 does',
+      }),
+    ]);
+  });
+
   it('hides the values of sensitive variables in every message', () => {
     const { diagnostics } = loadHcl(`
 variable "token" {
@@ -360,6 +387,33 @@ const broken: [name: string, template: string, message: string][] = [
     'env outside a variable default',
     'locals {\n  home = @@env("HOME")\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
     'env() can be used only in the default of a variable',
+  ],
+  [
+    'required_version that is not a constraint',
+    'packer {\n  required_version = @@">= one"\n}\n' + SMALL('build { sources = ["source.file.hello"] }'),
+    'required_version is not a version constraint: ">= one"',
+  ],
+  [
+    'required plugin without a source',
+    'packer {\n  required_plugins {\n    qemu = @@{ version = ">= 1.0" }\n  }\n}\n' +
+      SMALL('build { sources = ["source.file.hello"] }'),
+    'the plugin "qemu" needs a "source"',
+  ],
+  [
+    'required plugin with a bad version',
+    'packer {\n  required_plugins {\n    qemu = @@{ version = "latest", source = "github.com/hashicorp/qemu" }\n  }\n}\n' +
+      SMALL('build { sources = ["source.file.hello"] }'),
+    'has a "version" that is not a version constraint: "latest"',
+  ],
+  [
+    'build.* in a source',
+    'source "file" "x" {\n  target  = "a"\n  content = @@build.ID\n}\nbuild { sources = ["source.file.x"] }',
+    'build.* is known only in the provisioner and post-processor blocks of a build',
+  ],
+  [
+    'a build value Packer does not have',
+    SMALL('build {\n  sources = ["source.file.hello"]\n  provisioner "shell-local" { inline = [@@build.Hots] }\n}'),
+    'no attribute "Hots"',
   ],
 ];
 
