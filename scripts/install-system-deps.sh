@@ -24,8 +24,6 @@ have mformat || need="$need mtools"
 have /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
 have dpkg-scanpackages || need="$need dpkg-dev"
 have xz || need="$need xz-utils"
-# libdeflate's gzip compresses boxes about twice as fast as zlib per core.
-have libdeflate-gzip || need="$need libdeflate-tools"
 # Ansible for the ansible and ansible-local provisioners' tests; sshpass for Ansible's password logins.
 have ansible-playbook || need="$need ansible-core"
 have sshpass || need="$need sshpass"

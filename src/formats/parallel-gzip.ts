@@ -1,60 +1,54 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { zlibEngine, type GzipEngine } from './gzip-engine.js';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gzipAsync = promisify(gzip);
 
 /**
  * Gzip that uses every core: the input is cut into fixed-size blocks, each compressed as
- * its own gzip member by the engine (libdeflate or zlib), and the members are written in
- * order. Concatenated members are one valid gzip stream (RFC 1952); gunzip, tar and Vagrant
- * read it as usual. Fixed blocks and members without timestamps make the output depend on
- * the input bytes, the level and the engine alone. Memory stays at about blockSize × (parallel + 2).
+ * its own gzip member on libuv's thread pool, and the members are written in order.
+ * Concatenated members are one valid gzip stream (RFC 1952); gunzip, tar and Vagrant
+ * read it as usual. Fixed blocks and zlib's zero header timestamp make the output
+ * depend on the input bytes alone. Memory stays at about blockSize × inFlight.
  */
 export class ParallelGzip extends Transform {
-  private block: Buffer;
-  private filled = 0;
+  private buffer: Buffer[] = [];
+  private buffered = 0;
   private readonly pending: Promise<Buffer>[] = [];
 
   constructor(
     private readonly level: number,
-    private readonly engine: GzipEngine = zlibEngine(),
-    private readonly blockSize = 16 * 1024 * 1024,
-    private readonly signal?: AbortSignal,
+    private readonly blockSize = 4 * 1024 * 1024,
+    private readonly inFlight = 4,
   ) {
     super();
-    this.block = Buffer.allocUnsafe(blockSize);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.fill(chunk).then(() => done(), done);
+    this.buffer.push(chunk);
+    this.buffered += chunk.length;
+    this.drainBlocks(false).then(() => done(), done);
   }
 
   override _flush(done: TransformCallback): void {
-    (async () => {
-      if (this.filled) this.submit(this.block.subarray(0, this.filled));
-      while (this.pending.length) this.push(await this.pending.shift()!);
-    })().then(() => done(), done);
+    this.drainBlocks(true)
+      .then(async () => {
+        while (this.pending.length) this.push(await this.pending.shift()!);
+        done();
+      })
+      .catch(done);
   }
 
-  /** Copies a chunk into blocks, handing each full block to the engine. */
-  private async fill(chunk: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = chunk.copy(this.block, this.filled, offset);
-      offset += n;
-      this.filled += n;
-      if (this.filled < this.blockSize) continue;
-      this.submit(this.block);
-      this.block = Buffer.allocUnsafe(this.blockSize);
-      this.filled = 0;
-      // The engine's workers stay busy while this block fills; the oldest member is written
-      // when they are all taken.
-      if (this.pending.length > this.engine.parallel) this.push(await this.pending.shift()!);
+  private async drainBlocks(final: boolean): Promise<void> {
+    while (this.buffered >= this.blockSize || (final && this.buffered > 0)) {
+      const all = Buffer.concat(this.buffer);
+      const block = all.subarray(0, Math.min(this.blockSize, all.length));
+      const rest = all.subarray(block.length);
+      this.buffer = rest.length ? [rest] : [];
+      this.buffered = rest.length;
+      this.pending.push(gzipAsync(block, { level: this.level }));
+      // Keep a few blocks compressing at once; write the oldest when the window is full.
+      if (this.pending.length >= this.inFlight) this.push(await this.pending.shift()!);
     }
-  }
-
-  private submit(block: Buffer): void {
-    const member = this.engine.compress(block, this.level, this.signal);
-    // Handled when its turn comes; until then a failure must not be reported as unhandled.
-    member.catch(() => {});
-    this.pending.push(member);
   }
 }

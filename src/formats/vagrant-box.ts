@@ -1,4 +1,3 @@
-import type { GzipEngine } from './gzip-engine.js';
 import { ParallelGzip } from './parallel-gzip.js';
 import { writeTarball, type TarEntry, type WrittenFile } from './tarball.js';
 
@@ -12,8 +11,6 @@ export interface BoxOptions {
   compressionLevel: number;
   /** Every entry's mtime: SOURCE_DATE_EPOCH or the build's start, so boxes are reproducible. */
   mtime: Date;
-  /** What compresses the blocks (zlib when not given). */
-  gzip?: GzipEngine;
   signal?: AbortSignal;
 }
 
@@ -30,7 +27,7 @@ export async function writeBox(options: BoxOptions): Promise<WrittenBox> {
   return writeTarball({
     entries: [...options.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     output: options.output,
-    compressor: level > 0 ? () => new ParallelGzip(level, options.gzip, undefined, options.signal) : undefined,
+    compressor: level > 0 ? () => new ParallelGzip(level) : undefined,
     mtime: options.mtime,
     signal: options.signal,
   });

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { messageOf, UserError } from '../../base/errors.js';
 import { KINDS_WITH_FILES, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
-import { chooseGzipEngine } from '../../formats/gzip-engine.js';
 import { ParallelGzip } from '../../formats/parallel-gzip.js';
 import { archiveTime, writeCompressedFile, writeTarball } from '../../formats/tarball.js';
 import { xzCompressor } from '../../formats/xz.js';
@@ -68,12 +67,10 @@ export const compressPostProcessor: PostProcessor<CompressConfig> = {
       ctx.render(config.output, { BuildName: ctx.buildName, BuilderType: ctx.buildType }),
     );
     await mkdir(path.dirname(target), { recursive: true });
-    const gzip = config.algorithm === 'gzip' ? chooseGzipEngine() : undefined;
-    if (gzip?.note) ctx.ui.message(gzip.note);
     const compressor = config.algorithm
       ? config.algorithm === 'xz'
         ? () => xzCompressor(config.level, ctx.signal)
-        : () => new ParallelGzip(config.level, gzip?.engine, undefined, ctx.signal)
+        : () => new ParallelGzip(config.level)
       : undefined;
     const how = config.algorithm ?? 'no compression';
     try {

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { expectKind, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor, PostProcessResult, RunContext } from '../../core/plugin.js';
 import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
-import { chooseGzipEngine } from '../../formats/gzip-engine.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
 import { archiveTime } from '../../formats/tarball.js';
 import { openAppliance } from '../../formats/appliance.js';
@@ -247,11 +246,6 @@ async function packageBox(
   await mkdir(path.dirname(output), { recursive: true });
   const mtime = archiveTime(ctx.startedAt);
   ctx.ui.say(`Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output}`);
-  const gzip = chooseGzipEngine();
-  if (chosen.compressionLevel > 0) {
-    if (gzip.note) ctx.ui.message(gzip.note);
-    ctx.log(`vagrant: compressing with ${gzip.engine.name}, level ${chosen.compressionLevel}`);
-  }
   const box = await writeBox({
     entries: [
       ...contents.entries,
@@ -262,7 +256,6 @@ async function packageBox(
     output,
     compressionLevel: chosen.compressionLevel,
     mtime,
-    gzip: gzip.engine,
     signal: ctx.signal,
   });
   ctx.ui.message(`Box ${path.basename(output)}: ${(box.size / 1024 ** 2).toFixed(1)} MiB, sha256 ${box.sha256}`);
