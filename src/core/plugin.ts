@@ -37,7 +37,13 @@ interface PluginBase<Config> {
 
 /** What every running plugin can use. */
 export interface RunContext {
+  /** The build's name in the run (TYPE.NAME for an HCL2 source): unique, in the UI and in resource names. */
   buildName: string;
+  /**
+   * The name Packer gives the build's plugins, for PACKER_BUILD_NAME and packer_build_name:
+   * the build's name, or for an HCL2 source its NAME alone.
+   */
+  packerBuildName: string;
   buildType: string;
   ui: Ui;
   signal: AbortSignal;

@@ -44,6 +44,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
   const scope: FunctionScope = { ...settings.scope, buildName: build.name, buildType: build.type };
   const base: RunContext = {
     buildName: build.name,
+    packerBuildName: build.packerName,
     buildType: build.type,
     ui,
     signal: settings.signal,

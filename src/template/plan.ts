@@ -51,6 +51,8 @@ export interface PlannedPostProcessor {
 /** One build, ready to run: typed configs only, no raw template JSON. */
 export interface PlannedBuild {
   name: string;
+  /** What Packer calls the build in its plugins: `name`, or an HCL2 source's NAME. */
+  packerName: string;
   type: string;
   builder: Builder;
   config: unknown;
@@ -278,6 +280,7 @@ export class Planner {
     if (!builder || config === undefined) return undefined;
     return {
       name: decl.name,
+      packerName: this.source.pluginBuildName?.(decl.name) ?? decl.name,
       type: decl.type,
       builder,
       config,

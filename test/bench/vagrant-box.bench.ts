@@ -91,6 +91,7 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
       artifact,
       {
         buildName: 'bench',
+        packerBuildName: 'bench',
         buildType: 'qemu',
         ui: recordingUi(),
         signal: new AbortController().signal,

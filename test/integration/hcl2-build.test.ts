@@ -44,7 +44,7 @@ build {
 
   provisioner "shell-local" {
     only   = ["null.hello"]
-    inline = ["echo token is \${var.api_token}", "echo built \${source.type}.\${source.name}"]
+    inline = ["echo token is \${var.api_token}", "echo built \${source.type}.\${source.name} as $PACKER_BUILD_NAME"]
   }
 
   post-processor "manifest" {
@@ -65,7 +65,8 @@ describe('an HCL2 template directory', () => {
     expect(readFileSync(path.join(dir, 'motd.txt'), 'utf8')).toBe(`HELLO from ${dir}`);
     expect(existsSync(path.join(dir, 'other.txt'))).toBe(false);
     expect(run.all).toContain('null.hello: token is <sensitive>');
-    expect(run.all).toContain('null.hello: built null.hello');
+    // Packer gives a source's plugins its NAME alone as the build name.
+    expect(run.all).toContain('null.hello: built null.hello as hello');
     expect(run.all).not.toContain('tok-4f9d2c81e7');
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.builds.map((b: { name: string }) => b.name).sort()).toEqual(['file.motd', 'null.hello']);

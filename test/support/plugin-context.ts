@@ -13,6 +13,7 @@ export function runContext(dir: string, signal = new AbortController().signal) {
   const ui = recordingUi();
   const ctx = {
     buildName: 'small',
+    packerBuildName: 'small',
     buildType: 'qemu',
     ui,
     signal,

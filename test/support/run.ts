@@ -63,6 +63,7 @@ export function recordingBuilder(events: string[], script: Script): Builder<Scri
 export function plannedBuild<C>(name: string, builder: Builder<C>, config: C): PlannedBuild {
   return {
     name,
+    packerName: name,
     type: builder.type,
     builder: builder as Builder,
     config,

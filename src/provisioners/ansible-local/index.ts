@@ -161,7 +161,7 @@ export const ansibleLocalProvisioner: Provisioner<AnsibleLocalConfig> = {
     }
 
     const extraVars = [
-      `packer_build_name=${ctx.buildName}`,
+      `packer_build_name=${ctx.packerBuildName}`,
       `packer_builder_type=${ctx.buildType}`,
       ...(ctx.generated.PACKER_HTTP_ADDR ? [`packer_http_addr=${ctx.generated.PACKER_HTTP_ADDR}`] : []),
     ].join(' ');

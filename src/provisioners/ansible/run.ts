@@ -86,7 +86,7 @@ async function playbookArgs(
   inventory: string,
   scratch: string,
 ): Promise<string[]> {
-  const args = ['-e', `packer_build_name="${ctx.buildName}"`, '-e', `packer_builder_type=${ctx.buildType}`];
+  const args = ['-e', `packer_build_name="${ctx.packerBuildName}"`, '-e', `packer_builder_type=${ctx.buildType}`];
   if (ctx.generated.PACKER_HTTP_ADDR) args.push('-e', `packer_http_addr=${ctx.generated.PACKER_HTTP_ADDR}`);
   if (login.privateKeyFile)
     args.push('--ssh-extra-args', config.sshExtraArgs.length ? config.sshExtraArgs.join(' ') : '-o IdentitiesOnly=yes');

@@ -28,7 +28,7 @@ export async function runShellLocal(
     return;
   }
   const vars: Record<string, string> = {
-    PACKER_BUILD_NAME: ctx.buildName,
+    PACKER_BUILD_NAME: ctx.packerBuildName,
     PACKER_BUILDER_TYPE: ctx.buildType,
     BOXWRIGHT_BUILD_NAME: ctx.buildName,
     BOXWRIGHT_BUILDER_TYPE: ctx.buildType,

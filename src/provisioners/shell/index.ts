@@ -100,7 +100,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
   },
   async provision(config, ctx) {
     const vars: Record<string, string> = {
-      PACKER_BUILD_NAME: ctx.buildName,
+      PACKER_BUILD_NAME: ctx.packerBuildName,
       PACKER_BUILDER_TYPE: ctx.buildType,
       ...ctx.generated,
       ...Object.fromEntries(config.environmentVars),

@@ -28,6 +28,7 @@ function context(dir: string) {
   const ui = recordingUi();
   return {
     buildName: 'debian',
+    packerBuildName: 'debian',
     buildType: 'qemu',
     ui,
     signal: new AbortController().signal,

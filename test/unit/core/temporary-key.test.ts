@@ -43,6 +43,7 @@ describe('temporary key pairs', () => {
       const result = await runBuild(
         {
           name: 'k',
+          packerName: 'k',
           type: 'key-test',
           builder,
           config: {},
@@ -70,6 +71,7 @@ describe('temporary key pairs', () => {
     await runBuild(
       {
         name: 'k',
+        packerName: 'k',
         type: 'key-test',
         builder: keyBuilder('ed25519', seen),
         config: {},
