@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { messageOf, UserError } from '../base/errors.js';
 import { normalizeArgs } from './argv.js';
 import { buildCommand, type BuildFlags } from './commands/build.js';
+import { cacheCommand, type CacheFlags } from './commands/cache.js';
 import { cleanupCommand, type CleanupFlags } from './commands/cleanup.js';
 import { fixCommand } from './commands/fix.js';
 import { hcl2UpgradeCommand } from './commands/hcl2-upgrade.js';
@@ -45,6 +46,7 @@ const VALUE_OPTIONS = new Set([
   'format',
   'ignore',
   'parity',
+  'older-than',
 ]);
 const BOOLEAN_OPTIONS = new Set([
   'force',
@@ -54,10 +56,11 @@ const BOOLEAN_OPTIONS = new Set([
   'color',
   'syntax-only',
   'fingerprint',
+  'checkpoints',
   'dry-run',
   'all',
 ]);
-const NEGATABLE_OPTIONS = new Set(['color', 'fingerprint']);
+const NEGATABLE_OPTIONS = new Set(['color', 'fingerprint', 'checkpoints']);
 
 /** Runs the CLI and resolves to the exit code; never throws for user mistakes. */
 export async function main(
@@ -95,6 +98,10 @@ export async function main(
       .option('--debug', 'run builds one at a time and pause after each step')
       .option('--timestamp-ui', 'prefix every line with a timestamp')
       .option('--no-fingerprint', 'do not fingerprint builds after provisioning (-fingerprint=false)')
+      .option(
+        '--no-checkpoints',
+        'neither resume from nor keep checkpoints after provisioners (docker builds keep them by default)',
+      )
       .addOption(
         new Option(
           '--parity <mode>',
@@ -172,6 +179,15 @@ export async function main(
     .option('--all', 'also look for leftovers of runs this cache directory has no record of')
     .action(async (flags: CleanupFlags) => {
       exitCode = await cleanupCommand(flags, io);
+    });
+
+  program
+    .command('cache')
+    .description('list (ls) or remove (prune) the checkpoints that builds keep after their provisioners')
+    .argument('<action>', 'ls or prune')
+    .option('--older-than <duration>', 'prune only checkpoints saved longer ago than this Go duration ("72h")')
+    .action(async (action: string, flags: CacheFlags) => {
+      exitCode = await cacheCommand(action, flags, io);
     });
 
   program

@@ -1,5 +1,5 @@
 import type { Communicator } from './communicator.js';
-import type { BuildContext } from './plugin.js';
+import type { BuildContext, ProvisionCheckpoints } from './plugin.js';
 import type { Step } from './steps.js';
 
 /** State every builder that provisions has: the communicator once connected. */
@@ -16,12 +16,13 @@ export interface ConnectedState {
 export function stepProvision<S extends ConnectedState>(
   build: BuildContext,
   machineId?: (state: S) => string | undefined,
+  checkpoints?: (state: S) => ProvisionCheckpoints | undefined,
 ): Step<S> {
   return {
     name: 'provision',
     async run(state) {
       if (!state.communicator) throw new Error('internal: the provision step ran before a communicator was connected');
-      await build.provision(state.communicator, state.generated, machineId?.(state));
+      await build.provision(state.communicator, state.generated, machineId?.(state), checkpoints?.(state));
     },
   };
 }

@@ -78,7 +78,28 @@ export interface BuildContext extends RunContext {
    * provisioners put in their scripts' environment as Packer does. `machineId` is the
    * builder's id of the machine (an instance or container id), Packer's build.ID.
    */
-  provision(communicator: Communicator, generated?: Record<string, string>, machineId?: string): Promise<void>;
+  provision(
+    communicator: Communicator,
+    generated?: Record<string, string>,
+    machineId?: string,
+    checkpoints?: ProvisionCheckpoints,
+  ): Promise<void>;
+  /**
+   * The checkpoint key of the machine after each provisioner, from what the builder starts
+   * from (`base`: its source and the options that shape the machine). Undefined when
+   * checkpoints are off (-no-checkpoints) or the build has no provisioners.
+   */
+  checkpointKeys(base: unknown): Promise<(string | undefined)[] | undefined>;
+}
+
+/** How a builder that keeps checkpoints takes part in provisioning. */
+export interface ProvisionCheckpoints {
+  /** The machine is already in the state after this provisioner (0-based): the ones up to it are skipped. */
+  resumeAfter?: { index: number; savedAt: Date | undefined };
+  /** Keeps the machine's state after provisioner `index`, under `key`. */
+  save(index: number, key: string): Promise<void>;
+  /** The key after each provisioner (undefined where none can be known). */
+  keys: (string | undefined)[];
 }
 
 export interface ProvisionContext extends RunContext {
@@ -104,6 +125,11 @@ export interface Provisioner<Config = unknown> extends PluginBase<Config> {
   readonly kind: 'provisioner';
   /** False for provisioners that run on the build host (shell-local, breakpoint). */
   readonly needsCommunicator: boolean;
+  /**
+   * The local files and directories whose contents it sends to the machine, for checkpoint
+   * keys. A provisioner without it is never skipped by a checkpoint, nor is any after it.
+   */
+  localInputs?(config: Config): string[];
   provision(config: Config, ctx: ProvisionContext): Promise<void>;
 }
 

@@ -7,7 +7,14 @@ import { formatElapsed } from '../base/duration.js';
 import { CancelledError, messageOf } from '../base/errors.js';
 import type { DebugLog } from '../core/log.js';
 import path from 'node:path';
-import type { BuildContext, OnErrorPolicy, ProvisionContext, RunContext } from '../core/plugin.js';
+import type {
+  BuildContext,
+  OnErrorPolicy,
+  ProvisionCheckpoints,
+  ProvisionContext,
+  RunContext,
+} from '../core/plugin.js';
+import { checkpointKeys } from '../checkpoints/keys.js';
 import type { Prompt } from '../core/prompt.js';
 import { FingerprintRecorder } from './fingerprint-hook.js';
 import { runProvisioners } from './provision-hook.js';
@@ -31,6 +38,8 @@ export interface RunSettings {
   signal: AbortSignal;
   /** Fingerprint every build after provisioning (false: only where a fingerprint provisioner stands). */
   fingerprint: boolean;
+  /** Keep and resume from checkpoints after provisioners (false with -no-checkpoints). */
+  checkpoints: boolean;
 }
 
 export type BuildResult =
@@ -70,7 +79,19 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     onError: settings.onError,
     runSteps: <S>(steps: Step<S>[], state: S) =>
       runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
-    provision: async (communicator, generated = {}, machineId) => {
+    checkpointKeys: async (base) =>
+      settings.checkpoints && build.provisioners.length
+        ? checkpointKeys(
+            base,
+            build.provisioners.map((p) => ({
+              type: p.type,
+              config: p.config,
+              inputs: p.plugin.localInputs?.(p.config as never),
+            })),
+            settings.scope.pwd,
+          )
+        : undefined,
+    provision: async (communicator, generated = {}, machineId, checkpoints) => {
       if (readsBuildValues) {
         buildValues = await buildValuesOf(communicator, generated, settings.runUuid, machineId);
         settings.output.redactor.add(...secretBuildValues(buildValues));
@@ -79,7 +100,15 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
         ...base,
         takeFingerprint: () => recorder.take(communicator, base),
       };
-      await provisionWithErrorCleanup(build, communicator, withFingerprint, settings.onError, generated, buildValues);
+      await provisionWithErrorCleanup(
+        build,
+        communicator,
+        withFingerprint,
+        settings.onError,
+        generated,
+        buildValues,
+        checkpoints,
+      );
       await recorder.afterProvisioning(communicator, base);
     },
   };
@@ -116,9 +145,10 @@ async function provisionWithErrorCleanup(
   onError: OnErrorPolicy,
   generated: Record<string, string>,
   buildValues: BuildValues | undefined,
+  checkpoints: ProvisionCheckpoints | undefined,
 ): Promise<void> {
   try {
-    await runProvisioners(build.provisioners, communicator, ctx, generated, buildValues);
+    await runProvisioners(build.provisioners, communicator, ctx, generated, buildValues, checkpoints);
   } catch (err) {
     const cleanup = build.errorCleanupProvisioner;
     if (cleanup && !(err instanceof CancelledError) && onError !== 'abort') {

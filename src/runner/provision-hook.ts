@@ -4,22 +4,37 @@ import type { PlannedProvisioner } from '../template/plan.js';
 import { formatElapsed } from '../base/duration.js';
 import { CancelledError, messageOf, sleep } from '../base/errors.js';
 import { setLongTimeout } from '../base/timers.js';
-import type { ProvisionContext, RunContext } from '../core/plugin.js';
+import type { ProvisionCheckpoints, ProvisionContext, RunContext } from '../core/plugin.js';
 
-/** Runs provisioners in template order with pause_before, max_retries and timeout. */
+/**
+ * Runs provisioners in template order with pause_before, max_retries and timeout. With
+ * checkpoints, those the machine has already been through are skipped, and the machine's
+ * state is kept after each one that runs.
+ */
 export async function runProvisioners(
   provisioners: PlannedProvisioner[],
   communicator: Communicator,
   ctx: RunContext & Pick<ProvisionContext, 'takeFingerprint'>,
   generated: Record<string, string> = {},
   buildValues?: BuildValues,
+  checkpoints?: ProvisionCheckpoints,
 ): Promise<void> {
-  for (const p of provisioners) {
+  const resume = checkpoints?.resumeAfter;
+  if (resume) {
+    const saved = resume.savedAt ? ` (saved ${resume.savedAt.toISOString().replace(/\.\d+Z$/, 'Z')})` : '';
+    ctx.ui.say(
+      `Resuming from the checkpoint after provisioner ${resume.index + 1} of ${provisioners.length}${saved}; pass -no-checkpoints to rebuild from scratch`,
+    );
+  }
+  for (const [index, p] of provisioners.entries()) {
+    if (resume && index <= resume.index) continue;
     if (p.pauseBeforeMs > 0) {
       ctx.ui.say(`Pausing ${formatElapsed(p.pauseBeforeMs)} before the next provisioner...`);
       await sleep(p.pauseBeforeMs, ctx.signal);
     }
     await runWithRetries(p, { ...ctx, communicator, generated }, buildValues);
+    const key = checkpoints?.keys[index];
+    if (checkpoints && key) await checkpoints.save(index, key);
   }
 }
 

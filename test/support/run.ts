@@ -119,6 +119,7 @@ export function testSettings(
     ledger,
     signal: controller.signal,
     fingerprint: true,
+    checkpoints: false,
   };
   return { settings, stdout, stderr, controller, ledger };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { stepProvision } from '../../core/common-steps.js';
 import type { Builder } from '../../core/plugin.js';
 import { DOCKER_BUILDER_ID, imageArtifact } from '../../machines/docker/image.js';
+import { dockerCheckpoints, stepFindCheckpoint } from './checkpoints.js';
 import { dockerSchema, prepareDocker, type DockerConfig } from './config.js';
 import { stepConnect, stepEngine, stepOutput, stepPull, stepRun, type DockerState } from './steps.js';
 
@@ -24,9 +25,14 @@ export const dockerBuilder: Builder<DockerConfig> = {
       [
         stepEngine(),
         stepPull(config),
+        stepFindCheckpoint(config, ctx),
         stepRun(config),
         stepConnect(config),
-        stepProvision<DockerState>(ctx, (state) => state.containerId),
+        stepProvision<DockerState>(
+          ctx,
+          (state) => state.containerId,
+          (state) => dockerCheckpoints(state, ctx),
+        ),
         stepOutput(config),
       ],
       state,

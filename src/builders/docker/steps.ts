@@ -28,6 +28,12 @@ export interface DockerState extends ConnectedState {
   imageConfig?: Record<string, unknown>;
   containerId?: string;
   imageId?: string;
+  /** The base image's id, which checkpoint keys start from. */
+  baseImageId?: string;
+  /** The checkpoint to start from, when an earlier build left one that matches. */
+  resume?: { index: number; image: string; savedAt: Date | undefined };
+  /** Checkpoint keys after each provisioner, when checkpoints are on. */
+  checkpointKeys?: (string | undefined)[];
 }
 
 export function stepEngine(): Step<DockerState> {
@@ -87,6 +93,7 @@ export function stepPull(config: DockerConfig): Step<DockerState> {
       try {
         const info = await docker.getImage(config.image).inspect();
         state.imageConfig = (info.Config ?? {}) as unknown as Record<string, unknown>;
+        state.baseImageId = info.Id;
       } catch (err) {
         throw engineFailure(
           `image ${config.image} is not available`,
@@ -137,7 +144,8 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
     name: 'docker-run',
     async run(state, ctx) {
       const docker = state.docker!;
-      const args = config.runCommand.map((a) => ctx.render(a, { Image: config.image }));
+      const image = state.resume?.image ?? config.image;
+      const args = config.runCommand.map((a) => ctx.render(a, { Image: image }));
       const parsed = parseRunCommand(args, structuredClone(config.base));
       if ('error' in parsed) throw new UserError(`run_command: ${parsed.error.message}`, parsed.error.hint);
       const spec = parsed.spec;

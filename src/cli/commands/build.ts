@@ -25,6 +25,8 @@ export interface BuildFlags extends TemplateFlags, OutputFlags {
   debug?: boolean;
   /** False with -fingerprint=false: no fingerprint unless a fingerprint provisioner asks. */
   fingerprint: boolean;
+  /** False with -no-checkpoints: every provisioner runs, and no checkpoint is kept. */
+  checkpoints: boolean;
   /** What the run does with drift between its builds' fingerprints. */
   parity: 'warn' | 'fail' | 'off';
 }
@@ -97,6 +99,7 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
       ledger,
       signal: controller.signal,
       fingerprint: flags.fingerprint,
+      checkpoints: flags.checkpoints,
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -22,7 +22,8 @@ interface AnsibleLocalConfig {
   inventoryGroups: string[];
   galaxyFile: string | undefined;
   galaxyCommand: string;
-  stagingDir: string;
+  /** staging_directory; unset, a fresh one is chosen for each run (so that checkpoint keys stay the same). */
+  stagingDir: string | undefined;
   cleanStagingDir: boolean;
 }
 
@@ -37,6 +38,18 @@ export const ansibleLocalProvisioner: Provisioner<AnsibleLocalConfig> = {
   kind: 'provisioner',
   type: 'ansible-local',
   needsCommunicator: true,
+  localInputs: (c) =>
+    [
+      c.playbookFile,
+      ...c.playbookFiles,
+      c.playbookDir,
+      ...c.playbookPaths,
+      ...c.rolePaths,
+      c.groupVars,
+      c.hostVars,
+      c.inventoryFile,
+      c.galaxyFile,
+    ].filter((f): f is string => f !== undefined),
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -88,13 +101,13 @@ export const ansibleLocalProvisioner: Provisioner<AnsibleLocalConfig> = {
       galaxyFile: str('galaxy_file'),
       galaxyCommand: str('galaxy_command') ?? 'ansible-galaxy',
       // Packer's default: a fresh directory per run under one parent.
-      stagingDir: str('staging_directory') ?? `/tmp/packer-provisioner-ansible-local/${randomUUID()}`,
+      stagingDir: str('staging_directory'),
       cleanStagingDir: o.clean_staging_directory === true,
     };
   },
   async provision(config, ctx) {
     ctx.ui.say('Provisioning with Ansible...');
-    const staging = config.stagingDir;
+    const staging = config.stagingDir ?? `/tmp/packer-provisioner-ansible-local/${randomUUID()}`;
     const remote = (...parts: string[]) => path.posix.join(staging, ...parts);
     const upload = async (what: string, local: string, target: string) => {
       ctx.ui.message(`Uploading ${what}: ${local} => ${target}`);

@@ -47,6 +47,9 @@ export const ansibleProvisioner: Provisioner<AnsibleConfig> = {
   kind: 'provisioner',
   type: 'ansible',
   needsCommunicator: true,
+  // Roles, group_vars and host_vars sit beside the playbook as Ansible looks for them.
+  localInputs: (c) =>
+    [path.dirname(c.playbookFile), c.inventoryFile, c.galaxy?.file].filter((f): f is string => f !== undefined),
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -10,6 +10,7 @@ export const breakpointProvisioner: Provisioner<BreakpointConfig> = {
   kind: 'provisioner',
   type: 'breakpoint',
   needsCommunicator: false,
+  localInputs: () => [],
   schema: {
     type: 'object',
     additionalProperties: false,

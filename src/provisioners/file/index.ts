@@ -14,6 +14,7 @@ export const fileProvisioner: Provisioner<FileConfig> = {
   kind: 'provisioner',
   type: 'file',
   needsCommunicator: true,
+  localInputs: (config) => (config.direction === 'upload' ? config.sources : []),
   schema: {
     type: 'object',
     additionalProperties: false,

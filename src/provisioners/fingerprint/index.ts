@@ -11,6 +11,7 @@ export const fingerprintProvisioner: Provisioner<FingerprintRequest> = {
   kind: 'provisioner',
   type: 'fingerprint',
   needsCommunicator: true,
+  localInputs: () => [],
   schema: {
     type: 'object',
     additionalProperties: false,

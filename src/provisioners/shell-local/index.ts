@@ -7,6 +7,7 @@ export const shellLocalProvisioner: Provisioner<ShellLocalConfig> = {
   kind: 'provisioner',
   type: 'shell-local',
   needsCommunicator: false,
+  localInputs: (config) => config.scripts,
   schema: shellLocalSchema,
   lateFields: shellLocalLateFields,
   prepare: prepareShellLocal,

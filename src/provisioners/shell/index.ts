@@ -45,6 +45,7 @@ export const shellProvisioner: Provisioner<ShellConfig> = {
   kind: 'provisioner',
   type: 'shell',
   needsCommunicator: true,
+  localInputs: (config) => config.scripts,
   schema: {
     type: 'object',
     additionalProperties: false,

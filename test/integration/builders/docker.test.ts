@@ -183,7 +183,7 @@ describe('docker builder', () => {
     expect(await containerIds(docker)).toEqual([]);
   });
 
-  it('discard keeps nothing: no image, no container', async () => {
+  it('discard keeps nothing but the checkpoints: no image, no container', async () => {
     const dir = tempDir();
     const before = await imageIds();
     const t = writeTemplate(dir, {
@@ -193,7 +193,12 @@ describe('docker builder', () => {
     const run = await runCli(['build', '-color=false', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
     expect(run.stdout).toContain('Discarding the container.');
-    expect(await imageIds()).toEqual(before);
+    const checkpoints = (await docker.listImages({ filters: { reference: ['boxwright-checkpoint'] } })).map(
+      (i) => i.Id,
+    );
+    expect((await imageIds()).filter((id) => !checkpoints.includes(id))).toEqual(
+      before.filter((id) => !checkpoints.includes(id)),
+    );
     expect(await containerIds(docker)).toEqual([]);
   });
 
@@ -421,7 +426,8 @@ describe('docker builder', () => {
       provisioners: [{ type: 'shell', inline: ['head -c 800000000 /dev/urandom > /big'] }],
     });
     const before = await imageIds();
-    const run = startCli(['build', '-color=false', t], dir, { DOCKER_HOST: engine.host });
+    // The image's commit, not a checkpoint's, is what this cancels.
+    const run = startCli(['build', '-color=false', '-no-checkpoints', t], dir, { DOCKER_HOST: engine.host });
     const until = Date.now() + 120_000;
     while (!run.output().includes('Committing the container')) {
       if (Date.now() > until) throw new Error(`the build did not reach the commit:\n${run.output()}`);
@@ -517,6 +523,95 @@ describe('docker builder', () => {
     } finally {
       process.env.DOCKER_HOST = previous;
     }
+  });
+});
+
+describe('docker checkpoints', () => {
+  const checkpointImages = async () =>
+    (await docker.listImages({ filters: { reference: ['boxwright-checkpoint'] } })).flatMap((i) => i.RepoTags ?? []);
+  /** The checkpoints made since `before`. */
+  const newCheckpoints = async (before: string[]) =>
+    (await checkpointImages()).filter((t) => !before.includes(t)).sort();
+
+  it('keeps the container after each provisioner and resumes from the longest match; an edit reruns from it', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'one.sh'), '#!/bin/sh\necho step one ran\necho one > /srv-one\n');
+    const template = (third: string) => ({
+      variables: { token: 'tok-9d1e5c7a' },
+      'sensitive-variables': ['token'],
+      builders: [{ type: 'docker', image: BASE, pull: false, commit: true }],
+      provisioners: [
+        { type: 'shell', script: 'one.sh' },
+        {
+          type: 'shell',
+          inline: ['echo step two ran', 'echo two > /srv-two'],
+          environment_vars: ['TOKEN={{user `token`}}'],
+        },
+        { type: 'shell', inline: [third] },
+      ],
+      'post-processors': [{ type: 'docker-tag', repository: 'bw-test/checkpointed', tag: ['latest'] }],
+    });
+    const build = async (third: string, ...flags: string[]) => {
+      const t = writeTemplate(dir, template(third));
+      const run = await runCli(['build', '-color=false', ...flags, t], { cwd: dir });
+      expect(run.code, run.all).toBe(0);
+      return run.all;
+    };
+
+    const earlier = await checkpointImages();
+    const first = await build('echo step three ran');
+    expect(first).toContain('step one ran');
+    expect(first).toContain('Kept a checkpoint after provisioner 3 of 3');
+    expect(first).not.toContain('Resuming');
+    expect(await newCheckpoints(earlier)).toHaveLength(3);
+
+    const again = await build('echo step three ran');
+    expect(again).toMatch(
+      /Resuming from the checkpoint after provisioner 3 of 3 \(saved \d{4}-\d\d-\d\dT[\d:]+Z\); pass -no-checkpoints/,
+    );
+    expect(again).not.toContain('step one ran');
+    expect(again).not.toContain('step three ran');
+    // The image is the machine all the provisioners made.
+    expect(await runImage('bw-test/checkpointed:latest', ['cat', '/srv-one', '/srv-two'])).toBe('one\ntwo\n');
+
+    const edited = await build('echo step three v2');
+    expect(edited).toContain('Resuming from the checkpoint after provisioner 2 of 3');
+    expect(edited).toContain('step three v2');
+    expect(edited).not.toContain('step two ran');
+
+    writeFileSync(path.join(dir, 'one.sh'), '#!/bin/sh\necho step one ran again\necho one > /srv-one\n');
+    const script = await build('echo step three v2');
+    expect(script).not.toContain('Resuming');
+    expect(script).toContain('step one ran again');
+
+    const kept = await newCheckpoints(earlier);
+    // Three, one after the edited third provisioner, three after the edited script.
+    expect(kept).toHaveLength(7);
+    const scratch = await build('echo step three v2', '-no-checkpoints');
+    expect(scratch).not.toContain('Resuming');
+    expect(scratch).not.toContain('Kept a checkpoint');
+    expect(scratch).toContain('step one ran again');
+    expect(await newCheckpoints(earlier)).toEqual(kept);
+
+    // A checkpoint holds the machine; its name, labels and history hold no value of the template.
+    for (const tag of kept) {
+      const described = JSON.stringify([await docker.getImage(tag).inspect(), await docker.getImage(tag).history()]);
+      expect(described).not.toContain('tok-9d1e5c7a');
+      expect(described).toContain('boxwright checkpoint after provisioner');
+    }
+
+    // boxwright cache lists them and prunes them.
+    const ls = await runCli(['cache', 'ls'], { cwd: dir });
+    expect(ls.code, ls.all).toBe(0);
+    expect(ls.stdout).toMatch(/after provisioner 3 of 3 of docker, saved \d{4}-.*MiB/);
+    const all = await checkpointImages();
+    expect(ls.stdout.split('\n').filter((l) => l.includes('after provisioner'))).toHaveLength(all.length);
+    const young = await runCli(['cache', 'prune', '-older-than', '1h'], { cwd: dir });
+    expect(young.stdout).toContain(`Removed 0 checkpoint(s); ${all.length} kept.`);
+    const prune = await runCli(['cache', 'prune'], { cwd: dir });
+    expect(prune.code, prune.all).toBe(0);
+    expect(prune.stdout).toContain(`Removed ${all.length} checkpoint(s); 0 kept.`);
+    expect(await checkpointImages()).toEqual([]);
   });
 });
 

@@ -1,0 +1,92 @@
+import type { BuildContext, ProvisionCheckpoints, RunContext } from '../../core/plugin.js';
+import type { Step } from '../../core/steps.js';
+import { CancelledError } from '../../base/errors.js';
+import { engineFailure, engineMessage, isNotFound } from '../../machines/docker/engine.js';
+import type { DockerConfig } from './config.js';
+import type { DockerState } from './steps.js';
+
+/**
+ * Where a docker build keeps its checkpoints: images in the Engine's store, one per
+ * provisioner, tagged with the key of the container's state after it.
+ */
+export const CHECKPOINT_REPOSITORY = 'boxwright-checkpoint';
+
+/** Labels of a checkpoint image: what `docker image ls` shows of it. No option value is kept. */
+const LABEL_AFTER = 'boxwright.checkpoint.after';
+const LABEL_BUILD = 'boxwright.checkpoint.build';
+
+/**
+ * Finds the longest run of provisioners an earlier build already went through: the last
+ * key with a checkpoint image. The key starts from the base image's id and the options
+ * that shape the container; what only decides the output (commit, changes, export) is left
+ * out, so changing it resumes as before.
+ */
+export function stepFindCheckpoint(config: DockerConfig, build: BuildContext): Step<DockerState> {
+  return {
+    name: 'docker-checkpoint',
+    async run(state, ctx) {
+      const keys = await build.checkpointKeys({
+        builder: 'docker',
+        image: state.baseImageId,
+        runCommand: config.runCommand,
+        base: config.base,
+        containerDir: config.containerDir,
+        execUser: config.execUser,
+        fixUploadOwner: config.fixUploadOwner,
+        communicator: config.communicator,
+      });
+      if (!keys) return;
+      state.checkpointKeys = keys;
+      for (let index = keys.length - 1; index >= 0; index--) {
+        const key = keys[index];
+        if (!key) continue;
+        const image = `${CHECKPOINT_REPOSITORY}:${key}`;
+        const info = await state
+          .docker!.getImage(image)
+          .inspect()
+          .catch((err: unknown) => {
+            if (isNotFound(err)) return undefined;
+            throw engineFailure(`could not look for the checkpoint ${image}`, err);
+          });
+        if (!info) continue;
+        ctx.log(`docker: checkpoint ${image} matches the state after provisioner ${index + 1}`);
+        state.resume = { index, image, savedAt: info.Created ? new Date(info.Created) : undefined };
+        return;
+      }
+    },
+  };
+}
+
+/** What the provision step is given: where to resume, and how to keep the container's state. */
+export function dockerCheckpoints(state: DockerState, ctx: RunContext): ProvisionCheckpoints | undefined {
+  const keys = state.checkpointKeys;
+  if (!keys) return undefined;
+  return {
+    keys,
+    resumeAfter: state.resume && { index: state.resume.index, savedAt: state.resume.savedAt },
+    async save(index, key) {
+      const container = state.docker!.getContainer(state.containerId!);
+      try {
+        await container.commit({
+          _query: {
+            container: container.id,
+            repo: CHECKPOINT_REPOSITORY,
+            tag: key,
+            comment: `boxwright checkpoint after provisioner ${index + 1} of ${keys.length}`,
+            changes: [
+              `LABEL ${LABEL_AFTER}="${index + 1} of ${keys.length}"`,
+              `LABEL ${LABEL_BUILD}="${ctx.buildName}"`,
+            ],
+            pause: true,
+          },
+        } as unknown as object);
+      } catch (err) {
+        if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+        // A checkpoint only saves time later; the build itself goes on without it.
+        ctx.ui.error(`Warning: could not keep a checkpoint after provisioner ${index + 1}: ${engineMessage(err)}`);
+        return;
+      }
+      ctx.ui.message(`Kept a checkpoint after provisioner ${index + 1} of ${keys.length}`);
+    },
+  };
+}
