@@ -14,7 +14,7 @@ import type {
   ProvisionContext,
   RunContext,
 } from '../core/plugin.js';
-import { checkpointKeys } from '../checkpoints/keys.js';
+import { checkpointKeys } from '../core/checkpoint-keys.js';
 import type { Prompt } from '../core/prompt.js';
 import { FingerprintRecorder } from './fingerprint-hook.js';
 import { runProvisioners } from './provision-hook.js';

@@ -2,18 +2,9 @@ import type { BuildContext, ProvisionCheckpoints, RunContext } from '../../core/
 import type { Step } from '../../core/steps.js';
 import { CancelledError } from '../../base/errors.js';
 import { engineFailure, engineMessage, isNotFound } from '../../machines/docker/engine.js';
+import { CHECKPOINT_LABELS, CHECKPOINT_REPOSITORY } from '../../machines/docker/checkpoint-images.js';
 import type { DockerConfig } from './config.js';
 import type { DockerState } from './steps.js';
-
-/**
- * Where a docker build keeps its checkpoints: images in the Engine's store, one per
- * provisioner, tagged with the key of the container's state after it.
- */
-export const CHECKPOINT_REPOSITORY = 'boxwright-checkpoint';
-
-/** Labels of a checkpoint image: what `docker image ls` shows of it. No option value is kept. */
-const LABEL_AFTER = 'boxwright.checkpoint.after';
-const LABEL_BUILD = 'boxwright.checkpoint.build';
 
 /**
  * Finds the longest run of provisioners an earlier build already went through: the last
@@ -74,8 +65,8 @@ export function dockerCheckpoints(state: DockerState, ctx: RunContext): Provisio
             tag: key,
             comment: `boxwright checkpoint after provisioner ${index + 1} of ${keys.length}`,
             changes: [
-              `LABEL ${LABEL_AFTER}="${index + 1} of ${keys.length}"`,
-              `LABEL ${LABEL_BUILD}="${ctx.buildName}"`,
+              `LABEL ${CHECKPOINT_LABELS.after}="${index + 1} of ${keys.length}"`,
+              `LABEL ${CHECKPOINT_LABELS.build}="${ctx.buildName}"`,
             ],
             pause: true,
           },

@@ -1,36 +1,17 @@
 import { parseGoDuration } from '../../base/duration.js';
 import { messageOf } from '../../base/errors.js';
-import { CHECKPOINT_REPOSITORY } from '../../builders/docker/checkpoints.js';
-import { connectDocker, dockerHost } from '../../machines/docker/engine.js';
+import {
+  CHECKPOINT_REPOSITORY,
+  checkpointImages,
+  removeCheckpointImage,
+  type CheckpointImage,
+} from '../../machines/docker/checkpoint-images.js';
+import { dockerHost } from '../../machines/docker/engine.js';
 import { makeOutput, type CliIo } from '../io.js';
 
 export interface CacheFlags {
   /** prune: only checkpoints older than this Go duration ("72h"). */
   olderThan?: string;
-}
-
-interface Checkpoint {
-  tag: string;
-  after: string;
-  build: string;
-  created: Date;
-  bytes: number;
-}
-
-/** The docker builds' checkpoints: images of boxwright-checkpoint, newest first. */
-async function dockerCheckpoints(): Promise<Checkpoint[]> {
-  const images = await connectDocker().listImages({ filters: { reference: [CHECKPOINT_REPOSITORY] } });
-  return images
-    .flatMap((image) =>
-      (image.RepoTags ?? []).map((tag) => ({
-        tag,
-        after: image.Labels?.['boxwright.checkpoint.after'] ?? '?',
-        build: image.Labels?.['boxwright.checkpoint.build'] ?? '?',
-        created: new Date(image.Created * 1000),
-        bytes: image.Size,
-      })),
-    )
-    .sort((a, b) => b.created.getTime() - a.created.getTime());
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
@@ -50,9 +31,9 @@ export async function cacheCommand(action: string, flags: CacheFlags, io: CliIo)
       return 1;
     }
   }
-  let checkpoints: Checkpoint[];
+  let checkpoints: CheckpointImage[];
   try {
-    checkpoints = await dockerCheckpoints();
+    checkpoints = await checkpointImages();
   } catch (err) {
     output.error(`cannot reach Docker at ${dockerHost()} to read its checkpoints: ${messageOf(err)}`);
     return 1;
@@ -72,11 +53,10 @@ export async function cacheCommand(action: string, flags: CacheFlags, io: CliIo)
   }
   const cutoff = olderThanMs === undefined ? Infinity : Date.now() - olderThanMs;
   const doomed = checkpoints.filter((c) => c.created.getTime() < cutoff);
-  const docker = connectDocker();
   let failed = 0;
   for (const c of doomed) {
     try {
-      await docker.getImage(c.tag).remove();
+      await removeCheckpointImage(c.tag);
       output.plain(`Removed the checkpoint ${c.tag} (after provisioner ${c.after} of ${c.build})`);
     } catch (err) {
       failed++;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointKeys, type KeyedProvisioner } from '../../../src/checkpoints/keys.js';
+import { checkpointKeys, type KeyedProvisioner } from '../../../src/core/checkpoint-keys.js';
 import { tempDir } from '../../support/cli.js';
 
 function project() {
