@@ -90,6 +90,8 @@ export interface BuildContext extends RunContext {
    * checkpoints are off (-no-checkpoints) or the build has no provisioners.
    */
   checkpointKeys(base: unknown): Promise<(string | undefined)[] | undefined>;
+  /** The most the kept checkpoints may take: older ones are removed beyond it. */
+  checkpointMaxBytes: number;
 }
 
 /** How a builder that keeps checkpoints takes part in provisioning. */

@@ -38,8 +38,8 @@ export interface RunSettings {
   signal: AbortSignal;
   /** Fingerprint every build after provisioning (false: only where a fingerprint provisioner stands). */
   fingerprint: boolean;
-  /** Keep and resume from checkpoints after provisioners (false with -no-checkpoints). */
-  checkpoints: boolean;
+  /** Keep and resume from checkpoints after provisioners, at most maxBytes of them (false with -no-checkpoints). */
+  checkpoints: false | { maxBytes: number };
 }
 
 export type BuildResult =
@@ -79,6 +79,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     onError: settings.onError,
     runSteps: <S>(steps: Step<S>[], state: S) =>
       runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
+    checkpointMaxBytes: settings.checkpoints ? settings.checkpoints.maxBytes : 0,
     checkpointKeys: async (base) =>
       settings.checkpoints && build.provisioners.length
         ? checkpointKeys(
@@ -86,7 +87,8 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
             build.provisioners.map((p) => ({
               type: p.type,
               config: p.config,
-              inputs: p.plugin.localInputs?.(p.config as never),
+              // Marked "reproducible": false, or unable to list what it sends: the keys end here.
+              inputs: p.reproducible ? p.plugin.localInputs?.(p.config as never) : undefined,
             })),
             settings.scope.pwd,
           )

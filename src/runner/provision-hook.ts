@@ -26,6 +26,14 @@ export async function runProvisioners(
       `Resuming from the checkpoint after provisioner ${resume.index + 1} of ${provisioners.length}${saved}; pass -no-checkpoints to rebuild from scratch`,
     );
   }
+  const unkeyed = checkpoints ? checkpoints.keys.findIndex((key) => !key) : -1;
+  if (unkeyed >= 0) {
+    const p = provisioners[unkeyed]!;
+    const why = p.reproducible
+      ? `boxwright cannot tell what the ${p.type} provisioner sends to the machine`
+      : `${p.label} is marked "reproducible": false`;
+    ctx.ui.say(`No checkpoints from provisioner ${unkeyed + 1} of ${provisioners.length} on: ${why}`);
+  }
   for (const [index, p] of provisioners.entries()) {
     if (resume && index <= resume.index) continue;
     if (p.pauseBeforeMs > 0) {

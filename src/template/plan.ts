@@ -33,6 +33,8 @@ export interface PlannedProvisioner {
   timeoutMs: number | undefined;
   /** For options that read the running build's values (HCL2's build.Host): the config with them. */
   late?: LateConfig;
+  /** False when the template marks it "reproducible": false: checkpoints never resume past it. */
+  reproducible: boolean;
 }
 
 /** Prepares a plugin's config again with the running build's values; throws with the problems found. */
@@ -350,7 +352,8 @@ export class Planner {
     const config = prepare(raw);
     if (config === undefined) return undefined;
     const late = this.lateConfig(blockPath, raw, PROVISIONER_COMMON_KEYS, prepare);
-    return { type, label, plugin, config, pauseBeforeMs, maxRetries, timeoutMs, late };
+    const reproducible = raw.reproducible !== false;
+    return { type, label, plugin, config, pauseBeforeMs, maxRetries, timeoutMs, late, reproducible };
   }
 
   /**

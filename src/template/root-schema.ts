@@ -11,6 +11,7 @@ export const PROVISIONER_COMMON_KEYS = new Set([
   'pause_before',
   'max_retries',
   'timeout',
+  'reproducible',
 ]);
 export const BUILDER_COMMON_KEYS = new Set(['type', 'name']);
 export const POST_PROCESSOR_COMMON_KEYS = new Set(['type', 'only', 'except', 'keep_input_artifact', 'name']);
@@ -26,6 +27,9 @@ export const provisionerBlockSchema = {
     pause_before: duration,
     max_retries: { type: ['integer', 'string'] },
     timeout: duration,
+    // boxwright's own: false for a provisioner whose result cannot be known from its
+    // inputs (it fetches "latest"); no checkpoint resumes past it.
+    reproducible: { type: 'boolean' },
   },
 };
 

@@ -2,7 +2,13 @@ import type { BuildContext, ProvisionCheckpoints, RunContext } from '../../core/
 import type { Step } from '../../core/steps.js';
 import { CancelledError } from '../../base/errors.js';
 import { engineFailure, engineMessage, isNotFound } from '../../machines/docker/engine.js';
-import { CHECKPOINT_LABELS, CHECKPOINT_REPOSITORY } from '../../machines/docker/checkpoint-images.js';
+import {
+  CHECKPOINT_LABELS,
+  CHECKPOINT_REPOSITORY,
+  checkpointImages,
+  removeCheckpointImage,
+} from '../../machines/docker/checkpoint-images.js';
+import { beyondCap, describeCap } from '../../core/checkpoint-cap.js';
 import type { DockerConfig } from './config.js';
 import type { DockerState } from './steps.js';
 
@@ -16,6 +22,7 @@ export function stepFindCheckpoint(config: DockerConfig, build: BuildContext): S
   return {
     name: 'docker-checkpoint',
     async run(state, ctx) {
+      if (!config.checkpoints) return;
       const keys = await build.checkpointKeys({
         builder: 'docker',
         image: state.baseImageId,
@@ -49,7 +56,11 @@ export function stepFindCheckpoint(config: DockerConfig, build: BuildContext): S
 }
 
 /** What the provision step is given: where to resume, and how to keep the container's state. */
-export function dockerCheckpoints(state: DockerState, ctx: RunContext): ProvisionCheckpoints | undefined {
+export function dockerCheckpoints(
+  state: DockerState,
+  ctx: RunContext,
+  maxBytes: number,
+): ProvisionCheckpoints | undefined {
   const keys = state.checkpointKeys;
   if (!keys) return undefined;
   return {
@@ -78,6 +89,23 @@ export function dockerCheckpoints(state: DockerState, ctx: RunContext): Provisio
         return;
       }
       ctx.ui.message(`Kept a checkpoint after provisioner ${index + 1} of ${keys.length}`);
+      await keepUnderCap(keys, maxBytes, ctx);
     },
   };
+}
+
+/** Removes the oldest checkpoint images beyond the cap; this build's own stay. */
+async function keepUnderCap(keys: (string | undefined)[], maxBytes: number, ctx: RunContext): Promise<void> {
+  const ours = new Set(keys.flatMap((key) => (key ? [`${CHECKPOINT_REPOSITORY}:${key}`] : [])));
+  try {
+    const kept = (await checkpointImages()).map((image) => ({ ...image, id: image.tag, bytes: image.ownBytes }));
+    for (const old of beyondCap(kept, maxBytes, ours)) {
+      await removeCheckpointImage(old.id);
+      ctx.ui.message(
+        `Removed the checkpoint ${old.id} (after provisioner ${old.after} of ${old.build}): checkpoints may take ${describeCap(maxBytes)}`,
+      );
+    }
+  } catch (err) {
+    ctx.ui.error(`Warning: could not remove old checkpoints: ${engineMessage(err)}`);
+  }
 }

@@ -26,6 +26,8 @@ export interface DockerConfig {
   fixUploadOwner: boolean;
   login: RegistryAuth | undefined;
   communicator: 'docker' | 'none';
+  /** boxwright's own "checkpoints": false keeps and resumes from none, as -no-checkpoints does. */
+  checkpoints: boolean;
 }
 
 /** The instructions `docker commit --change` understands. */
@@ -93,6 +95,7 @@ export const dockerSchema = {
     fix_upload_owner: { type: 'boolean', default: true },
     ...loginSchemaProperties,
     communicator: { type: 'string', enum: ['docker', 'none'], default: 'docker' },
+    checkpoints: { type: 'boolean', default: true },
     ...catalogueSchema(DOCKER_CATALOGUE),
   },
 };
@@ -180,5 +183,6 @@ export function prepareDocker(o: Record<string, unknown>, ctx: PrepareContext): 
     fixUploadOwner: o.fix_upload_owner as boolean,
     login,
     communicator: o.communicator as 'docker' | 'none',
+    checkpoints: o.checkpoints as boolean,
   };
 }

@@ -1,3 +1,4 @@
+import { checkpointCap } from '../../core/checkpoint-cap.js';
 import path from 'node:path';
 import type { BuildResult } from '../../runner/build.js';
 import { formatElapsed } from '../../base/duration.js';
@@ -39,6 +40,11 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
   const loaded = loadForCommand(templatePath, flags, io, output, redactor, initTime);
   if (!loaded) return 1;
 
+  const cap = checkpointCap(io.env);
+  if ('error' in cap) {
+    output.error(cap.error);
+    return 1;
+  }
   const cacheDir = cacheDirectory(io.env);
   await mentionLeftoversOfDiedRuns(cacheDir, output);
   // Until this run ends, its record tells the next one, should this process be killed, what to look for.
@@ -99,7 +105,7 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
       ledger,
       signal: controller.signal,
       fingerprint: flags.fingerprint,
-      checkpoints: flags.checkpoints,
+      checkpoints: flags.checkpoints && { maxBytes: cap.bytes },
     });
   } finally {
     process.off('SIGINT', onSignal);

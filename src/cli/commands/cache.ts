@@ -1,3 +1,4 @@
+import { checkpointCap, describeCap } from '../../core/checkpoint-cap.js';
 import { parseGoDuration } from '../../base/duration.js';
 import { messageOf } from '../../base/errors.js';
 import {
@@ -46,9 +47,13 @@ export async function cacheCommand(action: string, flags: CacheFlags, io: CliIo)
     output.plain(`Checkpoints of docker builds (images of ${CHECKPOINT_REPOSITORY}, newest first):`);
     for (const c of checkpoints)
       output.plain(
-        `  ${c.tag.slice(CHECKPOINT_REPOSITORY.length + 1, CHECKPOINT_REPOSITORY.length + 13)}  after provisioner ${c.after} of ${c.build}, saved ${c.created.toISOString()}, ${mib(c.bytes)}`,
+        `  ${c.tag.slice(CHECKPOINT_REPOSITORY.length + 1, CHECKPOINT_REPOSITORY.length + 13)}  after provisioner ${c.after} of ${c.build}, saved ${c.created.toISOString()}, ${mib(c.ownBytes)}`,
       );
-    output.plain('Sizes count the layers each image shares with its base and with the other checkpoints.');
+    const total = checkpoints.reduce((sum, c) => sum + c.ownBytes, 0);
+    const cap = checkpointCap(io.env);
+    output.plain(
+      `In all ${mib(total)}: each size is what a checkpoint adds over the image it was kept from.${'bytes' in cap ? ` Builds remove the oldest beyond ${describeCap(cap.bytes)}.` : ''}`,
+    );
     return 0;
   }
   const cutoff = olderThanMs === undefined ? Infinity : Date.now() - olderThanMs;

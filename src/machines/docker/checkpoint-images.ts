@@ -15,21 +15,28 @@ export interface CheckpointImage {
   after: string;
   build: string;
   created: Date;
+  /** The image's whole size, its base included. */
   bytes: number;
+  /** What it adds over the image it was committed from: the disk it takes of its own. */
+  ownBytes: number;
 }
 
 /** The checkpoint images the daemon holds, newest first. */
 export async function checkpointImages(): Promise<CheckpointImage[]> {
-  const images = await connectDocker().listImages({ filters: { reference: [CHECKPOINT_REPOSITORY] } });
+  const images = await connectDocker().listImages({ all: true });
+  const sizeOf = new Map(images.map((image) => [image.Id, image.Size]));
   return images
     .flatMap((image) =>
-      (image.RepoTags ?? []).map((tag) => ({
-        tag,
-        after: image.Labels?.[CHECKPOINT_LABELS.after] ?? '?',
-        build: image.Labels?.[CHECKPOINT_LABELS.build] ?? '?',
-        created: new Date(image.Created * 1000),
-        bytes: image.Size,
-      })),
+      (image.RepoTags ?? [])
+        .filter((tag) => tag.startsWith(`${CHECKPOINT_REPOSITORY}:`))
+        .map((tag) => ({
+          tag,
+          after: image.Labels?.[CHECKPOINT_LABELS.after] ?? '?',
+          build: image.Labels?.[CHECKPOINT_LABELS.build] ?? '?',
+          created: new Date(image.Created * 1000),
+          bytes: image.Size,
+          ownBytes: Math.max(0, image.Size - (sizeOf.get(image.ParentId) ?? 0)),
+        })),
     )
     .sort((a, b) => b.created.getTime() - a.created.getTime());
 }

@@ -557,6 +557,17 @@ describe('docker checkpoints', () => {
       expect(run.code, run.all).toBe(0);
       return run.all;
     };
+    /** A build of an edited template, with checkpoints limited to `maxSize`. */
+    const buildEdited = async (edit: (t: ReturnType<typeof template>) => void, maxSize = '20GiB') => {
+      const edited = template('echo step three v2');
+      edit(edited);
+      const run = await runCli(['build', '-color=false', writeTemplate(dir, edited)], {
+        cwd: dir,
+        env: { BOXWRIGHT_CHECKPOINTS_MAX_SIZE: maxSize },
+      });
+      expect(run.code, run.all).toBe(0);
+      return run.all;
+    };
 
     const earlier = await checkpointImages();
     const first = await build('echo step three ran');
@@ -592,6 +603,11 @@ describe('docker checkpoints', () => {
     expect(scratch).not.toContain('Kept a checkpoint');
     expect(scratch).toContain('step one ran again');
     expect(await newCheckpoints(earlier)).toEqual(kept);
+    // The template's own switch does what -no-checkpoints does.
+    const off = await buildEdited((t) => Object.assign(t.builders[0]!, { checkpoints: false }));
+    expect(off).not.toContain('Resuming');
+    expect(off).not.toContain('Kept a checkpoint');
+    expect(await newCheckpoints(earlier)).toEqual(kept);
 
     // A checkpoint holds the machine; its name, labels and history hold no value of the template.
     for (const tag of kept) {
@@ -600,10 +616,37 @@ describe('docker checkpoints', () => {
       expect(described).toContain('boxwright checkpoint after provisioner');
     }
 
+    // A provisioner marked not reproducible always runs, and so does every one after it.
+    const latest = await buildEdited((t) => Object.assign(t.provisioners[1]!, { reproducible: false }));
+    expect(latest).toContain('Resuming from the checkpoint after provisioner 1 of 3');
+    expect(latest).toContain(
+      'No checkpoints from provisioner 2 of 3 on: provisioners[1] is marked "reproducible": false',
+    );
+    expect(latest).toContain('step two ran');
+    expect(latest).not.toContain('Kept a checkpoint');
+
+    // Beyond the size cap, the oldest checkpoints go; the build's own stay.
+    writeFileSync(path.join(dir, 'one.sh'), '#!/bin/sh\necho step one ran a third time\necho one > /srv-one\n');
+    const capped = await buildEdited(() => {}, '1');
+    expect(capped).toContain('Kept a checkpoint after provisioner 3 of 3');
+    expect(capped).toMatch(
+      /Removed the checkpoint boxwright-checkpoint:\w+ \(after provisioner 1 of 3 of docker\): checkpoints may take 0\.0 MiB \(BOXWRIGHT_CHECKPOINTS_MAX_SIZE\)/,
+    );
+    const survivors = await checkpointImages();
+    expect(survivors).toHaveLength(3);
+    expect(survivors.filter((t) => kept.includes(t))).toEqual([]);
+    const badCap = await runCli(['build', '-color=false', writeTemplate(dir, template('true'))], {
+      cwd: dir,
+      env: { BOXWRIGHT_CHECKPOINTS_MAX_SIZE: 'plenty' },
+    });
+    expect(badCap.code).toBe(1);
+    expect(badCap.stderr).toContain('BOXWRIGHT_CHECKPOINTS_MAX_SIZE="plenty" is not a size');
+
     // boxwright cache lists them and prunes them.
     const ls = await runCli(['cache', 'ls'], { cwd: dir });
     expect(ls.code, ls.all).toBe(0);
     expect(ls.stdout).toMatch(/after provisioner 3 of 3 of docker, saved \d{4}-.*MiB/);
+    expect(ls.stdout).toMatch(/In all [\d.]+ MiB: each size is what a checkpoint adds/);
     const all = await checkpointImages();
     expect(ls.stdout.split('\n').filter((l) => l.includes('after provisioner'))).toHaveLength(all.length);
     const young = await runCli(['cache', 'prune', '-older-than', '1h'], { cwd: dir });
