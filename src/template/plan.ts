@@ -352,6 +352,11 @@ export class Planner {
     const config = prepare(raw);
     if (config === undefined) return undefined;
     const late = this.lateConfig(blockPath, raw, PROVISIONER_COMMON_KEYS, prepare);
+    if (raw.reproducible !== undefined && typeof raw.reproducible !== 'boolean')
+      this.report([...blockPath, 'reproducible'], {
+        message: `reproducible must be true or false, not ${JSON.stringify(raw.reproducible)}`,
+        hint: 'write true or false without quotes',
+      });
     const reproducible = raw.reproducible !== false;
     return { type, label, plugin, config, pauseBeforeMs, maxRetries, timeoutMs, late, reproducible };
   }

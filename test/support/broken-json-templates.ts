@@ -274,6 +274,11 @@ export const cases: [name: string, template: string, message: string][] = [
     'max_retries must be a whole number, 0 or more',
   ],
   [
+    'reproducible not a boolean',
+    '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "reproducible": @@"no"}]}',
+    'must be true or false, not',
+  ],
+  [
     'only names a missing build',
     '{"builders": [{"type": "null"}], "provisioners": [{"type": "shell-local", "inline": ["x"], "only": [@@"nul"]}]}',
     '"only" names build "nul", but there is no such build',
