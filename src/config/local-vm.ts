@@ -24,12 +24,14 @@ export interface LocalVmSettings {
   /** Forward a host port to the guest's SSH port (false: connect to the guest's own address). */
   forwardSsh: boolean;
   shutdown: ShutdownConfig;
+  /** Keep the disk's state after each provisioner, and resume from it (boxwright's "checkpoints"). */
+  checkpoints: boolean;
 }
 
 /** The part of LocalVmSettings every family prepares the same way from the shared fragments. */
 export type SessionSettings = Pick<
   LocalVmSettings,
-  'output' | 'floppy' | 'cd' | 'http' | 'boot' | 'access' | 'forwardSsh' | 'shutdown'
+  'output' | 'floppy' | 'cd' | 'http' | 'boot' | 'access' | 'forwardSsh' | 'shutdown' | 'checkpoints'
 >;
 
 const NO_CD: CdConfig = { files: [], dirs: [], content: {}, label: undefined };
@@ -50,5 +52,6 @@ export function prepareSession(
     access: prepareGuestAccess(o, p),
     forwardSsh: family.forwardSsh,
     shutdown: prepareShutdown(o),
+    checkpoints: o.checkpoints !== false,
   };
 }

@@ -9,6 +9,8 @@ export interface OutputConfig {
 export const outputOptions = {
   output_directory: { type: 'string', minLength: 1 },
   vm_name: { type: 'string', minLength: 1 },
+  // boxwright's own: false keeps no checkpoint of the disk and resumes from none.
+  checkpoints: { type: 'boolean' },
 };
 
 /** Packer's defaults: output-BUILDNAME and packer-BUILDNAME. */

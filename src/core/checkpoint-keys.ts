@@ -39,6 +39,13 @@ export async function checkpointKeys(
   return keys;
 }
 
+/** A SHA-256 of the contents of local files and directories (names, modes and bytes). */
+export async function digestPaths(paths: string[], cwd: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of [...new Set(paths.map((f) => path.resolve(cwd, f)))].sort()) await hashPath(hash, file);
+  return hash.digest('hex');
+}
+
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

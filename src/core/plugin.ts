@@ -90,8 +90,14 @@ export interface BuildContext extends RunContext {
    * checkpoints are off (-no-checkpoints) or the build has no provisioners.
    */
   checkpointKeys(base: unknown): Promise<(string | undefined)[] | undefined>;
-  /** The most the kept checkpoints may take: older ones are removed beyond it. */
-  checkpointMaxBytes: number;
+  /** Where checkpoints of disks are kept, and the most all checkpoints may take (older ones go beyond it). */
+  checkpointCache: CheckpointCache;
+}
+
+export interface CheckpointCache {
+  /** The folder for checkpoints kept as files (QEMU disk layers). */
+  dir: string;
+  maxBytes: number;
 }
 
 /** How a builder that keeps checkpoints takes part in provisioning. */

@@ -12,6 +12,8 @@ export interface MachineDriver {
   readonly name: string;
   /** True when the driver forwards a host port on 127.0.0.1 to the guest's SSH port; false when SSH goes to the guest's own address. */
   readonly forwardsPorts: boolean;
+  /** Whether the machine's disk can be a chain of layers, frozen while it runs (checkpoints), and if not, why. */
+  diskLayers?(): { supported: true } | { supported: false; why: string };
   define(request: DefineRequest, ctx: RunContext): Promise<DefinedMachine>;
 }
 
@@ -26,6 +28,15 @@ export interface DefineRequest {
   media: BuildMedia;
   /** A port on 127.0.0.1 forwarded to the guest's SSH port; undefined when nothing is forwarded. */
   sshForward: { hostPort: number; guestPort: number } | undefined;
+  /** With a driver that layers disks: where the working disk goes, and the kept layer it starts from. */
+  layers?: DiskLayers;
+}
+
+export interface DiskLayers {
+  /** The file the machine writes to first (a layer in the checkpoint store, or the usual working disk). */
+  first: string;
+  /** A checkpoint's layer: `first` is an overlay on it, and the machine boots from its disk. */
+  resumeFrom?: string;
 }
 
 export interface BuildMedia {
@@ -61,6 +72,11 @@ export interface RunningVm {
   consoleTail(): Promise<string | undefined>;
   /** The guest's own address, for drivers that do not forward ports; waits until the guest has one. */
   guestAddress(ctx: RunContext): Promise<string | undefined>;
+  /**
+   * With a driver that layers disks: makes the disk's current layer read-only and sends the
+   * machine's writes to a new layer, `next`, on top of it. The guest should have synced first.
+   */
+  freezeDisk?(next: string, ctx: RunContext): Promise<void>;
 }
 
 /** A stopped machine: its disk is consistent and can be exported. */

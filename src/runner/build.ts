@@ -11,6 +11,7 @@ import type {
   BuildContext,
   OnErrorPolicy,
   ProvisionCheckpoints,
+  CheckpointCache,
   ProvisionContext,
   RunContext,
 } from '../core/plugin.js';
@@ -38,8 +39,8 @@ export interface RunSettings {
   signal: AbortSignal;
   /** Fingerprint every build after provisioning (false: only where a fingerprint provisioner stands). */
   fingerprint: boolean;
-  /** Keep and resume from checkpoints after provisioners, at most maxBytes of them (false with -no-checkpoints). */
-  checkpoints: false | { maxBytes: number };
+  /** Keep and resume from checkpoints after provisioners (false with -no-checkpoints). */
+  checkpoints: false | CheckpointCache;
 }
 
 export type BuildResult =
@@ -79,7 +80,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     onError: settings.onError,
     runSteps: <S>(steps: Step<S>[], state: S) =>
       runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),
-    checkpointMaxBytes: settings.checkpoints ? settings.checkpoints.maxBytes : 0,
+    checkpointCache: settings.checkpoints || { dir: '', maxBytes: 0 },
     checkpointKeys: async (base) =>
       settings.checkpoints && build.provisioners.length
         ? checkpointKeys(

@@ -11,10 +11,15 @@ import { GUEST_HOST_IP } from './http-server.js';
 export function stepBootCommand(
   boot: BootConfig,
   vmName: string,
-): PipelineStep<{ running: RunningVm; http: RunningHttpServer | undefined }, object> {
+): PipelineStep<
+  { running: RunningVm; http: RunningHttpServer | undefined; vmCheckpoints?: { resume: unknown } },
+  object
+> {
   return {
     name: 'boot-command',
-    async run({ running, http }, ctx) {
+    async run({ running, http, vmCheckpoints }, ctx) {
+      // A machine resumed from a checkpoint boots its installed disk: nothing to type.
+      if (vmCheckpoints?.resume) return {};
       if (boot.waitMs > 0) {
         ctx.ui.say(`Waiting ${formatElapsed(boot.waitMs)} for boot...`);
         await sleep(boot.waitMs, ctx.signal);

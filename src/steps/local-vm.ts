@@ -16,6 +16,7 @@ import { stepDiscardPreviousOutput, stepOutputDirectory } from './output-directo
 import { stepProvision } from './provision.js';
 import { stepShutdown } from './shutdown.js';
 import { stepSshPort } from './ssh-port.js';
+import { stepFindVmCheckpoint } from './vm-checkpoints.js';
 
 /** What a family adds to the pipeline: its guest tools (VirtualBox's additions, VMware Tools). */
 export interface FamilySteps {
@@ -29,7 +30,7 @@ export interface FamilySteps {
 }
 
 /**
- * The local-VM pipeline: output directory → download → floppy/CD → HTTP server → host
+ * The local-VM pipeline: output directory → download → checkpoint → floppy/CD → HTTP server → host
  * port → define → start → boot command → connect → [family] → provision → shutdown →
  * detach media → export. Each step owns one resource; the runner releases them in reverse.
  * Returns what the export wrote.
@@ -48,6 +49,7 @@ export async function runLocalVm(
     .then(stepOutputDirectory(settings.output.outputDirectory, build.cwd, build.force))
     .then(stepDownload(settings.source, settings.sourceOption))
     .then(stepDiscardPreviousOutput())
+    .then(stepFindVmCheckpoint(settings, driver, build))
     .then(family.guestTools ?? noTools)
     .then(stepFloppy(settings.floppy))
     .then(stepCd(settings.cd))
@@ -58,8 +60,10 @@ export async function runLocalVm(
         vmName: settings.output.vmName,
         outputDir: s.output.path,
         source: s.source,
+        // A checkpoint's disk is past the installer: it boots from the disk.
+        layers: s.vmCheckpoints?.layers,
         media: {
-          installer: settings.installer,
+          installer: settings.installer && !s.vmCheckpoints?.resume,
           cds: [...(s.cd ? [s.cd.file] : []), ...(s.guestTools?.attach ? [s.guestTools.iso] : [])],
           floppy: s.floppy?.file,
         },

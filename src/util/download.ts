@@ -14,6 +14,11 @@ export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return env.BOXWRIGHT_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'boxwright');
 }
 
+/** Where checkpoints of disks are kept: BOXWRIGHT_CHECKPOINT_DIR, else the cache's checkpoints folder. */
+export function checkpointDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.BOXWRIGHT_CHECKPOINT_DIR ?? path.join(cacheDirectory(env), 'checkpoints');
+}
+
 /** Hashes a file by streaming it. */
 export async function hashFile(file: string, algorithm: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash(algorithm);

@@ -31,7 +31,12 @@ export async function runCli(
   const stderr = new Capture();
   const stdin = new PassThrough();
   stdin.end(options.stdin ?? '');
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    BOXWRIGHT_CHECKPOINT_DIR: testCheckpointDir(),
+    ...options.env,
+  };
   // Relative paths in templates resolve against the process's directory, as for a user.
   const previous = process.cwd();
   const listenersBefore = process.listeners('SIGINT');
@@ -81,6 +86,16 @@ export function tempDir(prefix = 'boxwright-test-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   made.push(dir);
   return dir;
+}
+
+let checkpointDir: string | undefined;
+
+/**
+ * Where this test process's builds keep disk checkpoints: apart from the user's cache, so
+ * that no test resumes from a checkpoint an earlier run kept.
+ */
+export function testCheckpointDir(): string {
+  return (checkpointDir ??= tempDir('boxwright-checkpoints-'));
 }
 
 /** Writes a template (object or raw text) into `dir` and returns its path. */

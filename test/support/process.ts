@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { testCheckpointDir } from './cli.js';
 
 /** True while a process with this pid exists. */
 export function processExists(pid: number): boolean {
@@ -31,7 +32,7 @@ const BIN = path.resolve(__dirname, '../../bin/boxwright');
 export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, BOXWRIGHT_CHECKPOINT_DIR: testCheckpointDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -31,7 +31,7 @@ export const dockerBuilder: Builder<DockerConfig> = {
         stepProvision<DockerState>(
           ctx,
           (state) => state.containerId,
-          (state) => dockerCheckpoints(state, ctx, ctx.checkpointMaxBytes),
+          (state) => dockerCheckpoints(state, ctx, ctx.checkpointCache.maxBytes),
         ),
         stepOutput(config),
       ],

@@ -9,7 +9,7 @@ import { runBuilds } from '../../runner/runner.js';
 import { ResourceLedger } from '../../core/steps.js';
 import type { Output } from '../../core/ui.js';
 import { killAllProcessGroups } from '../../util/process-group.js';
-import { cacheDirectory } from '../../util/download.js';
+import { cacheDirectory, checkpointDirectory } from '../../util/download.js';
 import { forgetRun, recordRun } from '../../util/run-record.js';
 import { removeAllTempDirsNow } from '../../util/temp-dir.js';
 import { mentionLeftoversOfDiedRuns } from './cleanup.js';
@@ -105,7 +105,7 @@ export async function buildCommand(templatePath: string, flags: BuildFlags, io: 
       ledger,
       signal: controller.signal,
       fingerprint: flags.fingerprint,
-      checkpoints: flags.checkpoints && { maxBytes: cap.bytes },
+      checkpoints: flags.checkpoints && { maxBytes: cap.bytes, dir: checkpointDirectory(io.env) },
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -49,6 +49,8 @@ export interface ExportInput<M> {
   /** The build's UEFI variable store, with UEFI firmware. */
   efiVars: string | undefined;
   accelerator: Accelerator;
+  /** `disk` is the top of a chain of checkpoint layers: the artifact must be written whole, never renamed. */
+  layered: boolean;
 }
 
 /** Turns the working disk into a family's artifact (qcow2/raw, OVF/OVA, a VMX folder). */
@@ -80,6 +82,15 @@ export class QemuDriver<M = never> implements MachineDriver {
   readonly forwardsPorts = true;
   constructor(private readonly options: QemuDriverOptions<M>) {}
 
+  diskLayers(): { supported: true } | { supported: false; why: string } {
+    const plan = this.options.disk;
+    if (plan.kind !== 'blank' && plan.backingFile)
+      return { supported: false, why: 'the output disk is an overlay on its source (use_backing_file)' };
+    if (this.options.firmware.kind === 'efi')
+      return { supported: false, why: 'a UEFI variable store is not kept with the disk yet' };
+    return { supported: true };
+  }
+
   async define(request: DefineRequest, ctx: RunContext): Promise<DefinedMachine> {
     const made: string[] = [];
     try {
@@ -92,8 +103,10 @@ export class QemuDriver<M = never> implements MachineDriver {
         source = opened.machine;
         diskSource = opened.disk;
       }
-      const disk = path.join(request.outputDir, `${request.vmName}.work.qcow2`);
-      await makeWorkingDisk(plan, diskSource, disk, ctx);
+      const disk = request.layers?.first ?? path.join(request.outputDir, `${request.vmName}.work.qcow2`);
+      const resumeFrom = request.layers?.resumeFrom;
+      if (resumeFrom) await qemuImg.create(disk, { backing: resumeFrom, backingFormat: 'qcow2' }, ctx.signal);
+      else await makeWorkingDisk(plan, diskSource, disk, ctx);
       let efiVars: string | undefined;
       const firmware = this.options.firmware;
       if (firmware.kind === 'efi') {
@@ -109,6 +122,7 @@ export class QemuDriver<M = never> implements MachineDriver {
         hardware: this.options.hardware(source),
         efiVars,
         temporary: made,
+        layered: Boolean(request.layers),
       });
     } catch (err) {
       for (const dir of made) await removeTempDir(dir);
@@ -153,6 +167,8 @@ interface Made<M> {
   efiVars: string | undefined;
   /** Temporary folders (an unpacked OVA, a dropped variable store) removed with the machine. */
   temporary: string[];
+  /** The disk is a chain of layers (checkpoints): the export must flatten it. */
+  layered: boolean;
 }
 
 class QemuDefined<M> implements DefinedMachine {
@@ -290,6 +306,22 @@ class QemuRunning<M> implements RunningVm {
     return undefined;
   }
 
+  /**
+   * QEMU's blockdev-snapshot-sync: the current layer is flushed and reopened read-only, and
+   * `next`, a new qcow2 backed by it, takes the writes from now on.
+   */
+  async freezeDisk(next: string): Promise<void> {
+    const blocks = await this.machine.qmp.execute<{ device: string; inserted?: { file: string } }[]>('query-block');
+    const device = blocks.find((b) => b.inserted?.file === this.made.disk)?.device;
+    if (!device) throw new Error(`QEMU has no drive with the file ${this.made.disk}`);
+    await this.machine.qmp.execute('blockdev-snapshot-sync', {
+      device,
+      'snapshot-file': next,
+      format: 'qcow2',
+    });
+    this.made.disk = next;
+  }
+
   async consoleTail(): Promise<string | undefined> {
     const text = await readFile(this.machine.serialLog, 'utf8').catch(() => '');
     const lines = text
@@ -315,6 +347,7 @@ class QemuRunning<M> implements RunningVm {
             firmware: options.firmware,
             efiVars: made.efiVars,
             accelerator: made.accelerator,
+            layered: made.layered,
           },
           ctx,
         ),

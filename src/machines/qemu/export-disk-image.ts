@@ -13,7 +13,8 @@ export function diskImageExporter(options: {
   return {
     async export(input, ctx) {
       const final = path.join(input.outputDir, input.vmName);
-      if (options.format === 'qcow2' && options.skipCompaction && !options.compress) {
+      // A layered disk backs onto the checkpoint store: renamed, the artifact would depend on it.
+      if (options.format === 'qcow2' && options.skipCompaction && !options.compress && !input.layered) {
         await rename(input.disk, final);
       } else {
         ctx.ui.say(`Converting the disk to ${options.format}${options.compress ? ' (compressed)' : ''}...`);

@@ -1,8 +1,10 @@
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DiskController, NicType, OvfMachine } from '../../formats/ovf.js';
 import type { ExportInput, Exporter } from './driver.js';
 import { exportAppliance } from '../export-appliance.js';
+import { qemuImg } from '../../util/qemu-img.js';
+import { partialNameFor } from '../../util/temp-name.js';
 
 /** What the appliance says of the machine, from the family's settings or the source appliance. */
 export interface ApplianceDescription {
@@ -21,6 +23,16 @@ export function ovfExporter(options: {
     async export(input, ctx) {
       if (options.skipExport) {
         ctx.ui.say('Skipping export (skip_export); the working disk is left in the output directory.');
+        if (input.layered) {
+          // Written whole, so that it does not depend on the checkpoint layers it was built on.
+          const whole = partialNameFor(input.disk);
+          try {
+            await qemuImg.convert(input.disk, whole, { format: 'qcow2' }, ctx.signal);
+            await rename(whole, input.disk);
+          } finally {
+            await rm(whole, { force: true });
+          }
+        }
         return { files: [input.disk], accelerator: input.accelerator };
       }
       ctx.ui.say(`Exporting ${options.format.toUpperCase()} with boxwright's streamOptimized VMDK writer...`);

@@ -1,0 +1,182 @@
+import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CancelledError, messageOf } from '../base/errors.js';
+import type { LocalVmSettings } from '../config/local-vm.js';
+import { beyondCap, describeCap } from '../core/checkpoint-cap.js';
+import { digestPaths } from '../core/checkpoint-keys.js';
+import type { Communicator } from '../core/communicator.js';
+import type { PipelineStep } from '../core/pipeline.js';
+import type { BuildContext, ProvisionCheckpoints } from '../core/plugin.js';
+import type { DiskLayers, MachineDriver, RunningVm } from '../machines/driver.js';
+import { LayerStore, type LayerCheckpoint } from '../machines/qemu/checkpoint-layers.js';
+import type { OutputDirectory } from './output-directory.js';
+
+/** A local VM build's checkpoints: where its disk's layers go and which one it resumed from. */
+export interface VmCheckpoints {
+  store: LayerStore;
+  keys: (string | undefined)[];
+  resume: { index: number; checkpoint: LayerCheckpoint } | undefined;
+  /** What the driver is asked to make the disk from. */
+  layers: DiskLayers;
+  /** The layers below the one the machine writes to, first first. */
+  chain: string[];
+  /** The layer the machine writes to now. */
+  current: string;
+  /** The usual working disk in the output directory: the top layer after the last checkpoint. */
+  workDisk: string;
+  /** Layers this build made that no complete checkpoint holds yet; cleanup removes them. */
+  pending: Set<string>;
+  /** Set when a checkpoint could not be kept: the build goes on without more. */
+  stopped: boolean;
+}
+
+/**
+ * Works out the checkpoint keys of a local VM build and finds the longest run of
+ * provisioners an earlier build kept. The base of the keys is the source (its checksum, or
+ * its path, size and time when there is none), the family's options except where the
+ * output goes, and the contents of the floppy, CD and HTTP files the guest may read.
+ */
+export function stepFindVmCheckpoint(
+  settings: LocalVmSettings,
+  driver: MachineDriver,
+  build: BuildContext,
+): PipelineStep<{ source: string; output: OutputDirectory }, { vmCheckpoints: VmCheckpoints | undefined }> {
+  return {
+    name: 'vm-checkpoint',
+    async run({ source, output }, ctx) {
+      if (!settings.checkpoints) return { vmCheckpoints: undefined };
+      const { output: _output, shutdown: _shutdown, checkpoints: _checkpoints, ...shaping } = settings;
+      const keys = await build.checkpointKeys({
+        driver: driver.name,
+        source: settings.source.checksum !== 'none' ? settings.source.checksum : await fileIdentity(source),
+        media: await digestPaths(
+          [
+            ...settings.floppy.files,
+            ...settings.floppy.dirs,
+            ...settings.cd.files,
+            ...settings.cd.dirs,
+            ...(settings.http?.directory ? [settings.http.directory] : []),
+          ],
+          build.cwd,
+        ),
+        shaping,
+      });
+      if (!keys?.[0]) return { vmCheckpoints: undefined };
+      const support = driver.diskLayers?.() ?? {
+        supported: false,
+        why: `the ${driver.name} driver cannot layer disks`,
+      };
+      if (!support.supported) {
+        ctx.ui.say(`No checkpoints for this build: ${support.why}`);
+        return { vmCheckpoints: undefined };
+      }
+      const store = new LayerStore(path.join(build.checkpointCache.dir, 'qemu'));
+      await store.prepare();
+      let resume: VmCheckpoints['resume'];
+      for (let index = keys.length - 1; index >= 0 && !resume; index--) {
+        const checkpoint = keys[index] && (await store.find(keys[index]!));
+        if (checkpoint) resume = { index, checkpoint };
+      }
+      const workDisk = path.join(output.path, `${settings.output.vmName}.work.qcow2`);
+      const start = resume ? resume.index + 1 : 0;
+      const first = keys[start] ? store.layerPath(keys[start]!) : workDisk;
+      if (resume) {
+        ctx.log(`checkpoint ${resume.checkpoint.key} matches the state after provisioner ${resume.index + 1}`);
+        ctx.ui.say(
+          "Starting from the checkpoint's disk: the machine boots from it, without the installer or boot_command",
+        );
+      }
+      return {
+        vmCheckpoints: {
+          store,
+          keys,
+          resume,
+          layers: { first, resumeFrom: resume?.checkpoint.files.at(-1) },
+          chain: resume?.checkpoint.files ?? [],
+          current: first,
+          workDisk,
+          pending: new Set(first === workDisk ? [] : [first]),
+          stopped: false,
+        },
+      };
+    },
+    async cleanup({ vmCheckpoints }) {
+      if (!vmCheckpoints) return;
+      for (const file of vmCheckpoints.pending) await rm(file, { force: true });
+    },
+    leftover: ({ vmCheckpoints }) =>
+      vmCheckpoints?.pending.size ? `unfinished checkpoint layers ${[...vmCheckpoints.pending].join(', ')}` : undefined,
+  };
+}
+
+async function fileIdentity(file: string): Promise<string> {
+  const info = await stat(file);
+  return `${path.resolve(file)} ${info.size} ${info.mtimeMs}`;
+}
+
+/**
+ * How the provision step keeps checkpoints of a local VM: after a provisioner, the guest
+ * syncs its file systems, the disk's layer is frozen, and the machine goes on writing to a
+ * new one; the frozen chain is recorded as the checkpoint.
+ */
+export function vmProvisionCheckpoints(
+  checkpoints: VmCheckpoints,
+  running: RunningVm,
+  communicator: Communicator,
+  ctx: BuildContext,
+): ProvisionCheckpoints {
+  const { keys } = checkpoints;
+  return {
+    keys,
+    resumeAfter: checkpoints.resume && {
+      index: checkpoints.resume.index,
+      savedAt: checkpoints.resume.checkpoint.savedAt,
+    },
+    async save(index, key) {
+      if (checkpoints.stopped) return;
+      const nextKey = keys[index + 1];
+      const next = nextKey ? checkpoints.store.layerPath(nextKey) : checkpoints.workDisk;
+      try {
+        const synced = await communicator.exec('sync', { signal: ctx.signal });
+        if (synced.exitCode !== 0) throw new Error(`"sync" in the guest exited with code ${synced.exitCode}`);
+        if (!running.freezeDisk) throw new Error('the driver cannot freeze the disk');
+        await running.freezeDisk(next, ctx);
+      } catch (err) {
+        if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+        checkpoints.stopped = true;
+        ctx.ui.error(
+          `Warning: could not keep a checkpoint after provisioner ${index + 1}: ${messageOf(err)}; the build goes on without more`,
+        );
+        return;
+      }
+      if (nextKey) checkpoints.pending.add(next);
+      const files = [...checkpoints.chain, checkpoints.current];
+      await checkpoints.store.complete(key, { after: `${index + 1} of ${keys.length}`, build: ctx.buildName, files });
+      checkpoints.pending.delete(checkpoints.current);
+      checkpoints.chain = files;
+      checkpoints.current = next;
+      ctx.ui.message(`Kept a checkpoint after provisioner ${index + 1} of ${keys.length}`);
+      await keepUnderCap(checkpoints, ctx);
+    },
+  };
+}
+
+/** Removes the oldest checkpoints beyond the cap; this build's own, and the layers under it, stay. */
+async function keepUnderCap(checkpoints: VmCheckpoints, ctx: BuildContext): Promise<void> {
+  const maxBytes = ctx.checkpointCache.maxBytes;
+  const ours = new Set(checkpoints.keys.filter((k): k is string => Boolean(k)));
+  const inUse = new Set([...checkpoints.chain, checkpoints.current]);
+  try {
+    const kept = (await checkpoints.store.list()).map((c) => ({ ...c, id: c.key, created: c.savedAt }));
+    const gone = new Set<string>();
+    for (const old of beyondCap(kept, maxBytes, ours)) {
+      if (gone.has(old.key) || inUse.has(old.files.at(-1)!)) continue;
+      for (const key of await checkpoints.store.remove(old.key, inUse)) gone.add(key);
+      ctx.ui.message(
+        `Removed the checkpoint ${old.key.slice(0, 12)} (after provisioner ${old.after} of ${old.build}): checkpoints may take ${describeCap(maxBytes)}`,
+      );
+    }
+  } catch (err) {
+    ctx.ui.error(`Warning: could not remove old checkpoints: ${messageOf(err)}`);
+  }
+}
