@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { debianBaseImage } from '../../support/base-image.js';
+import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { bootDisk, loginVagrant } from '../../support/vm.js';
+
+let base: string;
+beforeAll(async () => {
+  base = await debianBaseImage();
+}, 900_000);
+
+const SECRET = 'tok-5be1c09f';
+
+describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
+  it('keeps a disk layer after each provisioner, resumes from the longest match, caps, cleans up a failure, and prunes', async () => {
+    const dir = tempDir();
+    const store = path.join(dir, 'checkpoints');
+    const env = { BOXWRIGHT_CHECKPOINT_DIR: store };
+    writeFileSync(path.join(dir, 'one.sh'), '#!/bin/sh\necho step one ran\necho one | sudo tee /one\n');
+    const template = (third: string) => ({
+      variables: { token: SECRET },
+      'sensitive-variables': ['token'],
+      builders: [
+        {
+          type: 'qemu',
+          iso_url: base,
+          iso_checksum: 'none',
+          disk_image: true,
+          memory: 1024,
+          cpus: 2,
+          boot_wait: '0s',
+          ssh_username: 'vagrant',
+          ssh_password: 'vagrant',
+          ssh_timeout: '5m',
+          shutdown_command: 'sudo poweroff',
+          output_directory: 'out',
+          vm_name: 'disk.qcow2',
+        },
+      ],
+      provisioners: [
+        { type: 'shell', script: 'one.sh' },
+        {
+          type: 'shell',
+          inline: ['echo step two ran', 'echo "two $TOKEN" | sha256sum | sudo tee /two'],
+          environment_vars: ['TOKEN={{user `token`}}'],
+        },
+        { type: 'shell', inline: [third] },
+      ],
+    });
+    const build = async (third: string, extraEnv: Record<string, string> = {}) => {
+      const t = writeTemplate(dir, template(third));
+      return runCli(['build', '-color=false', '-force', t], { cwd: dir, env: { ...env, ...extraEnv } });
+    };
+    const records = () => readdirSync(path.join(store, 'qemu')).filter((n) => n.endsWith('.json'));
+    const layers = () => readdirSync(path.join(store, 'qemu', 'layers'));
+
+    const first = await build('echo three | sudo tee /three');
+    expect(first.code, first.all).toBe(0);
+    expect(first.all).toContain('step one ran');
+    expect(first.all).toContain('Kept a checkpoint after provisioner 3 of 3');
+    expect(records()).toHaveLength(3);
+    expect(layers()).toHaveLength(3);
+
+    // The last provisioner edited: the machine boots from the layer after the second, and
+    // the checkpoints beyond the cap (here all but this build's own) go.
+    const edited = await build('echo three-v2 | sudo tee /three', { BOXWRIGHT_CHECKPOINTS_MAX_SIZE: '1' });
+    expect(edited.code, edited.all).toBe(0);
+    expect(edited.all).toMatch(
+      /Resuming from the checkpoint after provisioner 2 of 3 \(saved \d{4}-\d\d-\d\dT[\d:]+Z\); pass -no-checkpoints/,
+    );
+    expect(edited.all).toContain("Starting from the checkpoint's disk");
+    expect(edited.all).not.toContain('step one ran');
+    expect(edited.all).not.toContain('step two ran');
+    expect(edited.all).toMatch(/Removed the checkpoint \w{12} \(after provisioner 3 of 3 of qemu\)/);
+    expect(records()).toHaveLength(3);
+    expect(layers()).toHaveLength(3);
+
+    // The artifact stands alone, and holds what every provisioner wrote.
+    const disk = path.join(dir, 'out/disk.qcow2');
+    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', disk], { encoding: 'utf8' })) as Record<
+      string,
+      unknown
+    >;
+    expect(info['backing-filename']).toBeUndefined();
+    const vm = await bootDisk(disk);
+    try {
+      const { comm, run } = await loginVagrant(vm);
+      const { out } = await run('cat /one /three; test -s /two && echo two-written');
+      expect(out).toEqual(['one', 'three-v2', 'two-written']);
+      await comm.close();
+    } finally {
+      await vm.stop();
+    }
+
+    // A failing provisioner leaves no half-made layer behind, and no checkpoint of it.
+    const failed = await build('exit 3');
+    expect(failed.code).toBe(1);
+    expect(failed.all).toContain('Resuming from the checkpoint after provisioner 2 of 3');
+    expect(records()).toHaveLength(3);
+    expect(layers()).toHaveLength(3);
+
+    // Nothing the store keeps names the sensitive value.
+    for (const name of records()) expect(readFileSync(path.join(store, 'qemu', name), 'utf8')).not.toContain(SECRET);
+
+    const ls = await runCli(['cache', 'ls'], { cwd: dir, env });
+    expect(ls.code, ls.all).toBe(0);
+    expect(
+      ls.stdout.split('\n').filter((l) => /^ {2}qemu {3}\w{12} {2}after provisioner \d of 3 of qemu/.test(l)),
+    ).toHaveLength(3);
+    const prune = await runCli(['cache', 'prune'], { cwd: dir, env });
+    expect(prune.code, prune.all).toBe(0);
+    expect(prune.stdout).toContain('Removed 3 checkpoint(s); 0 kept.');
+    expect(records()).toEqual([]);
+    expect(layers()).toEqual([]);
+  }, 600_000);
+});
