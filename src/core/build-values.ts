@@ -22,5 +22,10 @@ export type BuildValues = Record<(typeof BUILD_VALUE_KEYS)[number], string>;
 
 /** What validation sees before a machine exists: Packer's "<unknown>" for every value. */
 export function unknownBuildValues(): BuildValues {
-  return Object.fromEntries(BUILD_VALUE_KEYS.map((k) => [k, '<unknown>'])) as BuildValues;
+  return buildValuesAll('<unknown>');
+}
+
+/** Every build value set to `text`. */
+export function buildValuesAll(text: string): BuildValues {
+  return Object.fromEntries(BUILD_VALUE_KEYS.map((k) => [k, text])) as BuildValues;
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
-import { BUILD_VALUE_KEYS, type BuildValues } from '../core/build-values.js';
+import { buildValuesAll, type BuildValues } from '../core/build-values.js';
 import type { Communicator } from '../core/communicator.js';
 
 /** The build's values once its machine is up, from the communicator and what the builder made. */
@@ -38,8 +38,7 @@ export async function buildValuesOf(
 
 /** The values of a build that never reached its machine (no communicator): only the run's. */
 export function noMachineBuildValues(runUuid: string): BuildValues {
-  const values = Object.fromEntries(BUILD_VALUE_KEYS.map((k) => [k, ''])) as BuildValues;
-  return { ...values, ConnType: 'none', PackerRunUUID: runUuid };
+  return { ...buildValuesAll(''), ConnType: 'none', PackerRunUUID: runUuid };
 }
 
 /**

@@ -82,6 +82,8 @@ export interface PlanEnvironment {
 interface BuilderDecl {
   index: number;
   name: string;
+  /** The name its plugins see: an HCL2 build is shown as TYPE.NAME, its plugins see NAME, as in Packer. */
+  pluginName: string;
   type: string;
   raw: Record<string, unknown>;
 }
@@ -131,7 +133,7 @@ export class Planner {
         });
       }
       seen.set(name, index);
-      decls.push({ index, name, type: raw.type, raw });
+      decls.push({ index, name, pluginName: this.source.pluginBuildName?.(name) ?? name, type: raw.type, raw });
     });
     return decls;
   }
@@ -282,7 +284,7 @@ export class Planner {
     if (!builder || config === undefined) return undefined;
     return {
       name: decl.name,
-      packerName: this.source.pluginBuildName?.(decl.name) ?? decl.name,
+      packerName: decl.pluginName,
       type: decl.type,
       builder,
       config,
@@ -446,8 +448,7 @@ export class Planner {
       problems,
       templateDir: this.templateDir,
       templateName: path.basename(this.source.file).replace(/(\.json)?(\.pkr)?\.(json|hcl)$/i, ''),
-      // An HCL2 build is shown as TYPE.NAME; its plugins see NAME, as in Packer (output-NAME).
-      buildName: this.source.pluginBuildName?.(decl.name) ?? decl.name,
+      buildName: decl.pluginName,
       buildType: decl.type,
     });
     return this.bag.errors.length > before ? undefined : config;
