@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { qemuFromBase } from '../../support/qemu-template.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
 
 let base: string;
@@ -22,23 +23,7 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     const template = (third: string) => ({
       variables: { token: SECRET },
       'sensitive-variables': ['token'],
-      builders: [
-        {
-          type: 'qemu',
-          iso_url: base,
-          iso_checksum: 'none',
-          disk_image: true,
-          memory: 1024,
-          cpus: 2,
-          boot_wait: '0s',
-          ssh_username: 'vagrant',
-          ssh_password: 'vagrant',
-          ssh_timeout: '5m',
-          shutdown_command: 'sudo poweroff',
-          output_directory: 'out',
-          vm_name: 'disk.qcow2',
-        },
-      ],
+      builders: [qemuFromBase(base, { output_directory: 'out', vm_name: 'disk.qcow2' })],
       provisioners: [
         { type: 'shell', script: 'one.sh' },
         {

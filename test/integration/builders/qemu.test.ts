@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { debianBaseImage } from '../../support/base-image.js';
 import { efiDisk } from '../../support/efi-disk.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { qemuFromBase } from '../../support/qemu-template.js';
 import { startCli, stillAlive } from '../../support/process.js';
 import { vagrant } from '../../support/vagrant.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
@@ -15,20 +16,7 @@ beforeAll(async () => {
   base = await debianBaseImage();
 }, 900_000);
 
-const qemu = (extra: Record<string, unknown>) => ({
-  type: 'qemu',
-  iso_url: base,
-  iso_checksum: 'none',
-  disk_image: true,
-  memory: 1024,
-  cpus: 2,
-  boot_wait: '0s',
-  ssh_username: 'vagrant',
-  ssh_password: 'vagrant',
-  ssh_timeout: '5m',
-  shutdown_command: 'sudo poweroff',
-  ...extra,
-});
+const qemu = (extra: Record<string, unknown>) => qemuFromBase(base, extra);
 
 describe('qemu builder (real QEMU, TCG here)', () => {
   it('builds qcow2 and raw from the base image with provisioners; the output boots with the files in it', async () => {

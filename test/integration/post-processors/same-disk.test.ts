@@ -13,6 +13,7 @@ import { preparePostProcessor, runContext, smallDisk } from '../../support/plugi
 import { machineFromVmx, parseVmx } from '../../../src/formats/vmx.js';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
+import { qemuFromBase } from '../../support/qemu-template.js';
 import { vagrant } from '../../support/vagrant.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
 
@@ -35,24 +36,7 @@ describe('one disk, every platform: virtualbox-export and vmware-export (real QE
   it('turns one qemu build into libvirt, VirtualBox and VMware boxes holding the same bytes; each export boots on its hardware', async () => {
     const dir = tempDir();
     const t = writeTemplate(dir, {
-      builders: [
-        {
-          type: 'qemu',
-          name: 'app',
-          iso_url: base,
-          iso_checksum: 'none',
-          disk_image: true,
-          memory: 1024,
-          cpus: 2,
-          boot_wait: '0s',
-          ssh_username: 'vagrant',
-          ssh_password: 'vagrant',
-          ssh_timeout: '5m',
-          shutdown_command: 'sudo poweroff',
-          output_directory: 'out',
-          vm_name: 'app.qcow2',
-        },
-      ],
+      builders: [qemuFromBase(base, { name: 'app', output_directory: 'out', vm_name: 'app.qcow2' })],
       provisioners: [{ type: 'shell', inline: ['echo "built once" | sudo tee /etc/provisioned', 'sync'] }],
       'post-processors': [
         [
