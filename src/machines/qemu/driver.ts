@@ -10,6 +10,7 @@ import type { DefinedMachine, DefineRequest, ExportResult, MachineDriver, Runnin
 import { chooseAccelerator, type Accelerator, type AcceleratorSetting } from './accelerator.js';
 import type { Firmware } from './firmware.js';
 import { RunningMachine, type DriveOptions } from './machine.js';
+import { hostCores } from './core-budget.js';
 import type { HardwareProfile } from './profiles.js';
 import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
 
@@ -196,9 +197,15 @@ class QemuDefined<M> implements DefinedMachine {
       vncPort?.release();
       await removeTempDir(workDir);
     };
+    let releaseCores: (() => void) | undefined;
     try {
-      ctx.ui.say('Starting the virtual machine...');
       const hw = made.hardware;
+      releaseCores = await hostCores.take(hw.cpus, ctx.signal, (busy) =>
+        ctx.ui.say(
+          `Waiting for the host's cores: ${busy} of ${hostCores.total} run other machines of this run, and this one has ${hw.cpus} CPU(s)`,
+        ),
+      );
+      ctx.ui.say('Starting the virtual machine...');
       const machine = await RunningMachine.start(
         {
           accelerator: choice.accelerator,
@@ -232,10 +239,12 @@ class QemuDefined<M> implements DefinedMachine {
         ctx.log,
       );
       ctx.log(`qemu: pid ${machine.pid}, serial log ${machine.serialLog}`);
+      void machine.exited.then(releaseCores);
       const running = new QemuRunning(machine, { ...made, accelerator: choice.accelerator }, options, request, release);
       if (options.vnc && vncPort) await running.announceVnc(options.vnc, vncPort.port, workDir, ctx);
       return running;
     } catch (err) {
+      releaseCores?.();
       await release();
       throw err;
     }
