@@ -101,3 +101,58 @@ it('qemu build to a libvirt box: boxwright vs Packer 1.6.6', async () => {
     ].join('\n'),
   );
 });
+
+/**
+ * Two qemu builds of one template at once, on this machine's cores (TCG): Packer starts both
+ * machines together; boxwright starts the second when the first stops, so that the two do
+ * not run each at half speed. Wall time of the whole run, and when the first build was done.
+ */
+it('two qemu builds of one template at once: boxwright vs Packer 1.6.6', async () => {
+  ensurePacker();
+  const base = await debianBaseImage();
+  const dir = tempDir('boxwright-bench-');
+  const disk = path.join(dir, 'base.qcow2');
+  copyFileSync(base, disk);
+  const twoBuilds = (name: string) => {
+    const one = template(disk, '', '').builders[0]!;
+    const builder = (b: string) => ({ ...one, name: b, output_directory: path.join(dir, `${name}-out-${b}`) });
+    return { builders: [builder('a'), builder('b')], provisioners: template(disk, '', '').provisioners };
+  };
+  const run = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv) => {
+    writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(twoBuilds(name)));
+    const started = performance.now();
+    const result = spawnSync(command, [...args, `${name}.json`], { cwd: dir, encoding: 'utf8', env });
+    const seconds = (performance.now() - started) / 1000;
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    // "Build 'a' finished after 1 minute 2 seconds.": the earlier of the two.
+    const finished = [...result.stdout.matchAll(/Build '\w' finished after (?:(\d+) minutes? )?(\d+) seconds?/g)].map(
+      (m) => Number(m[1] ?? 0) * 60 + Number(m[2]),
+    );
+    expect(finished).toHaveLength(2);
+    return { seconds, firstDone: Math.min(...finished) };
+  };
+  const packer = run('packer', 'packer', ['build', '-color=false'], {
+    ...process.env,
+    PACKER_CACHE_DIR: path.join(dir, 'packer_cache'),
+    CHECKPOINT_DISABLE: '1',
+  });
+  const ours = run('boxwright', BOXWRIGHT, ['build', '-color=false'], {
+    ...process.env,
+    BOXWRIGHT_CHECKPOINT_DIR: path.join(dir, 'checkpoints'),
+  });
+  recordResults('qemu-two-builds', {
+    packerSeconds: packer.seconds,
+    packerFirstDoneSeconds: packer.firstDone,
+    boxwrightSeconds: ours.seconds,
+    boxwrightFirstDoneSeconds: ours.firstDone,
+    timeRatio: ours.seconds / packer.seconds,
+  });
+  console.log(
+    [
+      'two 2-CPU qemu builds of one template at once, TCG, 2 cores',
+      `Packer 1.6.6  ${packer.seconds.toFixed(1).padStart(6)} s  (first build done after ${packer.firstDone} s)`,
+      `boxwright     ${ours.seconds.toFixed(1).padStart(6)} s  (first build done after ${ours.firstDone} s)`,
+      `boxwright takes ${(ours.seconds / packer.seconds).toFixed(2)} x Packer's time`,
+    ].join('\n'),
+  );
+});
