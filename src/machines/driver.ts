@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { RunContext } from '../core/plugin.js';
 import type { BootAction } from './boot-command.js';
 
@@ -46,6 +47,11 @@ export interface BuildMedia {
   cds: string[];
   /** A 1.44 MB floppy image for drive A:. */
   floppy: string | undefined;
+}
+
+/** The working disk in the output directory, until the export turns it into the artifact. */
+export function workingDiskPath(outputDir: string, vmName: string): string {
+  return path.join(outputDir, `${vmName}.work.qcow2`);
 }
 
 /** A machine the hypervisor knows, not running. */

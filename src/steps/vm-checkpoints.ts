@@ -7,7 +7,7 @@ import { digestPaths } from '../core/checkpoint-keys.js';
 import type { Communicator } from '../core/communicator.js';
 import type { PipelineStep } from '../core/pipeline.js';
 import type { BuildContext, ProvisionCheckpoints } from '../core/plugin.js';
-import type { DiskLayers, MachineDriver, RunningVm } from '../machines/driver.js';
+import { workingDiskPath, type DiskLayers, type MachineDriver, type RunningVm } from '../machines/driver.js';
 import { LayerStore, type LayerCheckpoint } from '../machines/qemu/checkpoint-layers.js';
 import type { OutputDirectory } from './output-directory.js';
 
@@ -77,7 +77,7 @@ export function stepFindVmCheckpoint(
         const checkpoint = keys[index] && (await store.find(keys[index]!));
         if (checkpoint) resume = { index, checkpoint };
       }
-      const workDisk = path.join(output.path, `${settings.output.vmName}.work.qcow2`);
+      const workDisk = workingDiskPath(output.path, settings.output.vmName);
       const start = resume ? resume.index + 1 : 0;
       const first = keys[start] ? store.layerPath(keys[start]!) : workDisk;
       if (resume) {

@@ -6,7 +6,15 @@ import type { RunContext } from '../../core/plugin.js';
 import { reservePort } from '../../util/ports.js';
 import { qemuImg } from '../../util/qemu-img.js';
 import type { BootAction } from '../boot-command.js';
-import type { DefinedMachine, DefineRequest, ExportResult, MachineDriver, RunningVm, StoppedVm } from '../driver.js';
+import {
+  workingDiskPath,
+  type DefinedMachine,
+  type DefineRequest,
+  type ExportResult,
+  type MachineDriver,
+  type RunningVm,
+  type StoppedVm,
+} from '../driver.js';
 import { chooseAccelerator, type Accelerator, type AcceleratorSetting } from './accelerator.js';
 import type { Firmware } from './firmware.js';
 import { RunningMachine, type DriveOptions } from './machine.js';
@@ -104,7 +112,7 @@ export class QemuDriver<M = never> implements MachineDriver {
         source = opened.machine;
         diskSource = opened.disk;
       }
-      const disk = request.layers?.first ?? path.join(request.outputDir, `${request.vmName}.work.qcow2`);
+      const disk = request.layers?.first ?? workingDiskPath(request.outputDir, request.vmName);
       const resumeFrom = request.layers?.resumeFrom;
       if (resumeFrom) await qemuImg.create(disk, { backing: resumeFrom, backingFormat: 'qcow2' }, ctx.signal);
       else await makeWorkingDisk(plan, diskSource, disk, ctx);
