@@ -25,7 +25,8 @@ export async function checkpointKeys(
   provisioners: KeyedProvisioner[],
   cwd: string,
 ): Promise<(string | undefined)[]> {
-  let previous: string | undefined = digest(`boxwright-checkpoint-v1\n${canonical(base)}`);
+  // v2: a VM checkpoint records the uploads a resumed build must run again; those of v1 did not.
+  let previous: string | undefined = digest(`boxwright-checkpoint-v2\n${canonical(base)}`);
   const keys: (string | undefined)[] = [];
   for (const p of provisioners) {
     if (previous === undefined || p.inputs === undefined) previous = undefined;

@@ -100,12 +100,27 @@ export interface CheckpointCache {
   maxBytes: number;
 }
 
+/** The paths on the machine that a provisioner writes (provisioner `index`, 0-based). */
+export interface GuestWrites {
+  index: number;
+  paths: string[];
+}
+
 /** How a builder that keeps checkpoints takes part in provisioning. */
 export interface ProvisionCheckpoints {
-  /** The machine is already in the state after this provisioner (0-based): the ones up to it are skipped. */
-  resumeAfter?: { index: number; savedAt: Date | undefined };
-  /** Keeps the machine's state after provisioner `index`, under `key`. */
-  save(index: number, key: string): Promise<void>;
+  /**
+   * The machine is already in the state after this provisioner (0-based): the ones up to it
+   * are skipped, except those in `replay`, which run again first: what they wrote is not in
+   * the checkpoint (a VM's disk does not keep /tmp across the boot a resumed build starts with).
+   */
+  resumeAfter?: { index: number; savedAt: Date | undefined; replay: GuestWrites[] };
+  /** Notes the machine's state before the first provisioner that runs (and before any replay). */
+  start?(): Promise<void>;
+  /**
+   * Keeps the machine's state after provisioner `index`, under `key`; `writes` lists what the
+   * provisioners so far wrote on the machine, where they can tell (the file provisioner).
+   */
+  save(index: number, key: string, writes: GuestWrites[]): Promise<void>;
   /** The key after each provisioner (undefined where none can be known). */
   keys: (string | undefined)[];
 }
@@ -138,6 +153,8 @@ export interface Provisioner<Config = unknown> extends PluginBase<Config> {
    * keys. A provisioner without it is never skipped by a checkpoint, nor is any after it.
    */
   localInputs?(config: Config): string[];
+  /** The paths on the machine it writes, when it can tell them all before it runs (the file provisioner's uploads). */
+  guestWrites?(config: Config): string[];
   provision(config: Config, ctx: ProvisionContext): Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import type { PlannedProvisioner } from '../template/plan.js';
 import { formatElapsed } from '../base/duration.js';
 import { CancelledError, messageOf, sleep } from '../base/errors.js';
 import { setLongTimeout } from '../base/timers.js';
-import type { ProvisionCheckpoints, ProvisionContext, RunContext } from '../core/plugin.js';
+import type { GuestWrites, ProvisionCheckpoints, ProvisionContext, RunContext } from '../core/plugin.js';
 
 /**
  * Runs provisioners in template order with pause_before, max_retries and timeout. With
@@ -34,6 +34,13 @@ export async function runProvisioners(
       : `${p.label} is marked "reproducible": false`;
     ctx.ui.say(`No checkpoints from provisioner ${unkeyed + 1} of ${provisioners.length} on: ${why}`);
   }
+  await checkpoints?.start?.();
+  for (const { index, paths } of resume?.replay ?? []) {
+    ctx.ui.say(
+      `Running provisioner ${index + 1} of ${provisioners.length} again: the checkpoint's disk lacks what it put in ${paths.join(', ')}, which does not outlive a boot`,
+    );
+    await runWithRetries(provisioners[index]!, { ...ctx, communicator, generated }, buildValues);
+  }
   for (const [index, p] of provisioners.entries()) {
     if (resume && index <= resume.index) continue;
     if (p.pauseBeforeMs > 0) {
@@ -42,8 +49,16 @@ export async function runProvisioners(
     }
     await runWithRetries(p, { ...ctx, communicator, generated }, buildValues);
     const key = checkpoints?.keys[index];
-    if (checkpoints && key) await checkpoints.save(index, key);
+    if (checkpoints && key) await checkpoints.save(index, key, guestWrites(provisioners.slice(0, index + 1)));
   }
+}
+
+/** What the provisioners wrote on the machine, as far as they can tell. */
+function guestWrites(provisioners: PlannedProvisioner[]): GuestWrites[] {
+  return provisioners.flatMap((p, index) => {
+    const paths = p.plugin.guestWrites?.(p.config as never);
+    return paths?.length ? [{ index, paths }] : [];
+  });
 }
 
 async function runWithRetries(

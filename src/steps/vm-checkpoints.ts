@@ -9,6 +9,7 @@ import type { PipelineStep } from '../core/pipeline.js';
 import type { BuildContext, ProvisionCheckpoints } from '../core/plugin.js';
 import { workingDiskPath, type DiskLayers, type MachineDriver, type RunningVm } from '../machines/driver.js';
 import { LayerStore, type LayerCheckpoint } from '../machines/qemu/checkpoint-layers.js';
+import { listVolatile, syncAndJudge, type VolatileVerdict } from './volatile-state.js';
 import type { OutputDirectory } from './output-directory.js';
 
 /** A local VM build's checkpoints: where its disk's layers go and which one it resumed from. */
@@ -126,36 +127,54 @@ export function vmProvisionCheckpoints(
   ctx: BuildContext,
 ): ProvisionCheckpoints {
   const { keys } = checkpoints;
+  let before = new Set<string>();
+  const stop = (err: unknown, what: string) => {
+    if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+    checkpoints.stopped = true;
+    ctx.ui.error(`Warning: could not keep ${what}: ${messageOf(err)}; the build goes on without more`);
+  };
   return {
     keys,
     resumeAfter: checkpoints.resume && {
       index: checkpoints.resume.index,
       savedAt: checkpoints.resume.checkpoint.savedAt,
+      replay: checkpoints.resume.checkpoint.replay,
     },
-    async save(index, key) {
+    async start() {
+      try {
+        before = await listVolatile(communicator, ctx.signal);
+      } catch (err) {
+        stop(err, 'checkpoints');
+      }
+    },
+    async save(index, key, writes) {
       if (checkpoints.stopped) return;
       const nextKey = keys[index + 1];
       const next = nextKey ? checkpoints.store.layerPath(nextKey) : checkpoints.workDisk;
+      let verdict: VolatileVerdict;
       try {
-        const synced = await communicator.exec('sync', { signal: ctx.signal });
-        if (synced.exitCode !== 0) throw new Error(`"sync" in the guest exited with code ${synced.exitCode}`);
+        verdict = await syncAndJudge(communicator, before, writes, ctx.signal);
         if (!running.freezeDisk) throw new Error('the driver cannot freeze the disk');
         await running.freezeDisk(next, ctx);
       } catch (err) {
-        if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
-        checkpoints.stopped = true;
-        ctx.ui.error(
-          `Warning: could not keep a checkpoint after provisioner ${index + 1}: ${messageOf(err)}; the build goes on without more`,
-        );
+        stop(err, `a checkpoint after provisioner ${index + 1}`);
         return;
       }
       if (nextKey) checkpoints.pending.add(next);
       const files = [...checkpoints.chain, checkpoints.current];
-      await checkpoints.store.complete(key, { after: `${index + 1} of ${keys.length}`, build: ctx.buildName, files });
-      checkpoints.pending.delete(checkpoints.current);
       checkpoints.chain = files;
       checkpoints.current = next;
-      ctx.ui.message(`Kept a checkpoint after provisioner ${index + 1} of ${keys.length}`);
+      const after = `${index + 1} of ${keys.length}`;
+      if (verdict.lost.length) {
+        // The layer stays in the chain; a later checkpoint that holds it may still be kept.
+        ctx.ui.message(
+          `No checkpoint after provisioner ${after}: ${verdict.lost.join(', ')} would be missing from a build resumed there, which boots from the checkpoint's disk (/tmp and /dev/shm do not outlive a boot)`,
+        );
+        return;
+      }
+      await checkpoints.store.complete(key, { after, build: ctx.buildName, files, replay: verdict.replay });
+      for (const file of files) checkpoints.pending.delete(file);
+      ctx.ui.message(`Kept a checkpoint after provisioner ${after}`);
       await keepUnderCap(checkpoints, ctx);
     },
   };

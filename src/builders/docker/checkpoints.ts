@@ -65,7 +65,8 @@ export function dockerCheckpoints(
   if (!keys) return undefined;
   return {
     keys,
-    resumeAfter: state.resume && { index: state.resume.index, savedAt: state.resume.savedAt },
+    // An image keeps the container's whole file system, /tmp included: nothing needs replaying.
+    resumeAfter: state.resume && { index: state.resume.index, savedAt: state.resume.savedAt, replay: [] },
     async save(index, key) {
       const container = state.docker!.getContainer(state.containerId!);
       try {

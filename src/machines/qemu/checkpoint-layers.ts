@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { GuestWrites } from '../../core/plugin.js';
 import { partialNameFor } from '../../util/temp-name.js';
 
 /**
@@ -19,6 +20,8 @@ export interface LayerCheckpoint {
   files: string[];
   /** The size of its own layer. */
   bytes: number;
+  /** Uploads to run again on resume: their files were in /tmp, which the disk does not keep across a boot. */
+  replay: GuestWrites[];
 }
 
 interface Record {
@@ -27,6 +30,7 @@ interface Record {
   build: string;
   savedAt: string;
   files: string[];
+  replay?: GuestWrites[];
 }
 
 /** Unreferenced layers younger than this may belong to a build still running; they are left alone. */
@@ -60,7 +64,10 @@ export class LayerStore {
   }
 
   /** Marks the layer chain `files` as the checkpoint of `key`: written whole, then renamed into place. */
-  async complete(key: string, meta: { after: string; build: string; files: string[] }): Promise<void> {
+  async complete(
+    key: string,
+    meta: { after: string; build: string; files: string[]; replay: GuestWrites[] },
+  ): Promise<void> {
     const file = path.join(this.dir, `${key}.json`);
     const record: Record = { key, ...meta, savedAt: new Date().toISOString() };
     const partial = partialNameFor(file);
@@ -117,6 +124,6 @@ export class LayerStore {
     }
     if (!Array.isArray(record.files) || !record.files.length) return undefined;
     const own = await stat(record.files.at(-1)!).catch(() => undefined);
-    return { ...record, savedAt: new Date(record.savedAt), bytes: own?.size ?? 0 };
+    return { ...record, savedAt: new Date(record.savedAt), bytes: own?.size ?? 0, replay: record.replay ?? [] };
   }
 }

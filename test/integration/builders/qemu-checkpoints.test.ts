@@ -15,23 +15,26 @@ beforeAll(async () => {
 const SECRET = 'tok-5be1c09f';
 
 describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
-  it('keeps a disk layer after each provisioner, resumes from the longest match, caps, cleans up a failure, and prunes', async () => {
+  it('keeps a disk layer after each provisioner, resumes from the longest match with /tmp uploads replayed, caps, cleans up a failure, and prunes', async () => {
     const dir = tempDir();
     const store = path.join(dir, 'checkpoints');
     const env = { BOXWRIGHT_CHECKPOINT_DIR: store };
     writeFileSync(path.join(dir, 'one.sh'), '#!/bin/sh\necho step one ran\necho one | sudo tee /one\n');
+    writeFileSync(path.join(dir, 'payload.txt'), 'payload-7c1\n');
     const template = (third: string) => ({
       variables: { token: SECRET },
       'sensitive-variables': ['token'],
       builders: [qemuFromBase(base, { output_directory: 'out', vm_name: 'disk.qcow2' })],
       provisioners: [
+        // Uploaded to /tmp, which the guest empties at boot: a resumed build uploads it again.
+        { type: 'file', source: 'payload.txt', destination: '/tmp/payload.txt' },
         { type: 'shell', script: 'one.sh' },
         {
           type: 'shell',
           inline: ['echo step two ran', 'echo "two $TOKEN" | sha256sum | sudo tee /two'],
           environment_vars: ['TOKEN={{user `token`}}'],
         },
-        { type: 'shell', inline: [third] },
+        { type: 'shell', inline: ['sudo cp /tmp/payload.txt /payload', third] },
       ],
     });
     const build = async (third: string, extraEnv: Record<string, string> = {}) => {
@@ -44,23 +47,26 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     const first = await build('echo three | sudo tee /three');
     expect(first.code, first.all).toBe(0);
     expect(first.all).toContain('step one ran');
-    expect(first.all).toContain('Kept a checkpoint after provisioner 3 of 3');
-    expect(records()).toHaveLength(3);
-    expect(layers()).toHaveLength(3);
+    expect(first.all).toContain('Kept a checkpoint after provisioner 4 of 4');
+    expect(records()).toHaveLength(4);
+    expect(layers()).toHaveLength(4);
 
     // The last provisioner edited: the machine boots from the layer after the second, and
     // the checkpoints beyond the cap (here all but this build's own) go.
     const edited = await build('echo three-v2 | sudo tee /three', { BOXWRIGHT_CHECKPOINTS_MAX_SIZE: '1' });
     expect(edited.code, edited.all).toBe(0);
     expect(edited.all).toMatch(
-      /Resuming from the checkpoint after provisioner 2 of 3 \(saved \d{4}-\d\d-\d\dT[\d:]+Z\); pass -no-checkpoints/,
+      /Resuming from the checkpoint after provisioner 3 of 4 \(saved \d{4}-\d\d-\d\dT[\d:]+Z\); pass -no-checkpoints/,
+    );
+    expect(edited.all).toContain(
+      "Running provisioner 1 of 4 again: the checkpoint's disk lacks what it put in /tmp/payload.txt",
     );
     expect(edited.all).toContain("Starting from the checkpoint's disk");
     expect(edited.all).not.toContain('step one ran');
     expect(edited.all).not.toContain('step two ran');
-    expect(edited.all).toMatch(/Removed the checkpoint \w{12} \(after provisioner 3 of 3 of qemu\)/);
-    expect(records()).toHaveLength(3);
-    expect(layers()).toHaveLength(3);
+    expect(edited.all).toMatch(/Removed the checkpoint \w{12} \(after provisioner 4 of 4 of qemu\)/);
+    expect(records()).toHaveLength(4);
+    expect(layers()).toHaveLength(4);
 
     // The artifact stands alone, and holds what every provisioner wrote.
     const disk = path.join(dir, 'out/disk.qcow2');
@@ -72,19 +78,29 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     const vm = await bootDisk(disk);
     try {
       const { comm, run } = await loginVagrant(vm);
-      const { out } = await run('cat /one /three; test -s /two && echo two-written');
-      expect(out).toEqual(['one', 'three-v2', 'two-written']);
+      const { out } = await run('cat /one /three /payload; test -s /two && echo two-written');
+      expect(out).toEqual(['one', 'three-v2', 'payload-7c1', 'two-written']);
       await comm.close();
     } finally {
       await vm.stop();
     }
 
+    // What a provisioner leaves in /tmp that no upload can put back makes its checkpoint
+    // worthless: it is not kept, and the build says why.
+    const scratch = await build('echo scratch > /tmp/scratch-9f2');
+    expect(scratch.code, scratch.all).toBe(0);
+    expect(scratch.all).toContain(
+      'No checkpoint after provisioner 4 of 4: /tmp/scratch-9f2 would be missing from a build resumed there',
+    );
+    expect(records()).toHaveLength(4);
+    expect(layers()).toHaveLength(4);
+
     // A failing provisioner leaves no half-made layer behind, and no checkpoint of it.
     const failed = await build('exit 3');
     expect(failed.code).toBe(1);
-    expect(failed.all).toContain('Resuming from the checkpoint after provisioner 2 of 3');
-    expect(records()).toHaveLength(3);
-    expect(layers()).toHaveLength(3);
+    expect(failed.all).toContain('Resuming from the checkpoint after provisioner 3 of 4');
+    expect(records()).toHaveLength(4);
+    expect(layers()).toHaveLength(4);
 
     // Nothing the store keeps names the sensitive value.
     for (const name of records()) expect(readFileSync(path.join(store, 'qemu', name), 'utf8')).not.toContain(SECRET);
@@ -92,11 +108,11 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     const ls = await runCli(['cache', 'ls'], { cwd: dir, env });
     expect(ls.code, ls.all).toBe(0);
     expect(
-      ls.stdout.split('\n').filter((l) => /^ {2}qemu {3}\w{12} {2}after provisioner \d of 3 of qemu/.test(l)),
-    ).toHaveLength(3);
+      ls.stdout.split('\n').filter((l) => /^ {2}qemu {3}\w{12} {2}after provisioner \d of 4 of qemu/.test(l)),
+    ).toHaveLength(4);
     const prune = await runCli(['cache', 'prune'], { cwd: dir, env });
     expect(prune.code, prune.all).toBe(0);
-    expect(prune.stdout).toContain('Removed 3 checkpoint(s); 0 kept.');
+    expect(prune.stdout).toContain('Removed 4 checkpoint(s); 0 kept.');
     expect(records()).toEqual([]);
     expect(layers()).toEqual([]);
   }, 600_000);
