@@ -1,4 +1,5 @@
 import { formatSize, parseSize } from '../base/size.js';
+import type { Ui } from './ui.js';
 
 /** One kept checkpoint, as the cap sees it. */
 export interface CachedCheckpoint {
@@ -42,4 +43,43 @@ export function beyondCap<T extends CachedCheckpoint>(entries: T[], capBytes: nu
 
 export function describeCap(capBytes: number): string {
   return `${formatSize(capBytes)} (${CHECKPOINT_CAP_VARIABLE})`;
+}
+
+/** A checkpoint the cap may remove: what the line saying so names. */
+export interface PrunableCheckpoint extends CachedCheckpoint {
+  /** How the line names it (an image tag, a key's first characters). */
+  name: string;
+  /** "2 of 3". */
+  after: string;
+  build: string;
+}
+
+/**
+ * Removes the oldest checkpoints beyond the cap, never those in `keep`, and says so for
+ * each. `remove` returns the ids it removed: none when it must leave the entry, several
+ * when a disk layer takes the checkpoints built on it along (not removed twice). A store
+ * that fails is a warning: the build that keeps checkpoints goes on.
+ */
+export async function pruneBeyondCap<T extends PrunableCheckpoint>(
+  entries: () => Promise<T[]>,
+  maxBytes: number,
+  keep: ReadonlySet<string>,
+  remove: (entry: T) => Promise<readonly string[]>,
+  ui: Ui,
+  errorText: (err: unknown) => string,
+): Promise<void> {
+  try {
+    const gone = new Set<string>();
+    for (const old of beyondCap(await entries(), maxBytes, keep)) {
+      if (gone.has(old.id)) continue;
+      const removed = await remove(old);
+      for (const id of removed) gone.add(id);
+      if (removed.includes(old.id))
+        ui.message(
+          `Removed the checkpoint ${old.name} (after provisioner ${old.after} of ${old.build}): checkpoints may take ${describeCap(maxBytes)}`,
+        );
+    }
+  } catch (err) {
+    ui.error(`Warning: could not remove old checkpoints: ${errorText(err)}`);
+  }
 }

@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledError, messageOf } from '../base/errors.js';
 import type { LocalVmSettings } from '../config/local-vm.js';
-import { beyondCap, describeCap } from '../core/checkpoint-cap.js';
+import { pruneBeyondCap } from '../core/checkpoint-cap.js';
 import { digestPaths } from '../core/checkpoint-keys.js';
 import type { Communicator } from '../core/communicator.js';
 import type { PipelineStep } from '../core/pipeline.js';
@@ -182,20 +182,11 @@ export function vmProvisionCheckpoints(
 
 /** Removes the oldest checkpoints beyond the cap; this build's own, and the layers under it, stay. */
 async function keepUnderCap(checkpoints: VmCheckpoints, ctx: BuildContext): Promise<void> {
-  const maxBytes = ctx.checkpointCache.maxBytes;
   const ours = new Set(checkpoints.keys.filter((k): k is string => Boolean(k)));
   const inUse = new Set([...checkpoints.chain, checkpoints.current]);
-  try {
-    const kept = (await checkpoints.store.list()).map((c) => ({ ...c, id: c.key, created: c.savedAt }));
-    const gone = new Set<string>();
-    for (const old of beyondCap(kept, maxBytes, ours)) {
-      if (gone.has(old.key) || inUse.has(old.files.at(-1)!)) continue;
-      for (const key of await checkpoints.store.remove(old.key, inUse)) gone.add(key);
-      ctx.ui.message(
-        `Removed the checkpoint ${old.key.slice(0, 12)} (after provisioner ${old.after} of ${old.build}): checkpoints may take ${describeCap(maxBytes)}`,
-      );
-    }
-  } catch (err) {
-    ctx.ui.error(`Warning: could not remove old checkpoints: ${messageOf(err)}`);
-  }
+  const kept = async () =>
+    (await checkpoints.store.list()).map((c) => ({ ...c, id: c.key, name: c.key.slice(0, 12), created: c.savedAt }));
+  const remove = async (c: LayerCheckpoint) =>
+    inUse.has(c.files.at(-1)!) ? [] : checkpoints.store.remove(c.key, inUse);
+  await pruneBeyondCap(kept, ctx.checkpointCache.maxBytes, ours, remove, ctx.ui, messageOf);
 }

@@ -8,7 +8,7 @@ import {
   checkpointImages,
   removeCheckpointImage,
 } from '../../machines/docker/checkpoint-images.js';
-import { beyondCap, describeCap } from '../../core/checkpoint-cap.js';
+import { pruneBeyondCap } from '../../core/checkpoint-cap.js';
 import type { DockerConfig } from './config.js';
 import type { DockerState } from './steps.js';
 
@@ -98,15 +98,11 @@ export function dockerCheckpoints(
 /** Removes the oldest checkpoint images beyond the cap; this build's own stay. */
 async function keepUnderCap(keys: (string | undefined)[], maxBytes: number, ctx: RunContext): Promise<void> {
   const ours = new Set(keys.flatMap((key) => (key ? [`${CHECKPOINT_REPOSITORY}:${key}`] : [])));
-  try {
-    const kept = (await checkpointImages()).map((image) => ({ ...image, id: image.tag, bytes: image.ownBytes }));
-    for (const old of beyondCap(kept, maxBytes, ours)) {
-      await removeCheckpointImage(old.id);
-      ctx.ui.message(
-        `Removed the checkpoint ${old.id} (after provisioner ${old.after} of ${old.build}): checkpoints may take ${describeCap(maxBytes)}`,
-      );
-    }
-  } catch (err) {
-    ctx.ui.error(`Warning: could not remove old checkpoints: ${engineMessage(err)}`);
-  }
+  const images = async () =>
+    (await checkpointImages()).map((image) => ({ ...image, id: image.tag, name: image.tag, bytes: image.ownBytes }));
+  const remove = async (image: { id: string }) => {
+    await removeCheckpointImage(image.id);
+    return [image.id];
+  };
+  await pruneBeyondCap(images, maxBytes, ours, remove, ctx.ui, engineMessage);
 }
