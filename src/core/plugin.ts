@@ -62,13 +62,14 @@ export interface RunContext {
   startedAt: Date;
   /** Hides sensitive values in anything a plugin writes out itself (files, manifests). */
   redact<T>(value: T): T;
+  /** -force: what an earlier build left where this one writes is replaced rather than refused. */
+  force: boolean;
 }
 
 export type OnErrorPolicy = 'cleanup' | 'abort' | 'ask' | 'run-cleanup-provisioner';
 
 /** What a builder gets: the run context plus the tools to run steps and provisioners. */
 export interface BuildContext extends RunContext {
-  force: boolean;
   onError: OnErrorPolicy;
   /** Runs the builder's steps with cleanup in reverse order, honouring -on-error and -debug. */
   runSteps<S>(steps: Step<S>[], state: S): Promise<void>;

@@ -67,6 +67,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     runUuid: settings.runUuid,
     startedAt: settings.scope.initTime,
     redact: (value) => settings.output.redactor.redactValue(value),
+    force: settings.force,
   };
   const recorder = new FingerprintRecorder(build, settings.fingerprint);
   const readsBuildValues = [...build.provisioners, build.errorCleanupProvisioner, ...build.chains.flat()].some(
@@ -76,7 +77,6 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
   let buildValues: BuildValues | undefined;
   const ctx: BuildContext = {
     ...base,
-    force: settings.force,
     onError: settings.onError,
     runSteps: <S>(steps: Step<S>[], state: S) =>
       runSteps(steps, state, base, { onError: settings.onError, debug: settings.debug, ledger: settings.ledger }),

@@ -104,6 +104,7 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
         runUuid: 'bench',
         startedAt: new Date(),
         redact: <T>(v: T) => v,
+        force: false,
       },
     );
     return (performance.now() - t) / 1000;

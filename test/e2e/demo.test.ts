@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fingerprint } from '../../src/core/fingerprint.js';
 import { debianBaseImage, debianBaseRootfs } from '../support/base-image.js';
-import { tempDir } from '../support/cli.js';
+import { tempDir, testCheckpointDir } from '../support/cli.js';
 import { startTestDocker, type TestDocker } from '../support/docker.js';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -38,7 +38,12 @@ describe('npm run demo, the README main command (the slow test)', () => {
     execFileSync('git', ['clone', '-q', REPO, clone]);
     // npm install would fetch what the checkout already has; the clone borrows it.
     symlinkSync(path.join(REPO, 'node_modules'), path.join(clone, 'node_modules'));
-    const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: docker.host };
+    // Disk checkpoints apart from the user's cache: the first run starts from nothing.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DOCKER_HOST: docker.host,
+      BOXWRIGHT_CHECKPOINT_DIR: testCheckpointDir(),
+    };
     for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
     const started = Date.now();
     const demo = await run('npm', ['run', '--silent', 'demo'], clone, env);
@@ -92,5 +97,18 @@ describe('npm run demo, the README main command (the slow test)', () => {
     expect(inImage(['cat', '/var/www/html/index.html'])).toBe(
       readFileSync(path.join(REPO, 'templates/dev-prod/files/index.html'), 'utf8'),
     );
+
+    // A second run after editing the page, as on a laptop: both builds resume after the
+    // packages' upload. The VM's disk does not keep /tmp across the boot, so the upload runs
+    // again and nginx still comes from the template's packages, the same as the container's.
+    const page = path.join(clone, 'templates/dev-prod/files/index.html');
+    writeFileSync(page, readFileSync(page, 'utf8').replace('</body>', '<p>edited</p></body>'));
+    const again = await run('npm', ['run', '--silent', 'demo'], clone, env);
+    expect(again.code, again.out.slice(-6000)).toBe(0);
+    expect(again.out).toMatch(/app-docker: Resuming from the checkpoint after provisioner 1 of 4/);
+    expect(again.out).toMatch(/app: Resuming from the checkpoint after provisioner 1 of 4/);
+    expect(again.out).toContain("app: Running provisioner 1 of 4 again: the checkpoint's disk lacks what it put in");
+    expect(again.out).toMatch(/Parity: EQUAL — app, app-docker are the same machine/);
+    expect(inImage(['cat', '/var/www/html/index.html'])).toContain('<p>edited</p>');
   }, 2_400_000);
 });

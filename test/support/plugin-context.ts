@@ -26,6 +26,7 @@ export function runContext(dir: string, signal = new AbortController().signal) {
     runUuid: 'run',
     startedAt: new Date(),
     redact: <T>(v: T) => v,
+    force: false,
   } as unknown as RunContext;
   return { ctx, ui };
 }

@@ -15,15 +15,25 @@ export interface ClaimedDirectory {
 
 /**
  * Takes `dir` for an export: made when absent, refused when it already holds files, so an
- * export never mixes with (or deletes) an older one.
+ * export never mixes with (or deletes) an older one; with -force the older one is deleted
+ * first, as builders do with their output directory.
  */
-export async function claimDirectory(dir: string, option = 'output_directory'): Promise<ClaimedDirectory> {
-  const existed = existsSync(dir);
-  if (existed && (await readdir(dir)).length > 0)
-    throw new UserError(
-      `the output directory ${dir} already exists and is not empty`,
-      `remove it, or set "${option}" to another directory`,
-    );
+export async function claimDirectory(
+  dir: string,
+  ctx: Pick<RunContext, 'force' | 'ui'>,
+  option = 'output_directory',
+): Promise<ClaimedDirectory> {
+  let existed = existsSync(dir);
+  if (existed && (await readdir(dir)).length > 0) {
+    if (!ctx.force)
+      throw new UserError(
+        `the output directory ${dir} already exists and is not empty`,
+        `remove it, build with -force to replace it, or set "${option}" to another directory`,
+      );
+    ctx.ui.say(`Deleting the previous output directory ${dir} (-force)...`);
+    await rm(dir, { recursive: true, force: true });
+    existed = false;
+  }
   await mkdir(dir, { recursive: true });
   return {
     dir,
@@ -46,7 +56,7 @@ export async function exportDisk<T>(
 ): Promise<T> {
   const disk = await carriedDisk(input, ctx.signal);
   try {
-    const out = await claimDirectory(path.resolve(ctx.cwd, outputDirectory));
+    const out = await claimDirectory(path.resolve(ctx.cwd, outputDirectory), ctx);
     try {
       return await write(disk, out.dir, await measureContent(input, ctx.signal, disk));
     } catch (err) {

@@ -208,7 +208,7 @@ describe('the export post-processors on a small disk', () => {
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 
-  it('refuses an output directory that already holds files and leaves it as it was; a failed export leaves no directory', async () => {
+  it('refuses an output directory that already holds files and leaves it as it was, replaces it with -force; a failed export leaves no directory', async () => {
     const dir = tempDir();
     const { artifact } = smallDisk(dir);
     const ctx = context(dir);
@@ -222,6 +222,16 @@ describe('the export post-processors on a small disk', () => {
       ),
     ).rejects.toThrow(/taken already exists and is not empty/);
     expect(readdirSync(path.join(dir, 'taken'))).toEqual(['old.vmx']);
+
+    // -force replaces the older export, as a builder's output directory is replaced.
+    const forced = await vmwareExportPostProcessor.process(
+      prepare(vmwareExportPostProcessor, { output_directory: 'taken', vm_name: 'fresh' }, dir),
+      artifact,
+      { ...ctx, force: true },
+    );
+    expect(readdirSync(path.join(dir, 'taken'))).not.toContain('old.vmx');
+    expect(readdirSync(path.join(dir, 'taken'))).toContain('fresh.vmx');
+    await forced.artifact.destroy();
 
     execFileSync('rm', [artifact.files[0]!]);
     await expect(

@@ -41,6 +41,7 @@ function context(dir: string) {
     runUuid: 'uuid',
     startedAt: new Date(Date.UTC(2024, 0, 1)),
     redact: <T>(v: T) => v,
+    force: false,
   };
 }
 
