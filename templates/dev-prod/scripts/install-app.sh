@@ -25,6 +25,7 @@ rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin "$repo"
 install -m 0644 /tmp/app-files/index.html /var/www/html/index.html
 install -m 0755 /tmp/app-files/app-status /usr/local/bin/app-status
 install -m 0644 /tmp/app-files/app-status.service /etc/systemd/system/app-status.service
+ln -sf /run/app-status.txt /var/www/html/status.txt
 rm -rf /tmp/app-files
 systemctl enable nginx.service app-status.service
 echo "installed: $(dpkg-query -W -f '${Package} ${Version}' nginx-light)"
