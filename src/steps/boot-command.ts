@@ -6,13 +6,14 @@ import { parseBootCommand } from '../machines/boot-command.js';
 import type { RunningVm } from '../machines/driver.js';
 import type { RunningHttpServer } from '../util/http-server.js';
 import { GUEST_HOST_IP } from './http-server.js';
+import type { VmCheckpoints } from './vm-checkpoints.js';
 
 /** Waits boot_wait, then types boot_command with {{ .HTTPIP }}, {{ .HTTPPort }} and {{ .Name }} filled in. */
 export function stepBootCommand(
   boot: BootConfig,
   vmName: string,
 ): PipelineStep<
-  { running: RunningVm; http: RunningHttpServer | undefined; vmCheckpoints?: { resume: unknown } },
+  { running: RunningVm; http: RunningHttpServer | undefined; vmCheckpoints: VmCheckpoints | undefined },
   object
 > {
   return {

@@ -16,7 +16,7 @@ import { stepDiscardPreviousOutput, stepOutputDirectory } from './output-directo
 import { stepProvision } from './provision.js';
 import { stepShutdown } from './shutdown.js';
 import { stepSshPort } from './ssh-port.js';
-import { stepFindVmCheckpoint } from './vm-checkpoints.js';
+import { startingLayers, stepFindVmCheckpoint } from './vm-checkpoints.js';
 
 /** What a family adds to the pipeline: its guest tools (VirtualBox's additions, VMware Tools). */
 export interface FamilySteps {
@@ -61,7 +61,7 @@ export async function runLocalVm(
         outputDir: s.output.path,
         source: s.source,
         // A checkpoint's disk is past the installer: it boots from the disk.
-        layers: s.vmCheckpoints?.layers,
+        layers: s.vmCheckpoints && startingLayers(s.vmCheckpoints),
         media: {
           installer: settings.installer && !s.vmCheckpoints?.resume,
           cds: [...(s.cd ? [s.cd.file] : []), ...(s.guestTools?.attach ? [s.guestTools.iso] : [])],

@@ -17,8 +17,6 @@ export interface VmCheckpoints {
   store: LayerStore;
   keys: (string | undefined)[];
   resume: { index: number; checkpoint: LayerCheckpoint } | undefined;
-  /** What the driver is asked to make the disk from. */
-  layers: DiskLayers;
   /** The layers below the one the machine writes to, first first. */
   chain: string[];
   /** The layer the machine writes to now. */
@@ -92,7 +90,6 @@ export function stepFindVmCheckpoint(
           store,
           keys,
           resume,
-          layers: { first, resumeFrom: resume?.checkpoint.files.at(-1) },
           chain: resume?.checkpoint.files ?? [],
           current: first,
           workDisk,
@@ -108,6 +105,11 @@ export function stepFindVmCheckpoint(
     leftover: ({ vmCheckpoints }) =>
       vmCheckpoints?.pending.size ? `unfinished checkpoint layers ${[...vmCheckpoints.pending].join(', ')}` : undefined,
   };
+}
+
+/** What the driver is asked to make the disk from, before the first provisioner: the layer to write, on the chain kept. */
+export function startingLayers(checkpoints: VmCheckpoints): DiskLayers {
+  return { first: checkpoints.current, resumeFrom: checkpoints.chain.at(-1) };
 }
 
 async function fileIdentity(file: string): Promise<string> {
