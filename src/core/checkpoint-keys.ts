@@ -47,7 +47,8 @@ export async function digestPaths(paths: string[], cwd: string): Promise<string>
   return hash.digest('hex');
 }
 
-function digest(text: string): string {
+/** A SHA-256 of a text, in hex. */
+export function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -34,6 +34,42 @@ export class Pipeline<S extends object> {
     return when ? this.then(step) : new Pipeline<S & Partial<Out>>(this.list);
   }
 
+  /**
+   * Either the steps `main` adds, or, when `skip` holds for the state at run time, the one
+   * step `instead`; both give `Out`, so later steps read it either way. A skipped step
+   * neither runs nor cleans up.
+   */
+  either<Out extends object>(
+    skip: (state: S) => boolean,
+    main: (from: Pipeline<S>) => Pipeline<S & Out>,
+    instead: PipelineStep<S, Out>,
+  ): Pipeline<S & Out> {
+    const when = (wanted: boolean, step: PipelineStep<never, object>): PipelineStep<never, object> => {
+      const skipped = new WeakSet<object>();
+      return {
+        name: step.name,
+        async run(state, ctx) {
+          if (skip(state as S) !== wanted) {
+            const none = {};
+            skipped.add(none);
+            return none;
+          }
+          return step.run(state, ctx);
+        },
+        async cleanup(made, ctx) {
+          if (!skipped.has(made)) await step.cleanup?.(made as never, ctx);
+        },
+        leftover: (made) => (skipped.has(made) ? undefined : step.leftover?.(made as never)),
+      };
+    };
+    const branch = main(new Pipeline<S>([])).list;
+    return new Pipeline<S & Out>([
+      ...this.list,
+      ...branch.map((step) => when(false, step)),
+      when(true, instead as PipelineStep<never, object>),
+    ]);
+  }
+
   /** Runs the steps with the build's step runner (cleanup, -on-error, -debug) and returns what they made. */
   async run(
     runSteps: (steps: Step<Record<string, unknown>>[], state: Record<string, unknown>) => Promise<void>,

@@ -1,5 +1,6 @@
 import type { Communicator, CommunicatorType } from './communicator.js';
 import type { Artifact, ArtifactKind } from './artifact.js';
+import type { Fingerprint } from './fingerprint.js';
 import type { Prompt } from './prompt.js';
 import type { Step } from './steps.js';
 import type { Ui } from './ui.js';
@@ -93,6 +94,15 @@ export interface BuildContext extends RunContext {
   checkpointKeys(base: unknown): Promise<(string | undefined)[] | undefined>;
   /** Where checkpoints of disks are kept, and the most all checkpoints may take (older ones go beyond it). */
   checkpointCache: CheckpointCache;
+  /** The fingerprint provisioning took, for a builder that keeps the finished machine. */
+  provisionedFingerprint(): Fingerprint | undefined;
+  /**
+   * Tells the runner that the machine comes whole from an earlier build that finished with
+   * the same keys: no provisioner runs, and `kept.fingerprint` is the build's. False when
+   * this run needs what only a running machine gives (a fingerprint the earlier build did
+   * not take, build.* values): the builder then runs the machine as usual.
+   */
+  adoptProvisioning(kept: { fingerprint: Fingerprint | undefined }): boolean;
 }
 
 export interface CheckpointCache {

@@ -59,6 +59,11 @@ export interface DefinedMachine {
   /** What stays behind if destroy does not run, for -on-error=abort. */
   readonly leftover: string;
   start(ctx: RunContext): Promise<RunningVm>;
+  /**
+   * The machine as it is, never started, for a disk that is already what the export wants
+   * (an earlier build's finished checkpoint). Only drivers that layer disks have it.
+   */
+  unstarted?(ctx: RunContext): Promise<StoppedVm>;
   /** Removes the machine and what it made, except an export that completed. */
   destroy(ctx: RunContext): Promise<void>;
 }

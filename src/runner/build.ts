@@ -94,6 +94,12 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
             settings.scope.pwd,
           )
         : undefined,
+    provisionedFingerprint: () => recorder.taken,
+    adoptProvisioning: ({ fingerprint }) => {
+      if (readsBuildValues || (recorder.wanted && !fingerprint)) return false;
+      recorder.taken = recorder.wanted ? fingerprint : undefined;
+      return true;
+    },
     provision: async (communicator, generated = {}, machineId, checkpoints) => {
       if (readsBuildValues) {
         buildValues = await buildValuesOf(communicator, generated, settings.runUuid, machineId);

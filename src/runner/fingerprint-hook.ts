@@ -31,6 +31,11 @@ export class FingerprintRecorder {
     };
   }
 
+  /** Whether this run takes a fingerprint of the build at all. */
+  get wanted(): boolean {
+    return this.byDefault || this.build.provisioners.some((p) => p.type === 'fingerprint');
+  }
+
   /** Whether a build's provisioning ends with a fingerprint the provisioners did not take. */
   async afterProvisioning(communicator: Communicator, ctx: RunContext): Promise<void> {
     if (this.byDefault && !this.taken && communicator.type !== 'none') await this.take(communicator, ctx);

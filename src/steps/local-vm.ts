@@ -16,7 +16,7 @@ import { stepDiscardPreviousOutput, stepOutputDirectory } from './output-directo
 import { stepProvision } from './provision.js';
 import { stepShutdown } from './shutdown.js';
 import { stepSshPort } from './ssh-port.js';
-import { startingLayers, stepFindVmCheckpoint } from './vm-checkpoints.js';
+import { startingLayers, stepFindVmCheckpoint, stepKeepFinished, stepTakeFinished } from './vm-checkpoints.js';
 
 /** What a family adds to the pipeline: its guest tools (VirtualBox's additions, VMware Tools). */
 export interface FamilySteps {
@@ -31,8 +31,9 @@ export interface FamilySteps {
 
 /**
  * The local-VM pipeline: output directory → download → checkpoint → floppy/CD → HTTP server → host
- * port → define → start → boot command → connect → [family] → provision → shutdown →
- * detach media → export. Each step owns one resource; the runner releases them in reverse.
+ * port → define → start → boot command → connect → [family] → provision → shutdown → keep
+ * the finished machine → detach media → export. An earlier build's finished machine, when
+ * nothing changed, goes from define straight to the export. Each step owns one resource; the runner releases them in reverse.
  * Returns what the export wrote.
  */
 export async function runLocalVm(
@@ -73,12 +74,20 @@ export async function runLocalVm(
             : undefined,
       })),
     )
-    .then(stepStart())
-    .then(stepBootCommand(settings.boot, settings.output.vmName))
-    .then(stepConnect(settings.access))
-    .then(family.beforeProvision ?? { name: 'before-provision', run: async () => ({}) })
-    .then(stepProvision(build))
-    .then(stepShutdown(settings.shutdown))
+    .either(
+      // An earlier build's finished machine, with nothing changed since: its disk is the artifact's.
+      (s) => Boolean(s.vmCheckpoints?.finished),
+      (from) =>
+        from
+          .then(stepStart())
+          .then(stepBootCommand(settings.boot, settings.output.vmName))
+          .then(stepConnect(settings.access))
+          .then(family.beforeProvision ?? { name: 'before-provision', run: async () => ({}) })
+          .then(stepProvision(build))
+          .then(stepShutdown(settings.shutdown))
+          .then(stepKeepFinished(build)),
+      stepTakeFinished(),
+    )
     .then(stepDetachMedia())
     .then(stepExport());
   return (await pipeline.run((steps, state) => build.runSteps(steps, state))).exported;

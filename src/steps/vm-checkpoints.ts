@@ -1,13 +1,21 @@
-import { rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledError, messageOf } from '../base/errors.js';
 import type { LocalVmSettings } from '../config/local-vm.js';
 import { pruneBeyondCap } from '../core/checkpoint-cap.js';
-import { digestPaths } from '../core/checkpoint-keys.js';
+import { canonical, digest, digestPaths } from '../core/checkpoint-keys.js';
 import type { Communicator } from '../core/communicator.js';
 import type { PipelineStep } from '../core/pipeline.js';
 import type { BuildContext, ProvisionCheckpoints } from '../core/plugin.js';
-import { workingDiskPath, type DiskLayers, type MachineDriver, type RunningVm } from '../machines/driver.js';
+import {
+  workingDiskPath,
+  type DefinedMachine,
+  type DiskLayers,
+  type MachineDriver,
+  type RunningVm,
+  type StoppedVm,
+} from '../machines/driver.js';
 import { LayerStore, type LayerCheckpoint } from '../machines/qemu/checkpoint-layers.js';
 import { listVolatile, syncAndJudge, type VolatileVerdict } from './volatile-state.js';
 import type { OutputDirectory } from './output-directory.js';
@@ -27,6 +35,10 @@ export interface VmCheckpoints {
   pending: Set<string>;
   /** Set when a checkpoint could not be kept: the build goes on without more. */
   stopped: boolean;
+  /** The key of the machine after the shutdown, when every provisioner has a key. */
+  finishedKey: string | undefined;
+  /** An earlier build's finished machine with that key: exported as it is, never started. */
+  finished: LayerCheckpoint | undefined;
 }
 
 /**
@@ -71,12 +83,33 @@ export function stepFindVmCheckpoint(
       }
       const store = new LayerStore(path.join(build.checkpointCache.dir, 'qemu'));
       await store.prepare();
+      const workDisk = workingDiskPath(output.path, settings.output.vmName);
+      const last = keys.at(-1);
+      const finishedKey = last && digest(`finished\n${last}\n${canonical(settings.shutdown)}`);
+      const kept = finishedKey ? await store.find(finishedKey) : undefined;
+      if (kept && build.adoptProvisioning({ fingerprint: kept.fingerprint })) {
+        ctx.ui.say(
+          `Nothing changed since a build that finished (saved ${kept.savedAt.toISOString().replace(/\.\d+Z$/, 'Z')}): its disk is exported without starting the machine; pass -no-checkpoints to rebuild from scratch`,
+        );
+        const vmCheckpoints: VmCheckpoints = {
+          store,
+          keys,
+          resume: undefined,
+          chain: kept.files,
+          current: workDisk,
+          workDisk,
+          pending: new Set(),
+          stopped: true,
+          finishedKey,
+          finished: kept,
+        };
+        return { vmCheckpoints };
+      }
       let resume: VmCheckpoints['resume'];
       for (let index = keys.length - 1; index >= 0 && !resume; index--) {
         const checkpoint = keys[index] && (await store.find(keys[index]!));
         if (checkpoint) resume = { index, checkpoint };
       }
-      const workDisk = workingDiskPath(output.path, settings.output.vmName);
       const start = resume ? resume.index + 1 : 0;
       const first = keys[start] ? store.layerPath(keys[start]!) : workDisk;
       if (resume) {
@@ -95,6 +128,8 @@ export function stepFindVmCheckpoint(
           workDisk,
           pending: new Set(first === workDisk ? [] : [first]),
           stopped: false,
+          finishedKey,
+          finished: undefined,
         },
       };
     },
@@ -104,6 +139,55 @@ export function stepFindVmCheckpoint(
     },
     leftover: ({ vmCheckpoints }) =>
       vmCheckpoints?.pending.size ? `unfinished checkpoint layers ${[...vmCheckpoints.pending].join(', ')}` : undefined,
+  };
+}
+
+/**
+ * After the shutdown: keeps the finished machine's last layer (what the last provisioner and
+ * the shutdown wrote) with the fingerprint, so that a build in which nothing changed exports
+ * it without starting the machine. Only when every layer under it is a kept checkpoint's.
+ */
+export function stepKeepFinished(
+  build: BuildContext,
+): PipelineStep<{ vmCheckpoints: VmCheckpoints | undefined }, object> {
+  return {
+    name: 'keep-finished',
+    async run({ vmCheckpoints: c }, ctx) {
+      if (!c?.finishedKey || c.finished || c.stopped || c.current !== c.workDisk) return {};
+      if (c.chain.some((file) => c.pending.has(file))) return {};
+      const layer = c.store.layerPath(c.finishedKey);
+      // One kept earlier but not taken (it had no fingerprint, say) is replaced.
+      const replaced = (await c.store.find(c.finishedKey))?.files.at(-1);
+      try {
+        await copyFile(c.workDisk, layer, constants.COPYFILE_FICLONE);
+        await c.store.complete(c.finishedKey, {
+          after: `${c.keys.length} of ${c.keys.length}, shut down`,
+          build: ctx.buildName,
+          files: [...c.chain, layer],
+          replay: [],
+          fingerprint: build.provisionedFingerprint(),
+        });
+      } catch (err) {
+        await rm(layer, { force: true });
+        ctx.ui.error(`Warning: could not keep the finished machine's disk: ${messageOf(err)}`);
+        return {};
+      }
+      if (replaced && replaced !== layer) await rm(replaced, { force: true });
+      ctx.ui.message('Kept the finished machine: a build with nothing changed exports it without starting it');
+      await keepUnderCap(c, build);
+      return {};
+    },
+  };
+}
+
+/** The finished machine of an earlier build, as it is: the export reads its disk, and nothing starts. */
+export function stepTakeFinished(): PipelineStep<{ machine: DefinedMachine }, { stopped: StoppedVm }> {
+  return {
+    name: 'take-finished',
+    async run({ machine }, ctx) {
+      if (!machine.unstarted) throw new Error('the driver cannot export a machine it has not started');
+      return { stopped: await machine.unstarted(ctx) };
+    },
   };
 }
 
@@ -184,7 +268,7 @@ export function vmProvisionCheckpoints(
 
 /** Removes the oldest checkpoints beyond the cap; this build's own, and the layers under it, stay. */
 async function keepUnderCap(checkpoints: VmCheckpoints, ctx: BuildContext): Promise<void> {
-  const ours = new Set(checkpoints.keys.filter((k): k is string => Boolean(k)));
+  const ours = new Set([...checkpoints.keys, checkpoints.finishedKey].filter((k): k is string => Boolean(k)));
   const inUse = new Set([...checkpoints.chain, checkpoints.current]);
   const kept = async () =>
     (await checkpoints.store.list()).map((c) => ({ ...c, id: c.key, name: c.key.slice(0, 12), created: c.savedAt }));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Fingerprint } from '../../core/fingerprint.js';
 import type { GuestWrites } from '../../core/plugin.js';
 import { partialNameFor } from '../../util/temp-name.js';
 
@@ -22,6 +23,8 @@ export interface LayerCheckpoint {
   bytes: number;
   /** Uploads to run again on resume: their files were in /tmp, which the disk does not keep across a boot. */
   replay: GuestWrites[];
+  /** A finished machine's checkpoint (after the shutdown): the fingerprint its build took. */
+  fingerprint?: Fingerprint;
 }
 
 interface Record {
@@ -31,6 +34,7 @@ interface Record {
   savedAt: string;
   files: string[];
   replay?: GuestWrites[];
+  fingerprint?: Fingerprint;
 }
 
 /** Unreferenced layers younger than this may belong to a build still running; they are left alone. */
@@ -66,7 +70,7 @@ export class LayerStore {
   /** Marks the layer chain `files` as the checkpoint of `key`: written whole, then renamed into place. */
   async complete(
     key: string,
-    meta: { after: string; build: string; files: string[]; replay: GuestWrites[] },
+    meta: { after: string; build: string; files: string[]; replay: GuestWrites[]; fingerprint?: Fingerprint },
   ): Promise<void> {
     const file = path.join(this.dir, `${key}.json`);
     const record: Record = { key, ...meta, savedAt: new Date().toISOString() };

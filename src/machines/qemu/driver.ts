@@ -258,6 +258,12 @@ class QemuDefined<M> implements DefinedMachine {
     }
   }
 
+  async unstarted(): Promise<StoppedVm> {
+    // The artifact records the accelerator a libvirt box should ask for: this host's choice.
+    const { accelerator } = await chooseAccelerator(this.options.accelerator);
+    return stoppedVm(this.options, this.request, { ...this.made, accelerator });
+  }
+
   async destroy(): Promise<void> {
     for (const dir of this.made.temporary) await removeTempDir(dir);
     // The working disk goes with an unfinished output directory, or was consumed by the export.
@@ -349,27 +355,35 @@ class QemuRunning<M> implements RunningVm {
   }
 
   private stopped(): StoppedVm {
-    const { made, options, request } = this;
-    return {
-      // QEMU's media belong to the process that has ended; nothing stays attached.
-      detachBuildMedia: async () => {},
-      export: (ctx) =>
-        options.exporter.export(
-          {
-            disk: made.disk,
-            outputDir: request.outputDir,
-            vmName: request.vmName,
-            hardware: made.hardware,
-            source: made.source,
-            firmware: options.firmware,
-            efiVars: made.efiVars,
-            accelerator: made.accelerator,
-            layered: made.layered,
-          },
-          ctx,
-        ),
-    };
+    return stoppedVm(this.options, this.request, this.made);
   }
+}
+
+/** A machine whose disk is final: nothing to detach under QEMU, and the family's exporter writes the artifact. */
+function stoppedVm<M>(
+  options: QemuDriverOptions<M>,
+  request: DefineRequest,
+  made: Made<M> & { accelerator: Accelerator },
+): StoppedVm {
+  return {
+    // QEMU's media belong to the process that has ended; nothing stays attached.
+    detachBuildMedia: async () => {},
+    export: (ctx) =>
+      options.exporter.export(
+        {
+          disk: made.disk,
+          outputDir: request.outputDir,
+          vmName: request.vmName,
+          hardware: made.hardware,
+          source: made.source,
+          firmware: options.firmware,
+          efiVars: made.efiVars,
+          accelerator: made.accelerator,
+          layered: made.layered,
+        },
+        ctx,
+      ),
+  };
 }
 
 /** How long a halted guest gets to act on the ACPI power-down before QEMU is stopped. */

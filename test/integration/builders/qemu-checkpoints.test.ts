@@ -48,8 +48,9 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     expect(first.code, first.all).toBe(0);
     expect(first.all).toContain('step one ran');
     expect(first.all).toContain('Kept a checkpoint after provisioner 4 of 4');
-    expect(records()).toHaveLength(4);
-    expect(layers()).toHaveLength(4);
+    expect(first.all).toContain('Kept the finished machine');
+    expect(records()).toHaveLength(5);
+    expect(layers()).toHaveLength(5);
 
     // The last provisioner edited: the machine boots from the layer after the second, and
     // the checkpoints beyond the cap (here all but this build's own) go.
@@ -65,11 +66,33 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     expect(edited.all).not.toContain('step one ran');
     expect(edited.all).not.toContain('step two ran');
     expect(edited.all).toMatch(/Removed the checkpoint \w{12} \(after provisioner 4 of 4 of qemu\)/);
-    expect(records()).toHaveLength(4);
-    expect(layers()).toHaveLength(4);
+    expect(records()).toHaveLength(5);
+    expect(layers()).toHaveLength(5);
+
+    // Nothing changed: the finished machine's disk is exported as it is, without starting
+    // the machine, and the artifact's content is the last build's, byte for byte.
+    const disk = path.join(dir, 'out/disk.qcow2');
+    const previous = path.join(dir, 'edited.qcow2');
+    execFileSync('cp', ['--reflink=auto', disk, previous]);
+    const fingerprintFile = path.join(dir, 'qemu.fingerprint.json');
+    const fingerprint = readFileSync(fingerprintFile, 'utf8');
+    const unchanged = await build('echo three-v2 | sudo tee /three');
+    expect(unchanged.code, unchanged.all).toBe(0);
+    expect(unchanged.all).toMatch(
+      /Nothing changed since a build that finished \(saved [\dT:-]+Z\): its disk is exported without starting the machine/,
+    );
+    expect(unchanged.all).not.toContain('Starting the virtual machine');
+    expect(unchanged.all).not.toContain('step one ran');
+    // The fingerprint is the one the finished build took, kept with its disk.
+    expect(unchanged.all).toContain('Wrote the fingerprint to qemu.fingerprint.json');
+    expect(readFileSync(fingerprintFile, 'utf8')).toBe(fingerprint);
+    expect(execFileSync('qemu-img', ['compare', previous, disk], { encoding: 'utf8' })).toContain(
+      'Images are identical',
+    );
+    expect(records()).toHaveLength(5);
+    expect(layers()).toHaveLength(5);
 
     // The artifact stands alone, and holds what every provisioner wrote.
-    const disk = path.join(dir, 'out/disk.qcow2');
     const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', disk], { encoding: 'utf8' })) as Record<
       string,
       unknown
@@ -92,15 +115,15 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     expect(scratch.all).toContain(
       'No checkpoint after provisioner 4 of 4: /tmp/scratch-9f2 would be missing from a build resumed there',
     );
-    expect(records()).toHaveLength(4);
-    expect(layers()).toHaveLength(4);
+    expect(records()).toHaveLength(5);
+    expect(layers()).toHaveLength(5);
 
     // A failing provisioner leaves no half-made layer behind, and no checkpoint of it.
     const failed = await build('exit 3');
     expect(failed.code).toBe(1);
     expect(failed.all).toContain('Resuming from the checkpoint after provisioner 3 of 4');
-    expect(records()).toHaveLength(4);
-    expect(layers()).toHaveLength(4);
+    expect(records()).toHaveLength(5);
+    expect(layers()).toHaveLength(5);
 
     // Nothing the store keeps names the sensitive value.
     for (const name of records()) expect(readFileSync(path.join(store, 'qemu', name), 'utf8')).not.toContain(SECRET);
@@ -110,9 +133,10 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     expect(
       ls.stdout.split('\n').filter((l) => /^ {2}qemu {3}\w{12} {2}after provisioner \d of 4 of qemu/.test(l)),
     ).toHaveLength(4);
+    expect(ls.stdout).toMatch(/^ {2}qemu {3}\w{12} {2}after provisioner 4 of 4, shut down of qemu/m);
     const prune = await runCli(['cache', 'prune'], { cwd: dir, env });
     expect(prune.code, prune.all).toBe(0);
-    expect(prune.stdout).toContain('Removed 4 checkpoint(s); 0 kept.');
+    expect(prune.stdout).toContain('Removed 5 checkpoint(s); 0 kept.');
     expect(records()).toEqual([]);
     expect(layers()).toEqual([]);
   }, 600_000);
