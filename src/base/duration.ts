@@ -34,3 +34,8 @@ export function formatElapsed(ms: number): string {
   }
   return parts.length ? parts.join(' ') : '0 milliseconds';
 }
+
+/** A time as UTC to the second, as checkpoints are dated in messages: 2026-12-04T12:40:01Z. */
+export function formatUtcSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z');
+}

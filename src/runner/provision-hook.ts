@@ -1,7 +1,7 @@
 import type { Communicator } from '../core/communicator.js';
 import type { BuildValues } from '../core/build-values.js';
 import type { PlannedProvisioner } from '../template/plan.js';
-import { formatElapsed } from '../base/duration.js';
+import { formatElapsed, formatUtcSeconds } from '../base/duration.js';
 import { CancelledError, messageOf, sleep } from '../base/errors.js';
 import { setLongTimeout } from '../base/timers.js';
 import type { GuestWrites, ProvisionCheckpoints, ProvisionContext, RunContext } from '../core/plugin.js';
@@ -21,7 +21,7 @@ export async function runProvisioners(
 ): Promise<void> {
   const resume = checkpoints?.resumeAfter;
   if (resume) {
-    const saved = resume.savedAt ? ` (saved ${resume.savedAt.toISOString().replace(/\.\d+Z$/, 'Z')})` : '';
+    const saved = resume.savedAt ? ` (saved ${formatUtcSeconds(resume.savedAt)})` : '';
     ctx.ui.say(
       `Resuming from the checkpoint after provisioner ${resume.index + 1} of ${provisioners.length}${saved}; pass -no-checkpoints to rebuild from scratch`,
     );

@@ -30,11 +30,11 @@ export interface FamilySteps {
 }
 
 /**
- * The local-VM pipeline: output directory → download → checkpoint → floppy/CD → HTTP server → host
- * port → define → start → boot command → connect → [family] → provision → shutdown → keep
- * the finished machine → detach media → export. An earlier build's finished machine, when
- * nothing changed, goes from define straight to the export. Each step owns one resource; the runner releases them in reverse.
- * Returns what the export wrote.
+ * The local-VM pipeline: output directory → download → checkpoint → floppy/CD → HTTP server →
+ * host port → define → start → boot command → connect → [family] → provision → shutdown →
+ * keep the finished machine → detach media → export. An earlier build's finished machine,
+ * when nothing changed, goes from define straight to the export. Each step owns one
+ * resource; the runner releases them in reverse. Returns what the export wrote.
  */
 export async function runLocalVm(
   settings: LocalVmSettings,

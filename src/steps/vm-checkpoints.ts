@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { copyFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { formatUtcSeconds } from '../base/duration.js';
 import { CancelledError, messageOf } from '../base/errors.js';
 import type { LocalVmSettings } from '../config/local-vm.js';
 import { pruneBeyondCap } from '../core/checkpoint-cap.js';
@@ -87,31 +88,19 @@ export function stepFindVmCheckpoint(
       const last = keys.at(-1);
       const finishedKey = last && digest(`finished\n${last}\n${canonical(settings.shutdown)}`);
       const kept = finishedKey ? await store.find(finishedKey) : undefined;
-      if (kept && build.adoptProvisioning({ fingerprint: kept.fingerprint })) {
-        ctx.ui.say(
-          `Nothing changed since a build that finished (saved ${kept.savedAt.toISOString().replace(/\.\d+Z$/, 'Z')}): its disk is exported without starting the machine; pass -no-checkpoints to rebuild from scratch`,
-        );
-        const vmCheckpoints: VmCheckpoints = {
-          store,
-          keys,
-          resume: undefined,
-          chain: kept.files,
-          current: workDisk,
-          workDisk,
-          pending: new Set(),
-          stopped: true,
-          finishedKey,
-          finished: kept,
-        };
-        return { vmCheckpoints };
-      }
+      const finished = kept && build.adoptProvisioning({ fingerprint: kept.fingerprint }) ? kept : undefined;
       let resume: VmCheckpoints['resume'];
-      for (let index = keys.length - 1; index >= 0 && !resume; index--) {
+      for (let index = keys.length - 1; index >= 0 && !resume && !finished; index--) {
         const checkpoint = keys[index] && (await store.find(keys[index]!));
         if (checkpoint) resume = { index, checkpoint };
       }
       const start = resume ? resume.index + 1 : 0;
-      const first = keys[start] ? store.layerPath(keys[start]!) : workDisk;
+      // A finished machine is never started: its disk is the export's, on top of its chain.
+      const first = !finished && keys[start] ? store.layerPath(keys[start]!) : workDisk;
+      if (finished)
+        ctx.ui.say(
+          `Nothing changed since a build that finished (saved ${formatUtcSeconds(finished.savedAt)}): its disk is exported without starting the machine; pass -no-checkpoints to rebuild from scratch`,
+        );
       if (resume) {
         ctx.log(`checkpoint ${resume.checkpoint.key} matches the state after provisioner ${resume.index + 1}`);
         ctx.ui.say(
@@ -123,13 +112,13 @@ export function stepFindVmCheckpoint(
           store,
           keys,
           resume,
-          chain: resume?.checkpoint.files ?? [],
+          chain: finished?.files ?? resume?.checkpoint.files ?? [],
           current: first,
           workDisk,
           pending: new Set(first === workDisk ? [] : [first]),
-          stopped: false,
+          stopped: Boolean(finished),
           finishedKey,
-          finished: undefined,
+          finished,
         },
       };
     },
