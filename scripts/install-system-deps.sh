@@ -27,6 +27,9 @@ have xz || need="$need xz-utils"
 # Ansible for the ansible and ansible-local provisioners' tests; sshpass for Ansible's password logins.
 have ansible-playbook || need="$need ansible-core"
 have sshpass || need="$need sshpass"
+# libdeflate and a C compiler for the gzip addon that packs boxes (scripts/build-native.sh).
+have /usr/include/libdeflate.h || need="$need libdeflate-dev"
+have cc || need="$need gcc libc6-dev"
 # Packer 1.6.6 (Debian bookworm), which the verdict comparison and the benchmarks run beside boxwright.
 have packer || need="$need packer"
 

@@ -1,3 +1,4 @@
+import type { GzipEngine } from './gzip-engine.js';
 import { ParallelGzip } from './parallel-gzip.js';
 import { writeTarball, type TarEntry, type WrittenFile } from './tarball.js';
 
@@ -7,8 +8,8 @@ export type BoxEntry = TarEntry;
 export interface BoxOptions {
   entries: BoxEntry[];
   output: string;
-  /** 0 writes a plain tar; 1-9 gzip levels (Packer's compression_level, default 6). */
-  compressionLevel: number;
+  /** Compresses the tar (chooseGzip picks one for Packer's compression_level); none writes a plain tar, which Vagrant accepts too. */
+  gzip: GzipEngine | undefined;
   /** Every entry's mtime: SOURCE_DATE_EPOCH or the build's start, so boxes are reproducible. */
   mtime: Date;
   signal?: AbortSignal;
@@ -23,11 +24,11 @@ export type WrittenBox = WrittenFile;
  * never leaves a finished-looking box.
  */
 export async function writeBox(options: BoxOptions): Promise<WrittenBox> {
-  const level = options.compressionLevel;
+  const engine = options.gzip;
   return writeTarball({
     entries: [...options.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     output: options.output,
-    compressor: level > 0 ? () => new ParallelGzip(level) : undefined,
+    compressor: engine ? () => new ParallelGzip(engine) : undefined,
     mtime: options.mtime,
     signal: options.signal,
   });

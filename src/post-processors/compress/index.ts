@@ -4,6 +4,7 @@ import { messageOf, UserError } from '../../base/errors.js';
 import { KINDS_WITH_FILES, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor } from '../../core/plugin.js';
 import { ParallelGzip } from '../../formats/parallel-gzip.js';
+import { chooseGzip } from '../../formats/gzip-engine.js';
 import { archiveTime, writeCompressedFile, writeTarball } from '../../formats/tarball.js';
 import { xzCompressor } from '../../formats/xz.js';
 
@@ -67,12 +68,14 @@ export const compressPostProcessor: PostProcessor<CompressConfig> = {
       ctx.render(config.output, { BuildName: ctx.buildName, BuilderType: ctx.buildType }),
     );
     await mkdir(path.dirname(target), { recursive: true });
-    const compressor = config.algorithm
-      ? config.algorithm === 'xz'
+    const gzip = config.algorithm === 'gzip' ? chooseGzip(config.level) : undefined;
+    if (gzip?.fallback) ctx.ui.message(gzip.fallback);
+    const compressor = gzip
+      ? () => new ParallelGzip(gzip.engine)
+      : config.algorithm === 'xz'
         ? () => xzCompressor(config.level, ctx.signal)
-        : () => new ParallelGzip(config.level)
-      : undefined;
-    const how = config.algorithm ?? 'no compression';
+        : undefined;
+    const how = gzip ? `gzip (${gzip.engine.description})` : (config.algorithm ?? 'no compression');
     try {
       if (config.archive === 'tar') {
         ctx.ui.say(`Tarring ${target} with ${how}`);

@@ -5,6 +5,7 @@ import { expectKind, type Artifact } from '../../core/artifact.js';
 import type { PostProcessor, PostProcessResult, RunContext } from '../../core/plugin.js';
 import { isBoxVersion, recordInCatalog, versionFromDate } from '../../formats/box-catalog.js';
 import { writeBox, type BoxEntry } from '../../formats/vagrant-box.js';
+import { chooseGzip } from '../../formats/gzip-engine.js';
 import { archiveTime } from '../../formats/tarball.js';
 import { openAppliance } from '../../formats/appliance.js';
 import { qemuImg } from '../../util/qemu-img.js';
@@ -245,7 +246,11 @@ async function packageBox(
   );
   await mkdir(path.dirname(output), { recursive: true });
   const mtime = archiveTime(ctx.startedAt);
-  ctx.ui.say(`Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output}`);
+  const gzip = chosen.compressionLevel > 0 ? chooseGzip(chosen.compressionLevel) : undefined;
+  if (gzip?.fallback) ctx.ui.message(gzip.fallback);
+  ctx.ui.say(
+    `Creating a Vagrant box for the ${provider} provider: ${path.relative(process.cwd(), output) || output} (${gzip ? `gzip: ${gzip.engine.description}` : 'a plain tar'})`,
+  );
   const box = await writeBox({
     entries: [
       ...contents.entries,
@@ -254,7 +259,7 @@ async function packageBox(
       ...chosen.include.map((f) => ({ name: path.basename(f), path: f })),
     ],
     output,
-    compressionLevel: chosen.compressionLevel,
+    gzip: gzip?.engine,
     mtime,
     signal: ctx.signal,
   });

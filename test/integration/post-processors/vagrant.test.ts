@@ -63,8 +63,13 @@ const config = (dir: string, extra: Record<string, unknown> = {}) => ({
 describe('vagrant post-processor, libvirt provider', () => {
   it('packs a qcow2 disk into a box that the real `vagrant box add` accepts', async () => {
     const dir = tempDir();
-    const result = await vagrantPostProcessor.process(config(dir), qemuDisk(dir, 'qcow2'), context(dir));
+    const ctx = context(dir);
+    const result = await vagrantPostProcessor.process(config(dir), qemuDisk(dir, 'qcow2'), ctx);
     const box = path.join(dir, 'boxes/packer_debian_libvirt.box');
+    // compression_level 6 is Packer's default; libdeflate reaches Packer's size at its level 3.
+    expect(ctx.ui.lines.join('\n')).toMatch(
+      /^say: Creating a Vagrant box for the libvirt provider: .*packer_debian_libvirt\.box \(gzip: libdeflate \d+\.\d+ at level 3\)$/m,
+    );
     expect(result.artifact).toMatchObject({ kind: 'vagrant-box', id: 'libvirt', files: [box] });
     expect(result.keepInput).toBe(false);
     const listing = execFileSync('tar', ['-tzf', box], { encoding: 'utf8' }).trim().split('\n');
