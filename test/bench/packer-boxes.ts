@@ -7,7 +7,7 @@ import { vagrantPostProcessor } from '../../src/post-processors/vagrant/index.js
 import { debianBaseImage } from '../support/base-image.js';
 import { tempDir } from '../support/cli.js';
 import { ensurePacker } from '../support/packer.js';
-import { recordingUi } from '../support/ssh.js';
+import { runContext } from '../support/plugin-context.js';
 
 export interface PackerBox {
   level: number;
@@ -119,7 +119,7 @@ export async function packWithBoxwright(
   box: string,
   level: number,
 ): Promise<{ seconds: number; lines: string[] }> {
-  const ui = recordingUi();
+  const { ctx, ui } = runContext(path.dirname(box), { buildName: 'bench' });
   const started = performance.now();
   await vagrantPostProcessor.process(
     {
@@ -136,23 +136,7 @@ export async function packWithBoxwright(
       override: {},
     },
     qemuArtifact(disk),
-    {
-      buildName: 'bench',
-      packerBuildName: 'bench',
-      buildType: 'qemu',
-      ui,
-      signal: new AbortController().signal,
-      prompt: undefined as never,
-      debug: false,
-      log: () => {},
-      render: (s: string) => s,
-      templateDir: path.dirname(box),
-      cwd: path.dirname(box),
-      runUuid: 'bench',
-      startedAt: new Date(),
-      redact: <T>(v: T) => v,
-      force: false,
-    },
+    ctx,
   );
   return { seconds: (performance.now() - started) / 1000, lines: ui.lines };
 }

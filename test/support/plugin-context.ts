@@ -8,23 +8,37 @@ import type { PostProcessor, RunContext } from '../../src/core/plugin.js';
 import { checkSchema } from '../../src/template/schema.js';
 import { recordingUi } from './ssh.js';
 
+/** Renders `{{ .Field }}` from the fields given, as the runner's late-bound render does for plain fields. */
+export const renderFields: RunContext['render'] = (template, fields) =>
+  template.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => fields[k] ?? '');
+
+export interface RunContextOptions {
+  signal?: AbortSignal;
+  buildName?: string;
+  /** The run's start (the default is now); a fixed one makes timestamps in outputs predictable. */
+  startedAt?: Date;
+  /** How late-bound fields render; the default leaves options as they are. */
+  render?: RunContext['render'];
+}
+
 /** A run context for calling a plugin directly, with a UI that records what it says. */
-export function runContext(dir: string, signal = new AbortController().signal) {
+export function runContext(dir: string, options: RunContextOptions = {}) {
+  const { signal = new AbortController().signal, buildName = 'small', startedAt = new Date() } = options;
   const ui = recordingUi();
   const ctx = {
-    buildName: 'small',
-    packerBuildName: 'small',
+    buildName,
+    packerBuildName: buildName,
     buildType: 'qemu',
     ui,
     signal,
     prompt: { ask: async () => '' },
     debug: false,
     log: () => {},
-    render: (s: string) => s,
+    render: options.render ?? ((s: string) => s),
     templateDir: dir,
     cwd: dir,
     runUuid: 'run',
-    startedAt: new Date(),
+    startedAt,
     redact: <T>(v: T) => v,
     force: false,
   } as unknown as RunContext;

@@ -49,7 +49,7 @@ const options = (extra: Record<string, unknown> = {}) => ({
 async function importDisk(extra: Record<string, unknown> = {}, signal?: AbortSignal) {
   const dir = tempDir();
   const disk = smallDisk(dir, `${SIZE}`, RANGES, 'efi');
-  const { ctx, ui } = runContext(dir, signal);
+  const { ctx, ui } = runContext(dir, { signal });
   const { config } = preparePostProcessor(amazonImportPostProcessor, options(extra), dir);
   const result = amazonImportPostProcessor.process(config, disk.artifact, ctx);
   return { dir, disk, ctx, ui, result };

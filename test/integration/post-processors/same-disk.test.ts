@@ -149,7 +149,7 @@ describe('one disk, every platform: virtualbox-export and vmware-export (real QE
 
 describe('the export post-processors on a small disk', () => {
   const signal = new AbortController().signal;
-  const context = (dir: string) => runContext(dir, signal).ctx;
+  const context = (dir: string) => runContext(dir, { signal }).ctx;
   const prepare = <C>(pp: PostProcessor<C>, options: Record<string, unknown>, dir: string): C =>
     preparePostProcessor(pp, options, dir).config;
 

@@ -7,7 +7,7 @@ import type { Artifact, DiskImageArtifact } from '../../../src/core/artifact.js'
 import { parseOvf } from '../../../src/formats/ovf.js';
 import { vagrantPostProcessor } from '../../../src/post-processors/vagrant/index.js';
 import { tempDir } from '../../support/cli.js';
-import { recordingUi } from '../../support/ssh.js';
+import { renderFields, runContext } from '../../support/plugin-context.js';
 import { vagrant } from '../../support/vagrant.js';
 
 function qemuDisk(dir: string, format: 'qcow2' | 'raw', accelerator = 'tcg'): DiskImageArtifact {
@@ -24,26 +24,8 @@ function qemuDisk(dir: string, format: 'qcow2' | 'raw', accelerator = 'tcg'): Di
   };
 }
 
-function context(dir: string) {
-  const ui = recordingUi();
-  return {
-    buildName: 'debian',
-    packerBuildName: 'debian',
-    buildType: 'qemu',
-    ui,
-    signal: new AbortController().signal,
-    prompt: undefined as never,
-    debug: false,
-    log: () => {},
-    render: (t: string, f: Record<string, string>) => t.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => f[k] ?? ''),
-    templateDir: dir,
-    cwd: dir,
-    runUuid: 'uuid',
-    startedAt: new Date(Date.UTC(2024, 0, 1)),
-    redact: <T>(v: T) => v,
-    force: false,
-  };
-}
+const contextOptions = { buildName: 'debian', startedAt: new Date(Date.UTC(2024, 0, 1)), render: renderFields };
+const context = (dir: string) => runContext(dir, contextOptions).ctx;
 
 const config = (dir: string, extra: Record<string, unknown> = {}) => ({
   boxName: 'boxwright/debian',
@@ -63,11 +45,11 @@ const config = (dir: string, extra: Record<string, unknown> = {}) => ({
 describe('vagrant post-processor, libvirt provider', () => {
   it('packs a qcow2 disk into a box that the real `vagrant box add` accepts', async () => {
     const dir = tempDir();
-    const ctx = context(dir);
+    const { ctx, ui } = runContext(dir, contextOptions);
     const result = await vagrantPostProcessor.process(config(dir), qemuDisk(dir, 'qcow2'), ctx);
     const box = path.join(dir, 'boxes/packer_debian_libvirt.box');
     // compression_level 6 is Packer's default; libdeflate reaches Packer's size at its level 3.
-    expect(ctx.ui.lines.join('\n')).toMatch(
+    expect(ui.lines.join('\n')).toMatch(
       /^say: Creating a Vagrant box for the libvirt provider: .*packer_debian_libvirt\.box \(gzip: libdeflate \d+\.\d+ at level 3\)$/m,
     );
     expect(result.artifact).toMatchObject({ kind: 'vagrant-box', id: 'libvirt', files: [box] });
