@@ -25,7 +25,7 @@ export interface PackerBoxes {
 }
 
 /**
- * Packer 1.6.6's vagrant post-processor at each of `levels`, on the 3 GiB Debian base disk.
+ * Packer 1.6.6's vagrant post-processor at each of `levels` in turn, on the 3 GiB Debian base disk.
  * Its post-processor needs a qemu build's artifact: the guest boots once, halts, and every
  * box is packed from that disk in turn. Packer's own clock counts whole seconds, so each
  * line of its machine-readable output is timed when Node reads it (Go writes it unbuffered).
@@ -35,7 +35,8 @@ export async function packerBoxes(levels: number[]): Promise<PackerBoxes> {
   const dir = tempDir('boxwright-bench-');
   const base = path.join(dir, 'base.qcow2');
   copyFileSync(await debianBaseImage(), base);
-  const boxPath = (level: number) => path.join(dir, `packer-${level}.box`);
+  // A level may repeat (to time it more than once): each chain writes its own box.
+  const boxPath = (i: number) => path.join(dir, `packer-${i + 1}-level-${levels[i]}.box`);
   writeFileSync(
     path.join(dir, 'packer.json'),
     JSON.stringify({
@@ -60,8 +61,8 @@ export async function packerBoxes(levels: number[]): Promise<PackerBoxes> {
         },
       ],
       // One chain per level, each keeping the disk for the next.
-      'post-processors': levels.map((level) => [
-        { type: 'vagrant', compression_level: level, keep_input_artifact: true, output: boxPath(level) },
+      'post-processors': levels.map((level, i) => [
+        { type: 'vagrant', compression_level: level, keep_input_artifact: true, output: boxPath(i) },
       ]),
     }),
   );
@@ -94,7 +95,7 @@ export async function packerBoxes(levels: number[]): Promise<PackerBoxes> {
     disk: path.join(dir, 'packer-out', 'disk.qcow2'),
     boxes: levels.map((level, i) => ({
       level,
-      path: boxPath(level),
+      path: boxPath(i),
       seconds: ((starts[i + 1]?.at ?? boxed[i]!.at) - starts[i]!.at) / 1000,
     })),
   };
