@@ -33,7 +33,8 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
     ours.push(run.seconds);
     lines = run.lines;
   }
-  const packerSeconds = median(packer.boxes.map((b) => b.seconds));
+  const packerRuns = packer.boxes.map((b) => b.seconds);
+  const packerSeconds = median(packerRuns);
   const ourSeconds = median(ours);
   const engine = /\(gzip: (.+)\)$/m.exec(lines.join('\n'))?.[1] ?? 'unknown';
   const size = (f: string) => statSync(f).size;
@@ -42,7 +43,7 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
     engine,
     packerSeconds,
     boxwrightSeconds: ourSeconds,
-    packerRuns: packer.boxes.map((b) => b.seconds),
+    packerRuns,
     boxwrightRuns: ours,
     packerBytes: size(packerBox.path),
     boxwrightBytes: size(ourBox),
@@ -51,7 +52,7 @@ it('libvirt box: boxwright vs Packer 1.6.6 on the 3 GiB base disk', async () => 
   console.log(
     [
       `${packer.version}; input ${packer.disk} (${mib(packer.disk)} MiB qcow2, 3 GiB virtual); compression level 6; median of ${RUNS} runs`,
-      `Packer 1.6.6  ${packerSeconds.toFixed(1).padStart(5)} s  ${mib(packerBox.path).padStart(8)} MiB  (runs: ${seconds(packer.boxes.map((b) => b.seconds))} s)`,
+      `Packer 1.6.6  ${packerSeconds.toFixed(1).padStart(5)} s  ${mib(packerBox.path).padStart(8)} MiB  (runs: ${seconds(packerRuns)} s)`,
       `boxwright     ${ourSeconds.toFixed(1).padStart(5)} s  ${mib(ourBox).padStart(8)} MiB  (${engine}; runs: ${seconds(ours)} s)`,
       `boxwright takes ${(ourSeconds / packerSeconds).toFixed(2)} x Packer's time; its box is ${sizeDifference(size(ourBox), size(packerBox.path))} Packer's`,
     ].join('\n'),

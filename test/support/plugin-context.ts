@@ -6,11 +6,13 @@ import { expect } from 'vitest';
 import type { DiskImageArtifact } from '../../src/core/artifact.js';
 import type { PostProcessor, RunContext } from '../../src/core/plugin.js';
 import { checkSchema } from '../../src/template/schema.js';
+import { render } from '../../src/template/interpolate/render.js';
+import { testScope } from './render.js';
 import { recordingUi } from './ssh.js';
 
-/** Renders `{{ .Field }}` from the fields given, as the runner's late-bound render does for plain fields. */
+/** Renders late-bound fields with the runner's own renderer, in the interpolation tests' fixed scope. */
 export const renderFields: RunContext['render'] = (template, fields) =>
-  template.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => fields[k] ?? '');
+  render(template, { scope: testScope(), fields });
 
 export interface RunContextOptions {
   signal?: AbortSignal;
