@@ -24,6 +24,8 @@ have mformat || need="$need mtools"
 have /usr/share/OVMF/OVMF_CODE_4M.fd || need="$need ovmf"
 have dpkg-scanpackages || need="$need dpkg-dev"
 have xz || need="$need xz-utils"
+# zstd compresses the running machine a QEMU checkpoint keeps.
+have zstd || need="$need zstd"
 # Ansible for the ansible and ansible-local provisioners' tests; sshpass for Ansible's password logins.
 have ansible-playbook || need="$need ansible-core"
 have sshpass || need="$need sshpass"

@@ -38,6 +38,15 @@ export interface DiskLayers {
   first: string;
   /** A checkpoint's layer: `first` is an overlay on it, and the machine boots from its disk. */
   resumeFrom?: string;
+  /** The running machine saved with that layer: when the driver can load it, the machine continues instead of booting. */
+  resumeState?: SavedMachineState;
+}
+
+/** A running machine's memory and devices, saved when its disk's layer was frozen. */
+export interface SavedMachineState {
+  file: string;
+  /** What the state can be loaded into (the hypervisor's version, its devices); see `machineSignature`. */
+  signature: string;
 }
 
 export interface BuildMedia {
@@ -86,8 +95,12 @@ export interface RunningVm {
   /**
    * With a driver that layers disks: makes the disk's current layer read-only and sends the
    * machine's writes to a new layer, `next`, on top of it. The guest should have synced first.
+   * With `stateFile`, the machine's memory and devices at that moment are saved there too,
+   * when the driver can: the saved state, or undefined (and why, in the log).
    */
-  freezeDisk?(next: string, ctx: RunContext): Promise<void>;
+  freezeDisk?(next: string, ctx: RunContext, stateFile?: string): Promise<SavedMachineState | undefined>;
+  /** True when the machine continues a saved state (`DiskLayers.resumeState`) rather than having booted. */
+  readonly continued?: boolean;
 }
 
 /** A stopped machine: its disk is consistent and can be exported. */

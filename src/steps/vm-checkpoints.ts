@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { copyFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { formatUtcSeconds } from '../base/duration.js';
+import { formatElapsed, formatUtcSeconds } from '../base/duration.js';
 import { CancelledError, messageOf } from '../base/errors.js';
 import type { LocalVmSettings } from '../config/local-vm.js';
 import { pruneBeyondCap } from '../core/checkpoint-cap.js';
@@ -15,8 +15,10 @@ import {
   type DiskLayers,
   type MachineDriver,
   type RunningVm,
+  type SavedMachineState,
   type StoppedVm,
 } from '../machines/driver.js';
+import { canSetClock, setGuestClock } from './guest-clock.js';
 import { LayerStore, type LayerCheckpoint } from '../machines/qemu/checkpoint-layers.js';
 import { listVolatile, syncAndJudge, type VolatileVerdict } from './volatile-state.js';
 import type { OutputDirectory } from './output-directory.js';
@@ -104,7 +106,9 @@ export function stepFindVmCheckpoint(
       if (resume) {
         ctx.log(`checkpoint ${resume.checkpoint.key} matches the state after provisioner ${resume.index + 1}`);
         ctx.ui.say(
-          "Starting from the checkpoint's disk: the machine boots from it, without the installer or boot_command",
+          resume.checkpoint.state
+            ? 'Starting from the checkpoint: the machine saved with it, without the installer or boot_command'
+            : "Starting from the checkpoint's disk: the machine boots from it, without the installer or boot_command",
         );
       }
       return {
@@ -182,7 +186,11 @@ export function stepTakeFinished(): PipelineStep<{ machine: DefinedMachine }, { 
 
 /** What the driver is asked to make the disk from, before the first provisioner: the layer to write, on the chain kept. */
 export function startingLayers(checkpoints: VmCheckpoints): DiskLayers {
-  return { first: checkpoints.current, resumeFrom: checkpoints.chain.at(-1) };
+  return {
+    first: checkpoints.current,
+    resumeFrom: checkpoints.chain.at(-1),
+    resumeState: checkpoints.resume?.checkpoint.state,
+  };
 }
 
 async function fileIdentity(file: string): Promise<string> {
@@ -193,7 +201,10 @@ async function fileIdentity(file: string): Promise<string> {
 /**
  * How the provision step keeps checkpoints of a local VM: after a provisioner, the guest
  * syncs its file systems, the disk's layer is frozen, and the machine goes on writing to a
- * new one; the frozen chain is recorded as the checkpoint.
+ * new one; the frozen chain is recorded as the checkpoint, with the running machine when
+ * the driver can save it and its clock can be set when it continues. A checkpoint must also
+ * do without the running machine (another QEMU cannot load it): what a boot would lose
+ * still decides whether it is kept, and what to upload again.
  */
 export function vmProvisionCheckpoints(
   checkpoints: VmCheckpoints,
@@ -203,6 +214,7 @@ export function vmProvisionCheckpoints(
 ): ProvisionCheckpoints {
   const { keys } = checkpoints;
   let before = new Set<string>();
+  let keepMachine = false;
   const stop = (err: unknown, what: string) => {
     if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
     checkpoints.stopped = true;
@@ -213,11 +225,27 @@ export function vmProvisionCheckpoints(
     resumeAfter: checkpoints.resume && {
       index: checkpoints.resume.index,
       savedAt: checkpoints.resume.checkpoint.savedAt,
-      replay: checkpoints.resume.checkpoint.replay,
+      // A machine that continues, rather than boots, still has its /tmp.
+      replay: running.continued ? [] : checkpoints.resume.checkpoint.replay,
     },
     async start() {
+      if (running.continued) {
+        const now = new Date();
+        try {
+          await setGuestClock(communicator, now, ctx.signal);
+          ctx.log(`set the continued machine's clock to ${now.toISOString()}`);
+        } catch (err) {
+          if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+          ctx.ui.error(
+            `Warning: could not set the clock of the machine continued from the checkpoint (${messageOf(err)}); it runs ${formatElapsed(now.getTime() - checkpoints.resume!.checkpoint.savedAt.getTime())} behind`,
+          );
+        }
+      }
       try {
         before = await listVolatile(communicator, ctx.signal);
+        keepMachine = Boolean(running.freezeDisk) && (await canSetClock(communicator, ctx.signal));
+        if (!keepMachine)
+          ctx.log('checkpoints keep the disk only: the guest user is not root and has no passwordless sudo');
       } catch (err) {
         stop(err, 'checkpoints');
       }
@@ -227,29 +255,35 @@ export function vmProvisionCheckpoints(
       const nextKey = keys[index + 1];
       const next = nextKey ? checkpoints.store.layerPath(nextKey) : checkpoints.workDisk;
       let verdict: VolatileVerdict;
+      let state: SavedMachineState | undefined;
       try {
         verdict = await syncAndJudge(communicator, before, writes, ctx.signal);
         if (!running.freezeDisk) throw new Error('the driver cannot freeze the disk');
-        await running.freezeDisk(next, ctx);
+        state = await running.freezeDisk(next, ctx, keepMachine ? checkpoints.store.statePath(key) : undefined);
       } catch (err) {
         stop(err, `a checkpoint after provisioner ${index + 1}`);
         return;
       }
       if (nextKey) checkpoints.pending.add(next);
+      if (state) checkpoints.pending.add(state.file);
       const files = [...checkpoints.chain, checkpoints.current];
       checkpoints.chain = files;
       checkpoints.current = next;
       const after = `${index + 1} of ${keys.length}`;
       if (verdict.lost.length) {
         // The layer stays in the chain; a later checkpoint that holds it may still be kept.
+        if (state) {
+          await rm(state.file, { force: true });
+          checkpoints.pending.delete(state.file);
+        }
         ctx.ui.message(
           `No checkpoint after provisioner ${after}: ${verdict.lost.join(', ')} would be missing from a build resumed there, which boots from the checkpoint's disk (/tmp and /dev/shm do not outlive a boot)`,
         );
         return;
       }
-      await checkpoints.store.complete(key, { after, build: ctx.buildName, files, replay: verdict.replay });
-      for (const file of files) checkpoints.pending.delete(file);
-      ctx.ui.message(`Kept a checkpoint after provisioner ${after}`);
+      await checkpoints.store.complete(key, { after, build: ctx.buildName, files, replay: verdict.replay, state });
+      for (const file of [...files, ...(state ? [state.file] : [])]) checkpoints.pending.delete(file);
+      ctx.ui.message(`Kept a checkpoint after provisioner ${after}${state ? ', with the running machine' : ''}`);
       await keepUnderCap(checkpoints, ctx);
     },
   };

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import type { Fingerprint } from '../../core/fingerprint.js';
 import type { GuestWrites } from '../../core/plugin.js';
+import type { SavedMachineState } from '../driver.js';
 import { partialNameFor } from '../../util/temp-name.js';
 
 /**
@@ -19,12 +20,14 @@ export interface LayerCheckpoint {
   savedAt: Date;
   /** The chain, first layer (the whole disk) first; the last is this checkpoint's own. */
   files: string[];
-  /** The size of its own layer. */
+  /** The size of its own layer and saved machine. */
   bytes: number;
   /** Uploads to run again on resume: their files were in /tmp, which the disk does not keep across a boot. */
   replay: GuestWrites[];
   /** A finished machine's checkpoint (after the shutdown): the fingerprint its build took. */
   fingerprint?: Fingerprint;
+  /** The running machine saved with its layer: a build resumed here continues it instead of booting. */
+  state?: SavedMachineState;
 }
 
 interface Record {
@@ -35,6 +38,7 @@ interface Record {
   files: string[];
   replay?: GuestWrites[];
   fingerprint?: Fingerprint;
+  state?: SavedMachineState;
 }
 
 /** Unreferenced layers younger than this may belong to a build still running; they are left alone. */
@@ -43,7 +47,8 @@ const IN_FLIGHT_MS = 6 * 3_600_000;
 /**
  * Where QEMU-backed builds keep their checkpoints: `DIR/KEY.json` says a checkpoint is
  * complete and lists its chain; the layers are `DIR/layers/KEY-RUN.qcow2`, one name per
- * build, so two builds of one template never write into the same file.
+ * build, so two builds of one template never write into the same file, and a running
+ * machine saved with a layer is `DIR/layers/KEY-RUN.state`.
  */
 export class LayerStore {
   private readonly runTag = randomBytes(4).toString('hex');
@@ -55,6 +60,11 @@ export class LayerStore {
     return path.join(this.dir, 'layers', `${key}-${this.runTag}.qcow2`);
   }
 
+  /** The file this build saves the running machine of `key` into. */
+  statePath(key: string): string {
+    return path.join(this.dir, 'layers', `${key}-${this.runTag}.state`);
+  }
+
   async prepare(): Promise<void> {
     await mkdir(path.join(this.dir, 'layers'), { recursive: true });
   }
@@ -64,13 +74,22 @@ export class LayerStore {
     const record = await this.read(path.join(this.dir, `${key}.json`));
     if (!record) return undefined;
     for (const file of record.files) if (!(await stat(file).catch(() => undefined))) return undefined;
+    // Without its state file the checkpoint is still its disk.
+    if (record.state && !(await stat(record.state.file).catch(() => undefined))) delete record.state;
     return record;
   }
 
   /** Marks the layer chain `files` as the checkpoint of `key`: written whole, then renamed into place. */
   async complete(
     key: string,
-    meta: { after: string; build: string; files: string[]; replay: GuestWrites[]; fingerprint?: Fingerprint },
+    meta: {
+      after: string;
+      build: string;
+      files: string[];
+      replay: GuestWrites[];
+      fingerprint?: Fingerprint;
+      state?: SavedMachineState;
+    },
   ): Promise<void> {
     const file = path.join(this.dir, `${key}.json`);
     const record: Record = { key, ...meta, savedAt: new Date().toISOString() };
@@ -101,15 +120,15 @@ export class LayerStore {
     const own = target.files.at(-1)!;
     const doomed = all.filter((c) => c.files.includes(own));
     for (const c of doomed) await rm(path.join(this.dir, `${c.key}.json`), { force: true });
-    const used = new Set((await this.list()).flatMap((c) => c.files));
-    for (const file of new Set(doomed.flatMap((c) => c.files)))
+    const used = new Set((await this.list()).flatMap(filesOf));
+    for (const file of new Set(doomed.flatMap(filesOf)))
       if (!used.has(file) && !keep.has(file)) await rm(file, { force: true });
     return doomed.map((c) => c.key);
   }
 
   /** Deletes layers no checkpoint uses (left by a killed build), once they are old enough not to be a running build's. */
   async sweep(keep: ReadonlySet<string> = new Set()): Promise<void> {
-    const used = new Set((await this.list()).flatMap((c) => c.files));
+    const used = new Set((await this.list()).flatMap(filesOf));
     const layers = path.join(this.dir, 'layers');
     for (const name of await readdir(layers).catch(() => [] as string[])) {
       const file = path.join(layers, name);
@@ -128,6 +147,17 @@ export class LayerStore {
     }
     if (!Array.isArray(record.files) || !record.files.length) return undefined;
     const own = await stat(record.files.at(-1)!).catch(() => undefined);
-    return { ...record, savedAt: new Date(record.savedAt), bytes: own?.size ?? 0, replay: record.replay ?? [] };
+    const state = record.state && (await stat(record.state.file).catch(() => undefined));
+    return {
+      ...record,
+      savedAt: new Date(record.savedAt),
+      bytes: (own?.size ?? 0) + (state?.size ?? 0),
+      replay: record.replay ?? [],
+    };
   }
+}
+
+/** The files a checkpoint owns or uses: its chain and its saved machine. */
+function filesOf(c: LayerCheckpoint): string[] {
+  return c.state ? [...c.files, c.state.file] : c.files;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, copyFile, writeFile } from 'node:fs/promises';
+import { readFile, copyFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { VncConfig } from './vnc.js';
 import type { RunContext } from '../../core/plugin.js';
@@ -13,11 +13,20 @@ import {
   type ExportResult,
   type MachineDriver,
   type RunningVm,
+  type SavedMachineState,
   type StoppedVm,
 } from '../driver.js';
+import { CancelledError, messageOf } from '../../base/errors.js';
 import { chooseAccelerator, type Accelerator, type AcceleratorSetting } from './accelerator.js';
 import type { Firmware } from './firmware.js';
-import { RunningMachine, type DriveOptions } from './machine.js';
+import {
+  canCompressStates,
+  machineSignature,
+  qemuVersion,
+  RunningMachine,
+  type DriveOptions,
+  type MachineSpec,
+} from './machine.js';
 import { hostCores } from './core-budget.js';
 import type { HardwareProfile } from './profiles.js';
 import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
@@ -213,42 +222,47 @@ class QemuDefined<M> implements DefinedMachine {
           `Waiting for the host's cores: ${busy} of ${hostCores.total} run other machines of this run, and this one has ${hw.cpus} CPU(s)`,
         ),
       );
-      ctx.ui.say('Starting the virtual machine...');
-      const machine = await RunningMachine.start(
-        {
-          accelerator: choice.accelerator,
-          machineType: hw.machineType,
-          memoryMb: hw.memoryMb,
-          cpus: hw.cpus,
-          disks: [{ file: made.disk, format: 'qcow2' }],
-          diskInterface: hw.diskInterface,
-          cdroms: [...(request.media.installer ? [request.source] : []), ...request.media.cds],
-          floppy: request.media.floppy,
-          firmware: options.firmware,
-          efiVars: made.efiVars,
-          bootFromCdrom: request.media.installer,
-          netDevice: hw.netDevice,
-          sshForward: request.sshForward,
-          workDir,
-          vnc:
-            vncPort && options.vnc
-              ? {
-                  bindAddress: options.vnc.bindAddress,
-                  display: vncPort.port - 5900,
-                  password: options.vnc.usePassword,
-                }
-              : undefined,
-          // qemuargs may name the machine ({{ .Name }}), as in Packer.
-          extraArgs: options.extraArgs.map((args) => args.map((a) => ctx.render(a, { Name: request.vmName }))),
-          binary: options.binary,
-          drive: options.drive,
-        },
-        ctx.signal,
-        ctx.log,
-      );
+      const spec: MachineSpec = {
+        accelerator: choice.accelerator,
+        machineType: hw.machineType,
+        memoryMb: hw.memoryMb,
+        cpus: hw.cpus,
+        disks: [{ file: made.disk, format: 'qcow2' }],
+        diskInterface: hw.diskInterface,
+        cdroms: [...(request.media.installer ? [request.source] : []), ...request.media.cds],
+        floppy: request.media.floppy,
+        firmware: options.firmware,
+        efiVars: made.efiVars,
+        bootFromCdrom: request.media.installer,
+        netDevice: hw.netDevice,
+        sshForward: request.sshForward,
+        workDir,
+        vnc:
+          vncPort && options.vnc
+            ? {
+                bindAddress: options.vnc.bindAddress,
+                display: vncPort.port - 5900,
+                password: options.vnc.usePassword,
+              }
+            : undefined,
+        // qemuargs may name the machine ({{ .Name }}), as in Packer.
+        extraArgs: options.extraArgs.map((args) => args.map((a) => ctx.render(a, { Name: request.vmName }))),
+        binary: options.binary,
+        drive: options.drive,
+      };
+      const signatureOf = async () => machineSignature(spec, await qemuVersion(spec.binary));
+      const { machine, continued } = await launch(spec, signatureOf, request.layers?.resumeState, ctx);
+      const signature = await signatureOf();
       ctx.log(`qemu: pid ${machine.pid}, serial log ${machine.serialLog}`);
       void machine.exited.then(releaseCores);
-      const running = new QemuRunning(machine, { ...made, accelerator: choice.accelerator }, options, request, release);
+      const running = new QemuRunning(
+        machine,
+        { ...made, accelerator: choice.accelerator },
+        options,
+        request,
+        release,
+        { signature, installer: request.media.installer, continued },
+      );
       if (options.vnc && vncPort) await running.announceVnc(options.vnc, vncPort.port, workDir, ctx);
       return running;
     } catch (err) {
@@ -270,6 +284,42 @@ class QemuDefined<M> implements DefinedMachine {
   }
 }
 
+/**
+ * Starts QEMU: from a saved state when there is one this machine can load (it continues
+ * where it was saved, paused until `cont`), else booting its disk.
+ */
+async function launch(
+  spec: MachineSpec,
+  signatureOf: () => Promise<string>,
+  state: SavedMachineState | undefined,
+  ctx: RunContext,
+): Promise<{ machine: RunningMachine; continued: boolean }> {
+  const boot = async () => {
+    ctx.ui.say('Starting the virtual machine...');
+    return { machine: await RunningMachine.start(spec, ctx.signal, ctx.log), continued: false };
+  };
+  if (!state) return boot();
+  // A QEMU that cannot say its version fails to start below, with the error that says why.
+  if (state.signature !== (await signatureOf().catch(() => undefined))) {
+    ctx.ui.say(
+      "The checkpoint's running machine was saved by another QEMU or with other hardware; booting the checkpoint's disk instead",
+    );
+    return boot();
+  }
+  ctx.ui.say('Continuing the machine saved with the checkpoint (its memory too: no boot)...');
+  const machine = await RunningMachine.start({ ...spec, incoming: true }, ctx.signal, ctx.log);
+  try {
+    await machine.loadState(state.file, ctx.signal);
+    await machine.resume();
+    return { machine, continued: true };
+  } catch (err) {
+    await machine.kill();
+    if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+    ctx.ui.error(`Could not load the checkpoint's running machine (${messageOf(err)}); booting its disk instead`);
+    return boot();
+  }
+}
+
 class QemuRunning<M> implements RunningVm {
   constructor(
     private readonly machine: RunningMachine,
@@ -277,7 +327,12 @@ class QemuRunning<M> implements RunningVm {
     private readonly options: QemuDriverOptions<M>,
     private readonly request: DefineRequest,
     private readonly release: () => Promise<void>,
+    private readonly saving: { signature: string; installer: boolean; continued: boolean },
   ) {}
+
+  get continued(): boolean {
+    return this.saving.continued;
+  }
 
   get leftover(): string {
     return this.machine.running ? `QEMU process ${this.machine.pid}` : 'the QEMU working folder';
@@ -331,18 +386,42 @@ class QemuRunning<M> implements RunningVm {
 
   /**
    * QEMU's blockdev-snapshot-sync: the current layer is flushed and reopened read-only, and
-   * `next`, a new qcow2 backed by it, takes the writes from now on.
+   * `next`, a new qcow2 backed by it, takes the writes from now on. With `stateFile`, the
+   * CPUs are paused around it and the machine's state is saved as it was at the freeze.
    */
-  async freezeDisk(next: string): Promise<void> {
+  async freezeDisk(next: string, ctx: RunContext, stateFile?: string): Promise<SavedMachineState | undefined> {
     const blocks = await this.machine.qmp.execute<{ device: string; inserted?: { file: string } }[]>('query-block');
     const device = blocks.find((b) => b.inserted?.file === this.made.disk)?.device;
     if (!device) throw new Error(`QEMU has no drive with the file ${this.made.disk}`);
-    await this.machine.qmp.execute('blockdev-snapshot-sync', {
-      device,
-      'snapshot-file': next,
-      format: 'qcow2',
-    });
-    this.made.disk = next;
+    const whyNot = !stateFile
+      ? undefined
+      : this.saving.installer
+        ? // It would load only into a machine that boots the installer again.
+          'the installer ISO is attached'
+        : !(await canCompressStates())
+          ? 'zstd is not installed (apt install zstd)'
+          : undefined;
+    if (whyNot) ctx.log(`qemu: no running machine kept with the checkpoint: ${whyNot}`);
+    const save = whyNot ? undefined : stateFile;
+    if (save) await this.machine.pause();
+    try {
+      await this.machine.qmp.execute('blockdev-snapshot-sync', { device, 'snapshot-file': next, format: 'qcow2' });
+      this.made.disk = next;
+      if (!save) return undefined;
+      const started = Date.now();
+      try {
+        await this.machine.saveState(save, ctx.signal);
+      } catch (err) {
+        await rm(`${save}.partial`, { force: true });
+        if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+        ctx.log(`qemu: could not save the running machine: ${messageOf(err)}`);
+        return undefined;
+      }
+      ctx.log(`qemu: saved the running machine in ${Date.now() - started} ms`);
+      return { file: save, signature: this.saving.signature };
+    } finally {
+      if (save && this.machine.running) await this.machine.resume();
+    }
   }
 
   async consoleTail(): Promise<string | undefined> {

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledError, sleep } from '../../base/errors.js';
 import { setLongTimeout, type LongTimer } from '../../base/timers.js';
@@ -7,6 +9,8 @@ import type { BootAction } from '../boot-command.js';
 import { firmwareArguments, type Firmware } from './firmware.js';
 import { QmpClient } from './qmp.js';
 import { runMark } from '../../util/run-mark.js';
+import { runHostTool } from '../../util/host-tool.js';
+import { shellQuote } from '../../util/shell-quote.js';
 
 export type DiskInterface = 'virtio' | 'ide' | 'sata' | 'scsi' | 'virtio-scsi' | 'pvscsi' | 'lsi' | 'nvme';
 
@@ -55,6 +59,8 @@ export interface MachineSpec {
   /** Packer's qemu_binary; qemu-system-x86_64 by default. */
   binary?: string;
   drive?: DriveOptions;
+  /** Start paused, waiting for a saved machine state (`RunningMachine.loadState`) instead of booting. */
+  incoming?: boolean;
 }
 
 /** The QEMU command line for a spec; separate so the arguments can be checked without QEMU. */
@@ -142,7 +148,54 @@ export function qemuArguments(spec: MachineSpec): string[] {
   // An installer ISO comes first and boots once; a seed ISO alone does not change the boot order.
   args.push('-boot', spec.bootFromCdrom ? 'once=d' : 'c');
   for (const extra of spec.extraArgs) args.push(...extra);
+  if (spec.incoming) args.push('-incoming', 'defer');
   return args;
+}
+
+/**
+ * What a saved machine state depends on: QEMU's version, the accelerator and the devices,
+ * but not where the files, sockets and forwarded ports are, which differ from run to run.
+ * A state loads only into a machine with the same signature.
+ */
+export function machineSignature(spec: MachineSpec, qemuVersion: string): string {
+  const placeless: MachineSpec = {
+    ...spec,
+    disks: spec.disks.map((d, i) => ({ ...d, file: `disk${i}` })),
+    cdroms: spec.cdroms.map((_, i) => `cd${i}`),
+    floppy: spec.floppy && 'floppy',
+    efiVars: spec.efiVars && 'efivars',
+    sshForward: spec.sshForward && { hostPort: 0, guestPort: spec.sshForward.guestPort },
+    workDir: 'work',
+    vnc: undefined,
+    incoming: false,
+  };
+  const args = qemuArguments(placeless);
+  args.splice(args.indexOf('-name'), 2);
+  return createHash('sha256')
+    .update(JSON.stringify([qemuVersion, spec.binary ?? 'qemu-system-x86_64', args]))
+    .digest('hex');
+}
+
+const versions = new Map<string, Promise<string>>();
+let zstd: Promise<boolean> | undefined;
+
+/** Whether zstd, which compresses saved machine states, is installed. */
+export function canCompressStates(): Promise<boolean> {
+  zstd ??= runHostTool('zstd', ['--version'], { timeoutMs: 15_000 }).then(
+    () => true,
+    () => false,
+  );
+  return zstd;
+}
+
+/** The first line of `qemu-system-x86_64 --version`, asked once per binary. */
+export function qemuVersion(binary = 'qemu-system-x86_64'): Promise<string> {
+  let version = versions.get(binary);
+  if (!version) {
+    version = runHostTool(binary, ['--version'], { timeoutMs: 15_000 }).then((out) => out.split('\n')[0]!.trim());
+    versions.set(binary, version);
+  }
+  return version;
 }
 
 /** A started QEMU. It becomes unusable once `exited` resolves; nothing can be typed into a stopped machine. */
@@ -249,6 +302,48 @@ export class RunningMachine {
   /** Asks the guest to power off (ACPI). */
   async powerdown(): Promise<void> {
     if (this.running) await this.qmp.execute('system_powerdown').catch(() => undefined);
+  }
+
+  /**
+   * Writes the paused machine's memory and device state to `file`, compressed with zstd
+   * (about a third of the memory in use), as a migration to a command, through a partial
+   * file. QEMU's default bandwidth cap (128 MiB/s) is meant for live migration over a
+   * network; a local file takes what zstd and the disk can.
+   */
+  async saveState(file: string, signal: AbortSignal): Promise<void> {
+    await this.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
+    const partial = `${file}.partial`;
+    await this.qmp.execute('migrate', { uri: `exec:zstd -q -1 -T0 -c > ${shellQuote(partial)}` });
+    await this.migration(signal);
+    await rename(partial, file);
+  }
+
+  /** Loads a state `saveState` wrote into a machine started with `incoming`; it is then paused. */
+  async loadState(file: string, signal: AbortSignal): Promise<void> {
+    await this.qmp.execute('migrate-incoming', { uri: `exec:zstd -q -d -c ${shellQuote(file)}` });
+    await this.migration(signal);
+  }
+
+  /** Pauses the virtual CPUs. */
+  async pause(): Promise<void> {
+    await this.qmp.execute('stop');
+  }
+
+  /** Lets the virtual CPUs run again (after a pause, a save or a load). */
+  async resume(): Promise<void> {
+    await this.qmp.execute('cont');
+  }
+
+  /** Waits for the migration under way to complete; its error when it fails. */
+  private async migration(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      if (!this.running) throw new Error(`QEMU exited: ${this.lastError}`);
+      const info = await this.qmp.execute<{ status?: string; 'error-desc'?: string }>('query-migrate');
+      if (info.status === 'completed') return;
+      if (info.status === 'failed' || info.status === 'cancelled')
+        throw new Error(info['error-desc'] ?? (this.lastError || `the migration ${info.status}`));
+      await sleep(50, signal);
+    }
   }
 
   /** Stops QEMU at once and waits until it is gone. */
