@@ -63,6 +63,12 @@ export interface RunContext {
   startedAt: Date;
   /** Hides sensitive values in anything a plugin writes out itself (files, manifests). */
   redact<T>(value: T): T;
+  /**
+   * The template's sensitive values (variables, password options), to seal what may hold
+   * them in clear (a saved machine's memory) so that a build of the same template can open
+   * it. Never to be shown or written as they are.
+   */
+  secretValues(): readonly string[];
   /** -force: what an earlier build left where this one writes is replaced rather than refused. */
   force: boolean;
 }

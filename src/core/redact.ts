@@ -37,6 +37,11 @@ export class Redactor {
     this.secrets.sort((a, b) => b.length - a.length);
   }
 
+  /** The secrets themselves, for sealing (never for output). */
+  values(): readonly string[] {
+    return [...this.secrets];
+  }
+
   redact(text: string): string {
     let out = text;
     for (const s of this.secrets) {

@@ -52,6 +52,8 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
   const ui = settings.output.forBuild(build.name);
   const started = Date.now();
   const scope: FunctionScope = { ...settings.scope, buildName: build.name, buildType: build.type };
+  // Taken before the run adds values that differ from run to run (build.* passwords and keys).
+  const templateSecrets = settings.output.redactor.values();
   const base: RunContext = {
     buildName: build.name,
     packerBuildName: build.packerName,
@@ -67,6 +69,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
     runUuid: settings.runUuid,
     startedAt: settings.scope.initTime,
     redact: (value) => settings.output.redactor.redactValue(value),
+    secretValues: () => templateSecrets,
     force: settings.force,
   };
   const recorder = new FingerprintRecorder(build, settings.fingerprint);

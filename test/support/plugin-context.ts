@@ -42,6 +42,7 @@ export function runContext(dir: string, options: RunContextOptions = {}) {
     runUuid: 'run',
     startedAt,
     redact: <T>(v: T) => v,
+    secretValues: () => [],
     force: false,
   } as unknown as RunContext;
   return { ctx, ui };

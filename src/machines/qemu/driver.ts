@@ -309,7 +309,7 @@ async function launch(
   ctx.ui.say('Continuing the machine saved with the checkpoint (its memory too: no boot)...');
   const machine = await RunningMachine.start({ ...spec, incoming: true }, ctx.signal, ctx.log);
   try {
-    await machine.loadState(state.file, ctx.signal);
+    await machine.loadState(state.file, ctx.secretValues(), ctx.signal);
     await machine.resume();
     return { machine, continued: true };
   } catch (err) {
@@ -410,9 +410,8 @@ class QemuRunning<M> implements RunningVm {
       if (!save) return undefined;
       const started = Date.now();
       try {
-        await this.machine.saveState(save, ctx.signal);
+        await this.machine.saveState(save, ctx.secretValues(), ctx.signal);
       } catch (err) {
-        await rm(`${save}.partial`, { force: true });
         if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
         ctx.log(`qemu: could not save the running machine: ${messageOf(err)}`);
         return undefined;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { rename } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { CancelledError, sleep } from '../../base/errors.js';
 import { setLongTimeout, type LongTimer } from '../../base/timers.js';
@@ -10,7 +11,7 @@ import { firmwareArguments, type Firmware } from './firmware.js';
 import { QmpClient } from './qmp.js';
 import { runMark } from '../../util/run-mark.js';
 import { runHostTool } from '../../util/host-tool.js';
-import { shellQuote } from '../../util/shell-quote.js';
+import { readMachineState, writeMachineState } from './machine-state.js';
 
 export type DiskInterface = 'virtio' | 'ide' | 'sata' | 'scsi' | 'virtio-scsi' | 'pvscsi' | 'lsi' | 'nvme';
 
@@ -208,6 +209,7 @@ export class RunningMachine {
     readonly qmp: QmpClient,
     readonly serialLog: string,
     private readonly stderr: () => string,
+    private readonly workDir: string,
   ) {
     this.exited = new Promise((resolve) => {
       if (child.exitCode !== null) return resolve(child.exitCode);
@@ -243,7 +245,7 @@ export class RunningMachine {
           ),
         ),
       ]);
-      return new RunningMachine(child, qmp, path.join(spec.workDir, 'serial.log'), () => stderr);
+      return new RunningMachine(child, qmp, path.join(spec.workDir, 'serial.log'), () => stderr, spec.workDir);
     } catch (err) {
       child.kill('SIGKILL');
       throw err;
@@ -305,23 +307,45 @@ export class RunningMachine {
   }
 
   /**
-   * Writes the paused machine's memory and device state to `file`, compressed with zstd
-   * (about a third of the memory in use), as a migration to a command, through a partial
-   * file. QEMU's default bandwidth cap (128 MiB/s) is meant for live migration over a
-   * network; a local file takes what zstd and the disk can.
+   * Saves the paused machine's memory and devices to `file` (see machine-state.ts): QEMU
+   * migrates to a unix socket boxwright listens on. QEMU's default bandwidth cap
+   * (128 MiB/s) is meant for live migration over a network, not for a local file.
    */
-  async saveState(file: string, signal: AbortSignal): Promise<void> {
-    await this.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
-    const partial = `${file}.partial`;
-    await this.qmp.execute('migrate', { uri: `exec:zstd -q -1 -T0 -c > ${shellQuote(partial)}` });
-    await this.migration(signal);
-    await rename(partial, file);
+  async saveState(file: string, secrets: readonly string[], signal: AbortSignal): Promise<void> {
+    const socketPath = path.join(this.workDir, 'state-out.sock');
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, resolve);
+    });
+    try {
+      const written = new Promise<void>((resolve, reject) =>
+        server.once('connection', (conn) => writeMachineState(conn, file, secrets, signal).then(resolve, reject)),
+      );
+      await this.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
+      await this.qmp.execute('migrate', { uri: `unix:${socketPath}` });
+      await Promise.all([this.migration(signal), written]);
+    } finally {
+      server.close();
+      await rm(socketPath, { force: true });
+    }
   }
 
   /** Loads a state `saveState` wrote into a machine started with `incoming`; it is then paused. */
-  async loadState(file: string, signal: AbortSignal): Promise<void> {
-    await this.qmp.execute('migrate-incoming', { uri: `exec:zstd -q -d -c ${shellQuote(file)}` });
-    await this.migration(signal);
+  async loadState(file: string, secrets: readonly string[], signal: AbortSignal): Promise<void> {
+    const socketPath = path.join(this.workDir, 'state-in.sock');
+    // QEMU listens once migrate-incoming returns.
+    await this.qmp.execute('migrate-incoming', { uri: `unix:${socketPath}` });
+    const conn = await new Promise<Socket>((resolve, reject) => {
+      const c = connect(socketPath);
+      c.once('connect', () => resolve(c));
+      c.once('error', reject);
+    });
+    try {
+      await Promise.all([this.migration(signal), readMachineState(file, secrets, conn, signal)]);
+    } finally {
+      conn.destroy();
+    }
   }
 
   /** Pauses the virtual CPUs. */

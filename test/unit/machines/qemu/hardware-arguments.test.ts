@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qemuArguments, type MachineSpec } from '../../../../src/machines/qemu/machine.js';
+import { machineSignature, qemuArguments, type MachineSpec } from '../../../../src/machines/qemu/machine.js';
 import { virtualBoxProfile } from '../../../../src/machines/qemu/profiles.js';
 
 function spec(extra: Partial<MachineSpec> = {}): MachineSpec {
@@ -82,5 +82,39 @@ describe('QEMU arguments from a hardware profile', () => {
     expect(valuesOf(args, '-drive')).toEqual([
       'file=/d/disk.qcow2,format=qcow2,cache=unsafe,discard=ignore,detect-zeroes=unmap,if=virtio',
     ]);
+  });
+});
+
+describe('the signature a saved machine state loads under', () => {
+  const VERSION = 'QEMU emulator version 7.2.22';
+  const base = machineSignature(spec(), VERSION);
+
+  it('stays the same when only where things are changes: files, sockets, the forwarded port, VNC', () => {
+    const moved = spec({
+      disks: [{ file: '/elsewhere/layer-2.qcow2', format: 'qcow2' }],
+      workDir: '/tmp/qemu-other',
+      sshForward: { hostPort: 4022, guestPort: 22 },
+      vnc: { bindAddress: '127.0.0.1', display: 12, password: false },
+    });
+    expect(machineSignature(moved, VERSION)).toBe(
+      machineSignature(spec({ sshForward: { hostPort: 3001, guestPort: 22 } }), VERSION),
+    );
+    expect(machineSignature(spec({ workDir: '/x', disks: [{ file: '/y.qcow2', format: 'qcow2' }] }), VERSION)).toBe(
+      base,
+    );
+  });
+
+  it('changes with QEMU, the accelerator and any device the state describes', () => {
+    const changed = [
+      machineSignature(spec(), 'QEMU emulator version 8.2.0'),
+      machineSignature(spec({ accelerator: 'kvm' }), VERSION),
+      machineSignature(spec({ memoryMb: 2048 }), VERSION),
+      machineSignature(spec({ cpus: 1 }), VERSION),
+      machineSignature(spec({ netDevice: 'e1000' }), VERSION),
+      machineSignature(spec({ cdroms: ['/iso/seed.iso'] }), VERSION),
+      machineSignature(spec({ extraArgs: [['-device', 'virtio-rng-pci']] }), VERSION),
+    ];
+    for (const signature of changed) expect(signature).not.toBe(base);
+    expect(new Set(changed).size).toBe(changed.length);
   });
 });
