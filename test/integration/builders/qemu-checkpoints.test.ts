@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { debianBaseImage } from '../../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../../support/cli.js';
 import { qemuFromBase } from '../../support/qemu-template.js';
 import { bootDisk, loginVagrant } from '../../support/vm.js';
+import { readMachineState } from '../../../src/machines/qemu/machine-state.js';
 
 let base: string;
 beforeAll(async () => {
@@ -15,7 +17,7 @@ beforeAll(async () => {
 const SECRET = 'tok-5be1c09f';
 
 describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
-  it('keeps a disk layer after each provisioner, resumes from the longest match with /tmp uploads replayed, caps, cleans up a failure, and prunes', async () => {
+  it('keeps a disk layer and the sealed running machine after each provisioner, continues the longest match, boots its disk when the machine cannot load (replaying /tmp uploads), caps, cleans up a failure, and prunes', async () => {
     const dir = tempDir();
     const store = path.join(dir, 'checkpoints');
     const env = { BOXWRIGHT_CHECKPOINT_DIR: store };
@@ -31,7 +33,12 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
         { type: 'shell', script: 'one.sh' },
         {
           type: 'shell',
-          inline: ['echo step two ran', 'echo "two $TOKEN" | sha256sum | sudo tee /two'],
+          inline: [
+            'echo step two ran',
+            'echo "two $TOKEN" | sha256sum | sudo tee /two',
+            // A service started with the secret: it is in the machine's memory when it is saved.
+            `setsid sh -c 'while :; do sleep 60; done' "holder-$TOKEN" </dev/null >/dev/null 2>&1 &`,
+          ],
           environment_vars: ['TOKEN={{user `token`}}'],
         },
         { type: 'shell', inline: ['sudo cp /tmp/payload.txt /payload', third] },
@@ -42,32 +49,50 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
       return runCli(['build', '-color=false', '-force', t], { cwd: dir, env: { ...env, ...extraEnv } });
     };
     const records = () => readdirSync(path.join(store, 'qemu')).filter((n) => n.endsWith('.json'));
-    const layers = () => readdirSync(path.join(store, 'qemu', 'layers'));
+    const files = () => readdirSync(path.join(store, 'qemu', 'layers'));
+    const layers = () => files().filter((n) => n.endsWith('.qcow2'));
+    const states = () => files().filter((n) => n.endsWith('.state'));
 
     const first = await build('echo three | sudo tee /three');
     expect(first.code, first.all).toBe(0);
     expect(first.all).toContain('step one ran');
-    expect(first.all).toContain('Kept a checkpoint after provisioner 4 of 4');
+    expect(first.all).toContain('Kept a checkpoint after provisioner 4 of 4, with the running machine');
     expect(first.all).toContain('Kept the finished machine');
     expect(records()).toHaveLength(5);
     expect(layers()).toHaveLength(5);
+    expect(states()).toHaveLength(4);
 
-    // The last provisioner edited: the machine boots from the layer after the second, and
-    // the checkpoints beyond the cap (here all but this build's own) go.
-    const edited = await build('echo three-v2 | sudo tee /three', { BOXWRIGHT_CHECKPOINTS_MAX_SIZE: '1' });
+    // The machine saved after provisioner 3 holds the secret in its memory, and the file
+    // holds it only sealed: opened with the template's sensitive values, it is there.
+    const stateFiles = states().map((n) => path.join(store, 'qemu', 'layers', n));
+    for (const file of stateFiles) expect(readFileSync(file).includes(`holder-${SECRET}`)).toBe(false);
+    const found = await Promise.all(
+      stateFiles.map((file) => openedHolds(file, [SECRET, 'vagrant'], `holder-${SECRET}`)),
+    );
+    expect(found.filter(Boolean)).toHaveLength(2);
+
+    // The last provisioner edited: the machine saved after the third continues, without a
+    // boot, with its /tmp and its clock set to now; the checkpoints beyond the cap (here all
+    // but this build's own) go.
+    const editedAt = Math.floor(Date.now() / 1000);
+    const editedThird = 'echo three-v2 | sudo tee /three; echo "guest clock $(date +%s)"';
+    const edited = await build(editedThird, {
+      BOXWRIGHT_CHECKPOINTS_MAX_SIZE: '1',
+    });
     expect(edited.code, edited.all).toBe(0);
     expect(edited.all).toMatch(
       /Resuming from the checkpoint after provisioner 3 of 4 \(saved \d{4}-\d\d-\d\dT[\d:]+Z\); pass -no-checkpoints/,
     );
-    expect(edited.all).toContain(
-      "Running provisioner 1 of 4 again: the checkpoint's disk lacks what it put in /tmp/payload.txt",
-    );
-    expect(edited.all).toContain("Starting from the checkpoint's disk");
+    expect(edited.all).toContain('Continuing the machine saved with the checkpoint (its memory too: no boot)');
+    expect(edited.all).not.toContain('Running provisioner 1 of 4 again');
     expect(edited.all).not.toContain('step one ran');
     expect(edited.all).not.toContain('step two ran');
+    const guestClock = Number(/guest clock (\d+)/.exec(edited.all)?.[1]);
+    expect(guestClock).toBeGreaterThanOrEqual(editedAt - 1);
     expect(edited.all).toMatch(/Removed the checkpoint \w{12} \(after provisioner 4 of 4 of qemu\)/);
     expect(records()).toHaveLength(5);
     expect(layers()).toHaveLength(5);
+    expect(states()).toHaveLength(4);
 
     // Nothing changed: the finished machine's disk is exported as it is, without starting
     // the machine, and the artifact's content is the last build's, byte for byte.
@@ -76,7 +101,7 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     execFileSync('cp', ['--reflink=auto', disk, previous]);
     const fingerprintFile = path.join(dir, 'qemu.fingerprint.json');
     const fingerprint = readFileSync(fingerprintFile, 'utf8');
-    const unchanged = await build('echo three-v2 | sudo tee /three');
+    const unchanged = await build(editedThird);
     expect(unchanged.code, unchanged.all).toBe(0);
     expect(unchanged.all).toMatch(
       /Nothing changed since a build that finished \(saved [\dT:-]+Z\): its disk is exported without starting the machine/,
@@ -108,15 +133,23 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
       await vm.stop();
     }
 
+    // A saved machine that cannot load (here cut short) is passed over: the checkpoint's
+    // disk boots, and the upload to /tmp, which a boot empties, runs again.
+    for (const file of states()) truncateSync(path.join(store, 'qemu', 'layers', file), 100_000);
     // What a provisioner leaves in /tmp that no upload can put back makes its checkpoint
     // worthless: it is not kept, and the build says why.
     const scratch = await build('echo scratch > /tmp/scratch-9f2');
     expect(scratch.code, scratch.all).toBe(0);
+    expect(scratch.all).toMatch(/Could not load the checkpoint's running machine \(.+\); booting its disk instead/);
+    expect(scratch.all).toContain(
+      "Running provisioner 1 of 4 again: the checkpoint's disk lacks what it put in /tmp/payload.txt",
+    );
     expect(scratch.all).toContain(
       'No checkpoint after provisioner 4 of 4: /tmp/scratch-9f2 would be missing from a build resumed there',
     );
     expect(records()).toHaveLength(5);
     expect(layers()).toHaveLength(5);
+    expect(states()).toHaveLength(4);
 
     // A failing provisioner leaves no half-made layer behind, and no checkpoint of it.
     const failed = await build('exit 3');
@@ -124,6 +157,7 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     expect(failed.all).toContain('Resuming from the checkpoint after provisioner 3 of 4');
     expect(records()).toHaveLength(5);
     expect(layers()).toHaveLength(5);
+    expect(states()).toHaveLength(4);
 
     // Nothing the store keeps names the sensitive value.
     for (const name of records()) expect(readFileSync(path.join(store, 'qemu', name), 'utf8')).not.toContain(SECRET);
@@ -138,6 +172,23 @@ describe('checkpoints of a qemu build (real QEMU, TCG here)', () => {
     expect(prune.code, prune.all).toBe(0);
     expect(prune.stdout).toContain('Removed 5 checkpoint(s); 0 kept.');
     expect(records()).toEqual([]);
-    expect(layers()).toEqual([]);
+    expect(files()).toEqual([]);
   }, 600_000);
 });
+
+/** Whether the saved machine in `file`, opened with `secrets`, holds `text`; scanned as it streams. */
+async function openedHolds(file: string, secrets: string[], text: string): Promise<boolean> {
+  const needle = Buffer.from(text);
+  let tail = Buffer.alloc(0);
+  let found = false;
+  const scan = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const window = Buffer.concat([tail, chunk]);
+      if (window.includes(needle)) found = true;
+      tail = window.subarray(Math.max(0, window.length - needle.length));
+      done();
+    },
+  });
+  await readMachineState(file, secrets, scan, new AbortController().signal);
+  return found;
+}
