@@ -4,8 +4,9 @@ import type { GuestWrites } from '../core/plugin.js';
 import { shellQuote } from '../util/shell-quote.js';
 
 /**
- * A VM's checkpoint is its disk, and a resumed build boots from it: what the provisioners
- * left where the guest does not keep files across a boot is not in it. Debian and Ubuntu
+ * A VM's checkpoint must also work as a disk alone (when the running machine saved with it
+ * cannot be loaded, a resumed build boots from it): what the provisioners left where the
+ * guest does not keep files across a boot is not in it. Debian and Ubuntu
  * empty /tmp at boot, Fedora mounts it as tmpfs, and /dev/shm and /run are always tmpfs.
  */
 const VOLATILE = ['/tmp', '/dev/shm', '/run', '/var/run'];
