@@ -215,6 +215,19 @@ export function vmProvisionCheckpoints(
   const { keys } = checkpoints;
   let before = new Set<string>();
   let keepMachine = false;
+  const setClock = async () => {
+    const now = new Date();
+    try {
+      await setGuestClock(communicator, now, ctx.signal);
+      ctx.log(`set the continued machine's clock to ${now.toISOString()}`);
+    } catch (err) {
+      if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+      const behind = now.getTime() - (checkpoints.resume?.checkpoint.savedAt.getTime() ?? now.getTime());
+      ctx.ui.error(
+        `Warning: could not set the clock of the machine continued from the checkpoint (${messageOf(err)}); it runs ${formatElapsed(behind)} behind`,
+      );
+    }
+  };
   const stop = (err: unknown, what: string) => {
     if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
     checkpoints.stopped = true;
@@ -229,26 +242,24 @@ export function vmProvisionCheckpoints(
       replay: running.continued ? [] : checkpoints.resume.checkpoint.replay,
     },
     async start() {
-      if (running.continued) {
-        const now = new Date();
-        try {
-          await setGuestClock(communicator, now, ctx.signal);
-          ctx.log(`set the continued machine's clock to ${now.toISOString()}`);
-        } catch (err) {
-          if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
-          ctx.ui.error(
-            `Warning: could not set the clock of the machine continued from the checkpoint (${messageOf(err)}); it runs ${formatElapsed(now.getTime() - checkpoints.resume!.checkpoint.savedAt.getTime())} behind`,
-          );
-        }
-      }
-      try {
-        before = await listVolatile(communicator, ctx.signal);
-        keepMachine = Boolean(running.freezeDisk) && (await canSetClock(communicator, ctx.signal));
-        if (!keepMachine)
-          ctx.log('checkpoints keep the disk only: the guest user is not root and has no passwordless sudo');
-      } catch (err) {
-        stop(err, 'checkpoints');
-      }
+      // Three commands in the guest, on channels of their own: each costs a round trip.
+      await Promise.all([
+        running.continued ? setClock() : undefined,
+        (async () => {
+          try {
+            const [listed, root] = await Promise.all([
+              listVolatile(communicator, ctx.signal),
+              canSetClock(communicator, ctx.signal),
+            ]);
+            before = listed;
+            keepMachine = Boolean(running.freezeDisk) && root;
+            if (!keepMachine)
+              ctx.log('checkpoints keep the disk only: the guest user is not root and has no passwordless sudo');
+          } catch (err) {
+            stop(err, 'checkpoints');
+          }
+        })(),
+      ]);
     },
     async save(index, key, writes) {
       if (checkpoints.stopped) return;
