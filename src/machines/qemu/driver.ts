@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, copyFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { VncConfig } from './vnc.js';
 import type { RunContext } from '../../core/plugin.js';
