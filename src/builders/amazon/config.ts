@@ -9,7 +9,7 @@ import {
   type AwsAccess,
 } from '../../machines/aws/access.js';
 import type { BlockDevice, Filters } from '../../machines/aws/resources.js';
-import { amiDistributionSchemaProperties } from '../../machines/aws/images.js';
+import { amiDistributionSchemaProperties } from '../../machines/aws/image-options.js';
 import { isSet } from '../../core/option-catalogue.js';
 import { WINRM_OPTION_NAMES } from '../../communicators/winrm-options.js';
 

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { CancelledError, UserError } from '../../base/errors.js';
 import type { ConfigProblems } from '../../core/plugin.js';
 
@@ -10,7 +11,9 @@ import type { ConfigProblems } from '../../core/plugin.js';
  * with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, ssh://), else /var/run/docker.sock.
  */
 export function connectDocker(): Docker {
-  return new Docker();
+  // Loaded on first use: dockerode brings gRPC and protobuf (a fifth of a second to load), which only Docker work needs.
+  const Dockerode = createRequire(import.meta.url)('dockerode') as typeof Docker;
+  return new Dockerode();
 }
 
 /** Where the daemon is, for messages ("unix:///var/run/docker.sock"). */

@@ -1,5 +1,5 @@
 import type { PrepareContext } from '../../core/plugin.js';
-import { amiDistributionSchemaProperties } from '../../machines/aws/images.js';
+import { amiDistributionSchemaProperties } from '../../machines/aws/image-options.js';
 import {
   awsAccessSchemaProperties,
   prepareAwsAccess,
