@@ -52,6 +52,12 @@ export interface SavedMachineState {
 export interface BuildMedia {
   /** The source is an installer ISO, booted once. */
   installer: boolean;
+  /**
+   * The installer ISO is in its drive but not booted: the machine continues a state saved
+   * while it was there (see `DiskLayers.resumeState`), which needs the same devices. When
+   * that state cannot be loaded, the machine boots its disk without it.
+   */
+  keepInstaller?: boolean;
   /** CD images (cd_files, guest tools), after the installer. */
   cds: string[];
   /** A 1.44 MB floppy image for drive A:. */

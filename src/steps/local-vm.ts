@@ -65,6 +65,7 @@ export async function runLocalVm(
         layers: s.vmCheckpoints && startingLayers(s.vmCheckpoints),
         media: {
           installer: settings.installer && !s.vmCheckpoints?.resume,
+          keepInstaller: settings.installer && Boolean(s.vmCheckpoints?.resume?.checkpoint.state),
           cds: [...(s.cd ? [s.cd.file] : []), ...(s.guestTools?.attach ? [s.guestTools.iso] : [])],
           floppy: s.floppy?.file,
         },

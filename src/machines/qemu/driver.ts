@@ -229,7 +229,10 @@ class QemuDefined<M> implements DefinedMachine {
         cpus: hw.cpus,
         disks: [{ file: made.disk, format: 'qcow2' }],
         diskInterface: hw.diskInterface,
-        cdroms: [...(request.media.installer ? [request.source] : []), ...request.media.cds],
+        cdroms: [
+          ...(request.media.installer || request.media.keepInstaller ? [request.source] : []),
+          ...request.media.cds,
+        ],
         floppy: request.media.floppy,
         firmware: options.firmware,
         efiVars: made.efiVars,
@@ -250,9 +253,16 @@ class QemuDefined<M> implements DefinedMachine {
         binary: options.binary,
         drive: options.drive,
       };
-      const signatureOf = async () => machineSignature(spec, await qemuVersion(spec.binary));
-      const { machine, continued } = await launch(spec, signatureOf, request.layers?.resumeState, ctx);
-      const signature = await signatureOf();
+      const signatureOf = async (of: MachineSpec) => machineSignature(of, await qemuVersion(of.binary));
+      // Booting a checkpoint's disk never goes through the installer again.
+      const bootSpec = request.media.keepInstaller ? { ...spec, cdroms: spec.cdroms.slice(1) } : spec;
+      const { machine, continued, launched } = await launch(
+        { continuing: spec, booting: bootSpec },
+        signatureOf,
+        request.layers?.resumeState,
+        ctx,
+      );
+      const signature = await signatureOf(launched);
       ctx.log(`qemu: pid ${machine.pid}, serial log ${machine.serialLog}`);
       void machine.exited.then(releaseCores);
       const running = new QemuRunning(
@@ -261,7 +271,7 @@ class QemuDefined<M> implements DefinedMachine {
         options,
         request,
         release,
-        { signature, installer: request.media.installer, continued },
+        { signature, continued },
       );
       if (options.vnc && vncPort) await running.announceVnc(options.vnc, vncPort.port, workDir, ctx);
       return running;
@@ -289,18 +299,20 @@ class QemuDefined<M> implements DefinedMachine {
  * where it was saved, paused until `cont`), else booting its disk.
  */
 async function launch(
-  spec: MachineSpec,
-  signatureOf: () => Promise<string>,
+  specs: { continuing: MachineSpec; booting: MachineSpec },
+  signatureOf: (spec: MachineSpec) => Promise<string>,
   state: SavedMachineState | undefined,
   ctx: RunContext,
-): Promise<{ machine: RunningMachine; continued: boolean }> {
+): Promise<{ machine: RunningMachine; continued: boolean; launched: MachineSpec }> {
   const boot = async () => {
     ctx.ui.say('Starting the virtual machine...');
-    return { machine: await RunningMachine.start(spec, ctx.signal, ctx.log), continued: false };
+    const machine = await RunningMachine.start(specs.booting, ctx.signal, ctx.log);
+    return { machine, continued: false, launched: specs.booting };
   };
   if (!state) return boot();
+  const spec = specs.continuing;
   // A QEMU that cannot say its version fails to start below, with the error that says why.
-  if (state.signature !== (await signatureOf().catch(() => undefined))) {
+  if (state.signature !== (await signatureOf(spec).catch(() => undefined))) {
     ctx.ui.say(
       "The checkpoint's running machine was saved by another QEMU or with other hardware; booting the checkpoint's disk instead",
     );
@@ -311,7 +323,7 @@ async function launch(
   try {
     await machine.loadState(state.file, ctx.secretValues(), ctx.signal);
     await machine.resume();
-    return { machine, continued: true };
+    return { machine, continued: true, launched: spec };
   } catch (err) {
     await machine.kill();
     if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
@@ -327,7 +339,7 @@ class QemuRunning<M> implements RunningVm {
     private readonly options: QemuDriverOptions<M>,
     private readonly request: DefineRequest,
     private readonly release: () => Promise<void>,
-    private readonly saving: { signature: string; installer: boolean; continued: boolean },
+    private readonly saving: { signature: string; continued: boolean },
   ) {}
 
   get continued(): boolean {
@@ -395,12 +407,9 @@ class QemuRunning<M> implements RunningVm {
     if (!device) throw new Error(`QEMU has no drive with the file ${this.made.disk}`);
     const whyNot = !stateFile
       ? undefined
-      : this.saving.installer
-        ? // It would load only into a machine that boots the installer again.
-          'the installer ISO is attached'
-        : !(await canCompressStates())
-          ? 'zstd is not installed (apt install zstd)'
-          : undefined;
+      : !(await canCompressStates())
+        ? 'zstd is not installed (apt install zstd)'
+        : undefined;
     if (whyNot) ctx.log(`qemu: no running machine kept with the checkpoint: ${whyNot}`);
     const save = whyNot ? undefined : stateFile;
     if (save) await this.machine.pause();

@@ -169,6 +169,9 @@ export function machineSignature(spec: MachineSpec, qemuVersion: string): string
     workDir: 'work',
     vnc: undefined,
     incoming: false,
+    // The boot order the machine started with is behind it: a continued machine keeps the
+    // one in its saved CMOS, and it boots its disk from then on.
+    bootFromCdrom: false,
   };
   const args = qemuArguments(placeless);
   args.splice(args.indexOf('-name'), 2);
