@@ -270,7 +270,9 @@ export function vmProvisionCheckpoints(
       try {
         verdict = await syncAndJudge(communicator, before, writes, ctx.signal);
         if (!running.freezeDisk) throw new Error('the driver cannot freeze the disk');
-        state = await running.freezeDisk(next, ctx, keepMachine ? checkpoints.store.statePath(key) : undefined);
+        // No running machine for a checkpoint that is not kept (below).
+        const stateFile = keepMachine && !verdict.lost.length ? checkpoints.store.statePath(key) : undefined;
+        state = await running.freezeDisk(next, ctx, stateFile);
       } catch (err) {
         stop(err, `a checkpoint after provisioner ${index + 1}`);
         return;
@@ -283,10 +285,6 @@ export function vmProvisionCheckpoints(
       const after = `${index + 1} of ${keys.length}`;
       if (verdict.lost.length) {
         // The layer stays in the chain; a later checkpoint that holds it may still be kept.
-        if (state) {
-          await rm(state.file, { force: true });
-          checkpoints.pending.delete(state.file);
-        }
         ctx.ui.message(
           `No checkpoint after provisioner ${after}: ${verdict.lost.join(', ')} would be missing from a build resumed there, which boots from the checkpoint's disk (/tmp and /dev/shm do not outlive a boot)`,
         );
