@@ -5,18 +5,20 @@ import type { Communicator } from '../core/communicator.js';
  * clock is set from the host's over the communicator, as root: the login user itself or
  * passwordless sudo. Without either, no running machine is kept (its disk still is).
  */
-const ROOT_OR_SUDO = '[ "$(id -u)" = 0 ] || sudo -n true';
+function asRoot(command: string): string {
+  return `if [ "$(id -u)" = 0 ]; then ${command}; else sudo -n ${command}; fi`;
+}
 
 /** Whether the communicator's user can set the guest's clock. */
 export async function canSetClock(comm: Communicator, signal: AbortSignal): Promise<boolean> {
-  return (await comm.exec(`${ROOT_OR_SUDO} 2>/dev/null`, { signal })).exitCode === 0;
+  return (await comm.exec(`{ ${asRoot('true')}; } 2>/dev/null`, { signal })).exitCode === 0;
 }
 
 /** Sets the guest's clock to `now`; throws with what the guest said when it cannot. */
 export async function setGuestClock(comm: Communicator, now: Date, signal: AbortSignal): Promise<void> {
   const set = `date -u -s @${(now.getTime() / 1000).toFixed(3)} >/dev/null`;
   const said: string[] = [];
-  const result = await comm.exec(`if [ "$(id -u)" = 0 ]; then ${set}; else sudo -n ${set}; fi`, {
+  const result = await comm.exec(asRoot(set), {
     signal,
     onStdout: (l) => said.push(l),
     onStderr: (l) => said.push(l),

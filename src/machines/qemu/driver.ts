@@ -405,13 +405,9 @@ class QemuRunning<M> implements RunningVm {
     const blocks = await this.machine.qmp.execute<{ device: string; inserted?: { file: string } }[]>('query-block');
     const device = blocks.find((b) => b.inserted?.file === this.made.disk)?.device;
     if (!device) throw new Error(`QEMU has no drive with the file ${this.made.disk}`);
-    const whyNot = !stateFile
-      ? undefined
-      : !(await canCompressStates())
-        ? 'zstd is not installed (apt install zstd)'
-        : undefined;
-    if (whyNot) ctx.log(`qemu: no running machine kept with the checkpoint: ${whyNot}`);
-    const save = whyNot ? undefined : stateFile;
+    const save = stateFile && (await canCompressStates()) ? stateFile : undefined;
+    if (stateFile && !save)
+      ctx.log('qemu: no running machine kept with the checkpoint: zstd is not installed (apt install zstd)');
     if (save) await this.machine.pause();
     try {
       await this.machine.qmp.execute('blockdev-snapshot-sync', { device, 'snapshot-file': next, format: 'qcow2' });

@@ -64,6 +64,9 @@ export interface MachineSpec {
   incoming?: boolean;
 }
 
+/** The QEMU that runs a machine unless qemu_binary names another. */
+const QEMU_BINARY = 'qemu-system-x86_64';
+
 /** The QEMU command line for a spec; separate so the arguments can be checked without QEMU. */
 export function qemuArguments(spec: MachineSpec): string[] {
   const args = [
@@ -176,7 +179,7 @@ export function machineSignature(spec: MachineSpec, qemuVersion: string): string
   const args = qemuArguments(placeless);
   args.splice(args.indexOf('-name'), 2);
   return createHash('sha256')
-    .update(JSON.stringify([qemuVersion, spec.binary ?? 'qemu-system-x86_64', args]))
+    .update(JSON.stringify([qemuVersion, spec.binary ?? QEMU_BINARY, args]))
     .digest('hex');
 }
 
@@ -193,7 +196,7 @@ export function canCompressStates(): Promise<boolean> {
 }
 
 /** The first line of `qemu-system-x86_64 --version`, asked once per binary. */
-export function qemuVersion(binary = 'qemu-system-x86_64'): Promise<string> {
+export function qemuVersion(binary = QEMU_BINARY): Promise<string> {
   let version = versions.get(binary);
   if (!version) {
     version = runHostTool(binary, ['--version'], { timeoutMs: 15_000 }).then((out) => out.split('\n')[0]!.trim());
@@ -224,7 +227,7 @@ export class RunningMachine {
   /** Starts QEMU and connects to its QMP socket. */
   static async start(spec: MachineSpec, signal: AbortSignal, log: (line: string) => void): Promise<RunningMachine> {
     const args = qemuArguments(spec);
-    const binary = spec.binary ?? 'qemu-system-x86_64';
+    const binary = spec.binary ?? QEMU_BINARY;
     log(`qemu: ${binary} ${args.join(' ')}`);
     const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
