@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
+import { ssh2Library } from '../util/ssh2-library.js';
 import { buildValuesAll, type BuildValues } from '../core/build-values.js';
 import type { Communicator } from '../core/communicator.js';
 
@@ -15,7 +15,7 @@ export async function buildValuesOf(
   let publicKey = '';
   if (login?.privateKeyFile) {
     privateKey = await readFile(login.privateKeyFile, 'utf8');
-    const parsed = ssh2.utils.parseKey(privateKey);
+    const parsed = ssh2Library().utils.parseKey(privateKey);
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (key && !(key instanceof Error)) publicKey = `${key.type} ${key.getPublicSSH().toString('base64')}`;
   }

@@ -13,7 +13,17 @@ export interface SchemaProblem {
 }
 
 // coerceTypes mirrors Packer's weak decoding: "2" is a fine number once {{user}} is rendered.
-const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false, verbose: true });
+// The schemas are boxwright's own, checked by its tests: checking them again against the
+// meta-schema, and optimizing the generated code, would cost each command 50 ms.
+const ajv = new Ajv({
+  allErrors: true,
+  coerceTypes: true,
+  useDefaults: true,
+  strict: false,
+  verbose: true,
+  validateSchema: false,
+  code: { optimize: false },
+});
 ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseGoDuration(s) !== undefined });
 
 const compiled = new WeakMap<object, ValidateFunction>();

@@ -40,7 +40,7 @@ export function stepEngine(): Step<DockerState> {
   return {
     name: 'docker-engine',
     async run(state, ctx) {
-      const docker = connectDocker();
+      const docker = await connectDocker();
       await pingDocker(docker);
       ctx.log(`docker: using the daemon at ${dockerHost()}`);
       state.docker = docker;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import ssh2 from 'ssh2';
+import { ssh2Library } from '../../util/ssh2-library.js';
 import { parseGoDuration } from '../../base/duration.js';
 import type { SshLogin } from '../../core/communicator.js';
 import type { ConfigProblems } from '../../core/plugin.js';
@@ -138,7 +138,7 @@ export function prepareSsh(
       continue;
     }
     // As Packer does: a key that cannot be read would otherwise look like a guest that never answers.
-    const parsed = ssh2.utils.parseKey(readFileSync(file));
+    const parsed = ssh2Library().utils.parseKey(readFileSync(file));
     if (parsed instanceof Error)
       problems.error(
         [key],

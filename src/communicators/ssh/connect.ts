@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import ssh2 from 'ssh2';
 import type { Client as ClientType, ConnectConfig } from 'ssh2';
 import type { SshConfig } from './config.js';
 import { dialSsh } from './dial.js';
-
-const { Client } = ssh2;
+import { ssh2Library } from '../../util/ssh2-library.js';
 
 /** Where the machine's SSH server is; a builder may know it only at run time. */
 export interface Endpoint {
@@ -119,7 +117,7 @@ export async function connectOnce(
 
 function open(config: ConnectConfig, signal: AbortSignal): Promise<ClientType> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (ssh2Library().Client)();
     const onAbort = () => {
       client.end();
       reject(new Error('cancelled'));

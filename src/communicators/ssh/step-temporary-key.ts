@@ -1,6 +1,6 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import ssh2 from 'ssh2';
+import { ssh2Library } from '../../util/ssh2-library.js';
 import type { RunContext } from '../../core/plugin.js';
 import type { Step } from '../../core/steps.js';
 import type { SshConfig } from './config.js';
@@ -31,7 +31,7 @@ export function stepTemporaryKey<S extends TemporaryKeyState>(cfg: SshConfig): S
       ctx.ui.say(`Creating a temporary ${type} SSH key pair for this build...`);
       const pair =
         type === 'rsa'
-          ? ssh2.utils.generateKeyPairSync('rsa', { bits, comment: `boxwright ${ctx.buildName}` })
+          ? ssh2Library().utils.generateKeyPairSync('rsa', { bits, comment: `boxwright ${ctx.buildName}` })
           : generateEd25519KeyPair(`boxwright ${ctx.buildName}`);
       state.temporaryKeyDir = await makeTempDir('key');
       const privateKeyFile = path.join(state.temporaryKeyDir, 'id');

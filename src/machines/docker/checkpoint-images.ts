@@ -23,7 +23,7 @@ export interface CheckpointImage {
 
 /** The checkpoint images the daemon holds, newest first. */
 export async function checkpointImages(): Promise<CheckpointImage[]> {
-  const images = await connectDocker().listImages({ all: true });
+  const images = await (await connectDocker()).listImages({ all: true });
   const sizeOf = new Map(images.map((image) => [image.Id, image.Size]));
   return images
     .flatMap((image) =>
@@ -42,5 +42,5 @@ export async function checkpointImages(): Promise<CheckpointImage[]> {
 }
 
 export async function removeCheckpointImage(tag: string): Promise<void> {
-  await connectDocker().getImage(tag).remove();
+  await (await connectDocker()).getImage(tag).remove();
 }

@@ -28,7 +28,7 @@ export function imageArtifact(
 /** Removes an image from the engine; one already gone is not an error. */
 export async function removeImage(id: string, options: { force?: boolean } = {}): Promise<void> {
   try {
-    await connectDocker().getImage(id).remove(options);
+    await (await connectDocker()).getImage(id).remove(options);
   } catch (err) {
     if (!isNotFound(err)) throw engineFailure(`could not remove image ${id}`, err);
   }

@@ -10,7 +10,7 @@ import { connectDocker, dockerHost, engineMessage, isNotFound } from './engine.j
 export async function leftoverContainers(owners: OwnerFilter): Promise<{ leftovers: Leftover[]; note?: string }> {
   const host = dockerHost();
   if (!host.startsWith('unix://')) return { leftovers: [], note: `containers on ${host} were not looked at` };
-  const docker = connectDocker();
+  const docker = await connectDocker();
   let timer: NodeJS.Timeout | undefined;
   try {
     const containers = await Promise.race([

@@ -41,7 +41,7 @@ export const dockerImportPostProcessor: PostProcessor<DockerImportConfig> = {
     };
   },
   async process(config, input, ctx) {
-    const docker = connectDocker();
+    const docker = await connectDocker();
     const file = input.files[0]!;
     const reference = `${config.repository}:${config.tag}`;
     ctx.ui.message(`Importing ${file} as ${reference}`);

@@ -60,7 +60,7 @@ export const dockerPushPostProcessor: PostProcessor<DockerPushConfig> = {
         'put a docker-tag post-processor before docker-push in the same chain: [{"type": "docker-tag", "repository": "registry.example.com/app", "tags": ["1.0"]}, {"type": "docker-push"}]',
       );
     }
-    const docker = connectDocker();
+    const docker = await connectDocker();
     for (const reference of references) {
       const { repository, tag } = splitReference(reference);
       const server = registryOf(repository);

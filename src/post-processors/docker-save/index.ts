@@ -24,7 +24,7 @@ export const dockerSavePostProcessor: PostProcessor<DockerSaveConfig> = {
   },
   prepare: (o) => ({ path: o.path as string }),
   async process(config, input, ctx) {
-    const docker = connectDocker();
+    const docker = await connectDocker();
     // A tagged reference puts its tag in the tar, so `docker load` names the image again.
     const reference = expectKind(input, 'docker-image').image.tags[0] ?? input.id;
     ctx.ui.message(`Saving image ${reference} to ${config.path}`);

@@ -56,7 +56,7 @@ export const dockerTagPostProcessor: PostProcessor<DockerTagConfig> = {
     return { repository, tags, force: o.force as boolean };
   },
   async process(config, input, ctx) {
-    const docker = connectDocker();
+    const docker = await connectDocker();
     const imageId = expectKind(input, 'docker-image').image.id;
     const image = docker.getImage(imageId);
     const references: string[] = [];
