@@ -1,8 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { FileDigests } from './file-digests.js';
 
 /** What a provisioner contributes to the machine's state. */
 export interface KeyedProvisioner {
@@ -18,33 +17,45 @@ export interface KeyedProvisioner {
  * source and the builder options that shape the machine) and provisioners 0..i, with the
  * contents of the local files they send. Values, secrets included, only enter a hash; a
  * key reveals none of them. After a provisioner that cannot list its inputs there are no
- * keys (undefined): what it did cannot be known, so it is never skipped.
+ * keys (undefined): what it did cannot be known, so it is never skipped. Files are named
+ * in keys relative to `cwd`, so a project keeps its checkpoints when it moves; their
+ * digests are remembered under `cacheDir`, so an unchanged file is not read again.
  */
 export async function checkpointKeys(
   base: unknown,
   provisioners: KeyedProvisioner[],
   cwd: string,
+  cacheDir?: string,
 ): Promise<(string | undefined)[]> {
-  // v2: a VM checkpoint records the uploads a resumed build must run again; those of v1 did not.
-  let previous: string | undefined = digest(`boxwright-checkpoint-v2\n${canonical(base)}`);
+  const digests = await FileDigests.open(cacheDir);
+  // v3: files enter as their digests, named relative to the template's directory.
+  let previous: string | undefined = digest(`boxwright-checkpoint-v3\n${canonical(base)}`);
   const keys: (string | undefined)[] = [];
   for (const p of provisioners) {
     if (previous === undefined || p.inputs === undefined) previous = undefined;
     else {
       const hash: Hash = createHash('sha256').update(previous).update(p.type).update(canonical(p.config));
-      for (const file of [...new Set(p.inputs.map((f) => path.resolve(cwd, f)))].sort()) await hashPath(hash, file);
+      await hashPaths(hash, p.inputs, cwd, digests);
       previous = hash.digest('hex');
     }
     keys.push(previous);
   }
+  await digests.save();
   return keys;
 }
 
 /** A SHA-256 of the contents of local files and directories (names, modes and bytes). */
-export async function digestPaths(paths: string[], cwd: string): Promise<string> {
+export async function digestPaths(paths: string[], cwd: string, cacheDir?: string): Promise<string> {
+  const digests = await FileDigests.open(cacheDir);
   const hash = createHash('sha256');
-  for (const file of [...new Set(paths.map((f) => path.resolve(cwd, f)))].sort()) await hashPath(hash, file);
+  await hashPaths(hash, paths, cwd, digests);
+  await digests.save();
   return hash.digest('hex');
+}
+
+async function hashPaths(hash: Hash, paths: string[], cwd: string, digests: FileDigests): Promise<void> {
+  for (const file of [...new Set(paths.map((f) => path.resolve(cwd, f)))].sort())
+    await hashPath(hash, file, path.relative(cwd, file) || '.', digests);
 }
 
 /** A SHA-256 of a text, in hex. */
@@ -80,21 +91,19 @@ const byText = (a: unknown, b: unknown) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** Adds a file's or directory's contents (names, modes and bytes, in name order) to the hash. */
-async function hashPath(hash: Hash, file: string): Promise<void> {
-  const info = await stat(file).catch(() => undefined);
+/** Adds a file's or directory's contents (names, modes and digests, in name order) to the hash. */
+async function hashPath(hash: Hash, file: string, name: string, digests: FileDigests): Promise<void> {
+  const info = await stat(file, { bigint: true }).catch(() => undefined);
   if (!info) {
-    hash.update(`missing ${file}\n`);
+    hash.update(`missing ${name}\n`);
     return;
   }
   if (info.isFile()) {
-    hash.update(`file ${file} ${info.mode & 0o777} ${info.size}\n`);
-    await pipeline(createReadStream(file), async function* (chunks) {
-      for await (const chunk of chunks) hash.update(chunk as Buffer);
-    });
+    hash.update(`file ${name} ${info.mode & 0o777n} ${info.size} ${await digests.of(file, info)}\n`);
     return;
   }
   if (!info.isDirectory()) return;
-  hash.update(`dir ${file}\n`);
-  for (const name of (await readdir(file)).sort()) await hashPath(hash, path.join(file, name));
+  hash.update(`dir ${name}\n`);
+  for (const entry of (await readdir(file)).sort())
+    await hashPath(hash, path.join(file, entry), path.join(name, entry), digests);
 }

@@ -95,6 +95,7 @@ export async function runBuild(build: PlannedBuild, settings: RunSettings): Prom
               inputs: p.reproducible ? p.plugin.localInputs?.(p.config as never) : undefined,
             })),
             settings.scope.pwd,
+            settings.checkpoints.dir,
           )
         : undefined,
     provisionedFingerprint: () => recorder.taken,

@@ -72,6 +72,7 @@ export function stepFindVmCheckpoint(
             ...(settings.http?.directory ? [settings.http.directory] : []),
           ],
           build.cwd,
+          build.checkpointCache.dir,
         ),
         shaping,
       });

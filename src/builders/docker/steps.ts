@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { DockerCommunicator } from '../../communicators/docker/communicator.js';
 import { noneCommunicator } from '../../communicators/none.js';
@@ -16,7 +17,6 @@ import {
 } from '../../machines/docker/engine.js';
 import { removeImage } from '../../machines/docker/image.js';
 import { runMark } from '../../util/run-mark.js';
-import { shellQuote } from '../../util/shell-quote.js';
 import { streamToFile } from '../../util/stream-to-file.js';
 import type { DockerConfig } from './config.js';
 import { parseRunCommand, type RunSpec } from './run-command.js';
@@ -149,6 +149,9 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
       const parsed = parseRunCommand(args, structuredClone(config.base));
       if ('error' in parsed) throw new UserError(`run_command: ${parsed.error.message}`, parsed.error.hint);
       const spec = parsed.spec;
+      // Packer mounts a host folder at container_dir; an empty tmpfs gives provisioners the
+      // same scratch folder, which no commit takes in, without a command run to make it.
+      if (config.containerDir && !mountsAt(spec, config.containerDir)) spec.tmpfs[config.containerDir] = '';
       const body = containerDefinition(spec);
       // A readable name tells users whose container this is, and its run mark lets `boxwright cleanup` find it
       // after a SIGKILL (labels would be copied into the committed image).
@@ -199,6 +202,15 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
   };
 }
 
+/** Whether run_command already mounts something at `dir` (a volume or a tmpfs of the user's). */
+function mountsAt(spec: RunSpec, dir: string): boolean {
+  const target = path.posix.normalize(dir);
+  return (
+    Object.keys(spec.tmpfs).some((t) => path.posix.normalize(t) === target) ||
+    spec.binds.some((b) => path.posix.normalize(b.split(':')[1] ?? '') === target)
+  );
+}
+
 const ROOT_USERS = new Set(['', 'root', '0']);
 
 export function stepConnect(config: DockerConfig): Step<DockerState> {
@@ -217,29 +229,18 @@ export function stepConnect(config: DockerConfig): Step<DockerState> {
         execUser: config.execUser,
         uploadOwner: config.fixUploadOwner && !ROOT_USERS.has(ownerUser) ? owner : undefined,
       });
-      if (config.containerDir) {
-        const r = await communicator.execAsRoot(`mkdir -p ${shellQuote(config.containerDir)}`, { signal: ctx.signal });
-        if (r.exitCode !== 0)
-          throw new UserError(
-            `could not create container_dir ${config.containerDir} in the container (exit code ${r.exitCode})`,
-            'the image needs /bin/sh and mkdir; set "container_dir" to a writable path',
-          );
-      }
       state.communicator = communicator;
     },
   };
 }
 
-/** Commits, exports or discards the container, after removing container_dir (Packer's scratch folder). */
+/** Commits, exports or discards the container. */
 export function stepOutput(config: DockerConfig): Step<DockerState> {
   return {
     name: 'docker-output',
     async run(state, ctx) {
       const docker = state.docker!;
       const container = docker.getContainer(state.containerId!);
-      if (config.containerDir && state.communicator instanceof DockerCommunicator) {
-        await state.communicator.execAsRoot(`rm -rf ${shellQuote(config.containerDir)}`, { signal: ctx.signal });
-      }
       if (config.output.kind === 'discard') {
         ctx.ui.say('Discarding the container.');
         return;

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointKeys, type KeyedProvisioner } from '../../../src/core/checkpoint-keys.js';
@@ -79,5 +79,41 @@ describe('checkpoint keys', () => {
       dir,
     );
     expect(other[0]).not.toBe(keys[0]);
+  });
+
+  it('stay the same when the project moves to another directory', async () => {
+    const { dir, provisioners } = project();
+    const moved = path.join(tempDir(), 'moved');
+    cpSync(dir, moved, { recursive: true });
+    expect(await checkpointKeys(base, provisioners, moved)).toEqual(await checkpointKeys(base, provisioners, dir));
+  });
+
+  it('see an edit that keeps the size and the modification time, with the digests remembered', async () => {
+    const { dir, provisioners } = project();
+    const cache = tempDir();
+    const script = path.join(dir, 'packages.sh');
+    const longAgo = new Date('2026-01-01T00:00:00Z');
+    utimesSync(script, longAgo, longAgo);
+    const before = await checkpointKeys(base, provisioners, dir, cache);
+    expect(await checkpointKeys(base, provisioners, dir, cache)).toEqual(before);
+    writeFileSync(script, 'apt-get install -y apach\n');
+    utimesSync(script, longAgo, longAgo);
+    const after = await checkpointKeys(base, provisioners, dir, cache);
+    expect(after[0]).not.toBe(before[0]);
+    expect(after).toEqual(await checkpointKeys(base, provisioners, dir));
+  });
+
+  it('come from the remembered digest of a file that did not change, without reading it again', async () => {
+    const { dir, provisioners } = project();
+    const cache = tempDir();
+    const longAgo = new Date('2026-01-01T00:00:00Z');
+    utimesSync(path.join(dir, 'packages.sh'), longAgo, longAgo);
+    const before = await checkpointKeys(base, provisioners, dir, cache);
+    // Were the file read again, the key could not follow this (false) remembered digest.
+    const file = path.join(cache, 'file-digests.cache');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { files: Record<string, { sha256: string }> };
+    saved.files[path.join(dir, 'packages.sh')]!.sha256 = '0'.repeat(64);
+    writeFileSync(file, JSON.stringify(saved));
+    expect((await checkpointKeys(base, provisioners, dir, cache))[0]).not.toBe(before[0]);
   });
 });
