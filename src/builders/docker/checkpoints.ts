@@ -68,31 +68,59 @@ export function dockerCheckpoints(
     // An image keeps the container's whole file system, /tmp included: nothing needs replaying.
     resumeAfter: state.resume && { index: state.resume.index, savedAt: state.resume.savedAt, replay: [] },
     async save(index, key) {
-      const container = state.docker!.getContainer(state.containerId!);
-      try {
-        await container.commit({
-          _query: {
-            container: container.id,
-            repo: CHECKPOINT_REPOSITORY,
-            tag: key,
-            comment: `boxwright checkpoint after provisioner ${index + 1} of ${keys.length}`,
-            changes: [
-              `LABEL ${CHECKPOINT_LABELS.after}="${index + 1} of ${keys.length}"`,
-              `LABEL ${CHECKPOINT_LABELS.build}="${ctx.buildName}"`,
-            ],
-            pause: true,
-          },
-        } as unknown as object);
-      } catch (err) {
-        if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
-        // A checkpoint only saves time later; the build itself goes on without it.
-        ctx.ui.error(`Warning: could not keep a checkpoint after provisioner ${index + 1}: ${engineMessage(err)}`);
-        return;
-      }
-      ctx.ui.message(`Kept a checkpoint after provisioner ${index + 1} of ${keys.length}`);
-      await keepUnderCap(keys, maxBytes, ctx);
+      const last = index === keys.length - 1;
+      const saving = commitCheckpoint(state, ctx, index, key, keys, maxBytes, last);
+      // Nothing runs in the container after the last provisioner but the fingerprint, which
+      // only reads: its commit goes on alongside, and the output step waits for it.
+      if (last) state.savingLastCheckpoint = saving;
+      else await saving;
     },
   };
+}
+
+async function commitCheckpoint(
+  state: DockerState,
+  ctx: RunContext,
+  index: number,
+  key: string,
+  keys: (string | undefined)[],
+  maxBytes: number,
+  last: boolean,
+): Promise<void> {
+  const container = state.docker!.getContainer(state.containerId!);
+  try {
+    await container.commit({
+      _query: {
+        container: container.id,
+        repo: CHECKPOINT_REPOSITORY,
+        tag: key,
+        comment: `boxwright checkpoint after provisioner ${index + 1} of ${keys.length}`,
+        changes: [
+          `LABEL ${CHECKPOINT_LABELS.after}="${index + 1} of ${keys.length}"`,
+          `LABEL ${CHECKPOINT_LABELS.build}="${ctx.buildName}"`,
+        ],
+        // A paused container refuses new commands; the fingerprint still has to run in it.
+        pause: !last,
+      },
+    } as unknown as object);
+  } catch (err) {
+    if (ctx.signal.aborted) {
+      if (last) return;
+      throw new CancelledError('Build was cancelled.');
+    }
+    // A checkpoint only saves time later; the build itself goes on without it.
+    ctx.ui.error(`Warning: could not keep a checkpoint after provisioner ${index + 1}: ${engineMessage(err)}`);
+    return;
+  }
+  ctx.ui.message(`Kept a checkpoint after provisioner ${index + 1} of ${keys.length}`);
+  await keepUnderCap(keys, maxBytes, ctx);
+}
+
+/** Waits for the last checkpoint's commit, begun while the build went on. */
+export async function lastCheckpointSaved(state: DockerState): Promise<void> {
+  const saving = state.savingLastCheckpoint;
+  state.savingLastCheckpoint = undefined;
+  await saving;
 }
 
 /** Removes the oldest checkpoint images beyond the cap; this build's own stay. */

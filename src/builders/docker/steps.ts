@@ -19,6 +19,7 @@ import { removeImage } from '../../machines/docker/image.js';
 import { runMark } from '../../util/run-mark.js';
 import { streamToFile } from '../../util/stream-to-file.js';
 import type { DockerConfig } from './config.js';
+import { lastCheckpointSaved } from './checkpoints.js';
 import { parseRunCommand, type RunSpec } from './run-command.js';
 
 /** What the docker builder's steps hand each other. */
@@ -34,6 +35,8 @@ export interface DockerState extends ConnectedState {
   resume?: { index: number; image: string; savedAt: Date | undefined };
   /** Checkpoint keys after each provisioner, when checkpoints are on. */
   checkpointKeys?: (string | undefined)[];
+  /** The commit of the checkpoint after the last provisioner, which runs alongside what follows. */
+  savingLastCheckpoint?: Promise<void>;
 }
 
 export function stepEngine(): Step<DockerState> {
@@ -187,6 +190,7 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
     },
     async cleanup(state, ctx) {
       if (!state.containerId) return;
+      await lastCheckpointSaved(state);
       ctx.ui.say(`Removing the container: ${state.containerId.slice(0, 12)}`);
       try {
         await state.docker!.getContainer(state.containerId).remove({ force: true, v: true });
@@ -239,61 +243,70 @@ export function stepOutput(config: DockerConfig): Step<DockerState> {
   return {
     name: 'docker-output',
     async run(state, ctx) {
-      const docker = state.docker!;
-      const container = docker.getContainer(state.containerId!);
-      if (config.output.kind === 'discard') {
-        ctx.ui.say('Discarding the container.');
-        return;
-      }
-      if (config.output.kind === 'export') return exportContainer(container, config.output.path, ctx);
-      ctx.ui.say('Committing the container');
-      // The image starts from the base image's configuration, not the container's: the
-      // build-time entrypoint (run_command's /bin/sh) must not become the image's.
-      const base = state.imageConfig ?? {};
-      const body = {
-        ...base,
-        Entrypoint: base.Entrypoint ?? [],
-        Cmd: base.Cmd ?? [],
-        Tty: false,
-        OpenStdin: false,
-        StdinOnce: false,
-        AttachStdin: false,
-      };
-      // A cancel cannot stop a commit the daemon has begun; boxwright waits for it and removes
-      // the image it made, so nothing untagged is left behind a "cancelled".
-      const onAbort = () => ctx.ui.say('Waiting for Docker to finish the commit, to remove the image it makes');
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      const checkpoint = lastCheckpointSaved(state);
       try {
-        const result = (await container.commit({
-          _query: {
-            container: container.id,
-            author: config.author,
-            comment: config.message,
-            changes: config.changes,
-            pause: true,
-          },
-          _body: body,
-        } as unknown as object)) as { Id: string };
-        state.imageId = result.Id;
-      } catch (err) {
-        if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
-        throw engineFailure(
-          'could not commit the container',
-          err,
-          config.changes.length ? 'check "changes": each must be a valid Dockerfile instruction' : undefined,
-        );
+        await outputContainer(config, state, ctx);
       } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
+        await checkpoint;
       }
-      if (ctx.signal.aborted) {
-        ctx.ui.say(`Removing the image committed before the cancel: ${state.imageId.slice(0, 19)}`);
-        await removeImage(state.imageId, { force: true });
-        state.imageId = undefined;
-        throw new CancelledError('Build was cancelled.');
-      }
-      ctx.ui.message(`Image ID: ${state.imageId}`);
     },
   };
+}
+
+async function outputContainer(config: DockerConfig, state: DockerState, ctx: RunContext): Promise<void> {
+  const docker = state.docker!;
+  const container = docker.getContainer(state.containerId!);
+  if (config.output.kind === 'discard') {
+    ctx.ui.say('Discarding the container.');
+    return;
+  }
+  if (config.output.kind === 'export') return exportContainer(container, config.output.path, ctx);
+  ctx.ui.say('Committing the container');
+  // The image starts from the base image's configuration, not the container's: the
+  // build-time entrypoint (run_command's /bin/sh) must not become the image's.
+  const base = state.imageConfig ?? {};
+  const body = {
+    ...base,
+    Entrypoint: base.Entrypoint ?? [],
+    Cmd: base.Cmd ?? [],
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    AttachStdin: false,
+  };
+  // A cancel cannot stop a commit the daemon has begun; boxwright waits for it and removes
+  // the image it made, so nothing untagged is left behind a "cancelled".
+  const onAbort = () => ctx.ui.say('Waiting for Docker to finish the commit, to remove the image it makes');
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = (await container.commit({
+      _query: {
+        container: container.id,
+        author: config.author,
+        comment: config.message,
+        changes: config.changes,
+        pause: true,
+      },
+      _body: body,
+    } as unknown as object)) as { Id: string };
+    state.imageId = result.Id;
+  } catch (err) {
+    if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
+    throw engineFailure(
+      'could not commit the container',
+      err,
+      config.changes.length ? 'check "changes": each must be a valid Dockerfile instruction' : undefined,
+    );
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  if (ctx.signal.aborted) {
+    ctx.ui.say(`Removing the image committed before the cancel: ${state.imageId.slice(0, 19)}`);
+    await removeImage(state.imageId, { force: true });
+    state.imageId = undefined;
+    throw new CancelledError('Build was cancelled.');
+  }
+  ctx.ui.message(`Image ID: ${state.imageId}`);
 }
 
 /** Streams the container's files into the tar at `file`. */
