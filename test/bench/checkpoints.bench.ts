@@ -6,6 +6,7 @@ import { cacheDirectory } from '../../src/util/download.js';
 import { debianBaseImage, debianBaseRootfs } from '../support/base-image.js';
 import { runCli, tempDir, writeTemplate } from '../support/cli.js';
 import { importRootfsImage, startTestDocker } from '../support/docker.js';
+import { startCli } from '../support/process.js';
 import { qemuFromBase } from '../support/qemu-template.js';
 import { recordResults } from './results.js';
 
@@ -69,6 +70,7 @@ it('docker: editing the last of three provisioners and building again', async ()
     const image = await importRootfsImage(engine.docker, tar, 'bw-bench/debian:12');
     const packages = nginxPackages();
     const dir = tempDir('boxwright-bench-');
+    const checkpoints = path.join(dir, 'checkpoints');
     writeInstallScript(dir);
     const build = async (motd: string) => {
       const template = writeTemplate(dir, {
@@ -79,12 +81,16 @@ it('docker: editing the last of three provisioners and building again', async ()
           { type: 'shell', inline: [`echo '${motd}' > /etc/motd`] },
         ],
       });
+      // The command as a user runs it: Node's start and loading boxwright count too.
       const started = performance.now();
-      const run = await runCli(['build', '-color=false', template], { cwd: dir });
-      expect(run.code, run.all).toBe(0);
-      return { seconds: (performance.now() - started) / 1000, output: run.all };
+      const run = await startCli(['build', '-color=false', template], dir, {
+        DOCKER_HOST: engine.host,
+        BOXWRIGHT_CHECKPOINT_DIR: checkpoints,
+      }).exit;
+      expect(run.code, run.output).toBe(0);
+      return { seconds: (performance.now() - started) / 1000, output: run.output };
     };
-    await runCli(['cache', 'prune'], { cwd: dir });
+    await runCli(['cache', 'prune'], { cwd: dir, env: { BOXWRIGHT_CHECKPOINT_DIR: checkpoints } });
     const first = await build('version 1');
     const rebuild = await build('version 2');
     expect(rebuild.output).toContain('Resuming from the checkpoint after provisioner 2 of 3');
@@ -94,7 +100,7 @@ it('docker: editing the last of three provisioners and building again', async ()
       first.seconds,
       rebuild.seconds,
     );
-    await runCli(['cache', 'prune'], { cwd: dir });
+    await runCli(['cache', 'prune'], { cwd: dir, env: { BOXWRIGHT_CHECKPOINT_DIR: checkpoints } });
   } finally {
     await engine.stop();
   }
@@ -123,9 +129,9 @@ it('qemu: editing the last of three provisioners and building again', async () =
       ],
     });
     const started = performance.now();
-    const run = await runCli(['build', '-color=false', '-force', template], { cwd: dir, env });
-    expect(run.code, run.all).toBe(0);
-    return { seconds: (performance.now() - started) / 1000, output: run.all };
+    const run = await startCli(['build', '-color=false', '-force', template], dir, env).exit;
+    expect(run.code, run.output).toBe(0);
+    return { seconds: (performance.now() - started) / 1000, output: run.output };
   };
   const first = await build('version 1');
   const rebuild = await build('version 2');
