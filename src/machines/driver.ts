@@ -40,6 +40,16 @@ export interface DiskLayers {
   resumeFrom?: string;
   /** The running machine saved with that layer: when the driver can load it, the machine continues instead of booting. */
   resumeState?: SavedMachineState;
+  /** The UEFI variable store kept with that layer: the machine starts with a copy of it. */
+  resumeFirmwareVars?: string;
+}
+
+/** What freezing a disk's layer kept besides the layer. */
+export interface FrozenLayer {
+  /** The running machine, when it was asked for and could be saved. */
+  state?: SavedMachineState;
+  /** A copy of the UEFI variable store, when the machine has one. */
+  firmwareVars?: string;
 }
 
 /** A running machine's memory and devices, saved when its disk's layer was frozen. */
@@ -101,16 +111,19 @@ export interface RunningVm {
   /**
    * With a driver that layers disks: makes the disk's current layer read-only and sends the
    * machine's writes to a new layer, `next`, on top of it. The guest should have synced first.
-   * With `stateFile`, the machine's memory and devices at that moment are saved there too,
-   * when the driver can: the saved state, or undefined (and why, in the log).
+   * With `keep.stateFile`, the machine's memory and devices at that moment are saved there
+   * too, when the driver can (else no state, and why in the log); a UEFI machine's variable
+   * store is copied to `keep.firmwareVars`.
    */
-  freezeDisk?(next: string, ctx: RunContext, stateFile?: string): Promise<SavedMachineState | undefined>;
+  freezeDisk?(next: string, ctx: RunContext, keep: { stateFile?: string; firmwareVars: string }): Promise<FrozenLayer>;
   /** True when the machine continues a saved state (`DiskLayers.resumeState`) rather than having booted. */
   readonly continued?: boolean;
 }
 
 /** A stopped machine: its disk is consistent and can be exported. */
 export interface StoppedVm {
+  /** A UEFI machine's variable store, as the machine left it. */
+  readonly firmwareVars?: string;
   /** Detaches the installer, CDs, floppy and SSH forward, so that the export carries none of them. */
   detachBuildMedia(ctx: RunContext): Promise<void>;
   /** Writes the family's artifact into the output directory. */

@@ -13,9 +13,9 @@ import {
   workingDiskPath,
   type DefinedMachine,
   type DiskLayers,
+  type FrozenLayer,
   type MachineDriver,
   type RunningVm,
-  type SavedMachineState,
   type StoppedVm,
 } from '../machines/driver.js';
 import { canSetClock, setGuestClock } from './guest-clock.js';
@@ -143,30 +143,35 @@ export function stepFindVmCheckpoint(
  */
 export function stepKeepFinished(
   build: BuildContext,
-): PipelineStep<{ vmCheckpoints: VmCheckpoints | undefined }, object> {
+): PipelineStep<{ vmCheckpoints: VmCheckpoints | undefined; stopped: StoppedVm }, object> {
   return {
     name: 'keep-finished',
-    async run({ vmCheckpoints: c }, ctx) {
+    async run({ vmCheckpoints: c, stopped }, ctx) {
       if (!c?.finishedKey || c.finished || c.stopped || c.current !== c.workDisk) return {};
       if (c.chain.some((file) => c.pending.has(file))) return {};
       const layer = c.store.layerPath(c.finishedKey);
+      const vars = stopped.firmwareVars && c.store.varsPath(c.finishedKey);
       // One kept earlier but not taken (it had no fingerprint, say) is replaced.
-      const replaced = (await c.store.find(c.finishedKey))?.files.at(-1);
+      const replaced = await c.store.find(c.finishedKey);
       try {
         await copyFile(c.workDisk, layer, constants.COPYFILE_FICLONE);
+        if (vars) await copyFile(stopped.firmwareVars!, vars);
         await c.store.complete(c.finishedKey, {
           after: `${c.keys.length} of ${c.keys.length}, shut down`,
           build: ctx.buildName,
           files: [...c.chain, layer],
           replay: [],
           fingerprint: build.provisionedFingerprint(),
+          firmwareVars: vars,
         });
       } catch (err) {
         await rm(layer, { force: true });
+        if (vars) await rm(vars, { force: true });
         ctx.ui.error(`Warning: could not keep the finished machine's disk: ${messageOf(err)}`);
         return {};
       }
-      if (replaced && replaced !== layer) await rm(replaced, { force: true });
+      for (const file of [replaced?.files.at(-1), replaced?.firmwareVars])
+        if (file && file !== layer && file !== vars) await rm(file, { force: true });
       ctx.ui.message('Kept the finished machine: a build with nothing changed exports it without starting it');
       await keepUnderCap(c, build);
       return {};
@@ -191,6 +196,7 @@ export function startingLayers(checkpoints: VmCheckpoints): DiskLayers {
     first: checkpoints.current,
     resumeFrom: checkpoints.chain.at(-1),
     resumeState: checkpoints.resume?.checkpoint.state,
+    resumeFirmwareVars: (checkpoints.finished ?? checkpoints.resume?.checkpoint)?.firmwareVars,
   };
 }
 
@@ -267,32 +273,46 @@ export function vmProvisionCheckpoints(
       const nextKey = keys[index + 1];
       const next = nextKey ? checkpoints.store.layerPath(nextKey) : checkpoints.workDisk;
       let verdict: VolatileVerdict;
-      let state: SavedMachineState | undefined;
+      let frozen: FrozenLayer;
       try {
         verdict = await syncAndJudge(communicator, before, writes, ctx.signal);
         if (!running.freezeDisk) throw new Error('the driver cannot freeze the disk');
         // No running machine for a checkpoint that is not kept (below).
         const stateFile = keepMachine && !verdict.lost.length ? checkpoints.store.statePath(key) : undefined;
-        state = await running.freezeDisk(next, ctx, stateFile);
+        frozen = await running.freezeDisk(next, ctx, { stateFile, firmwareVars: checkpoints.store.varsPath(key) });
       } catch (err) {
         stop(err, `a checkpoint after provisioner ${index + 1}`);
         return;
       }
+      const { state, firmwareVars } = frozen;
       if (nextKey) checkpoints.pending.add(next);
-      if (state) checkpoints.pending.add(state.file);
+      const own = [...(state ? [state.file] : []), ...(firmwareVars ? [firmwareVars] : [])];
+      for (const file of own) checkpoints.pending.add(file);
       const files = [...checkpoints.chain, checkpoints.current];
       checkpoints.chain = files;
       checkpoints.current = next;
       const after = `${index + 1} of ${keys.length}`;
       if (verdict.lost.length) {
+        // Only the layer serves a later checkpoint; the variable store is copied again then.
+        for (const file of own) {
+          await rm(file, { force: true });
+          checkpoints.pending.delete(file);
+        }
         // The layer stays in the chain; a later checkpoint that holds it may still be kept.
         ctx.ui.message(
           `No checkpoint after provisioner ${after}: ${verdict.lost.join(', ')} would be missing from a build resumed there, which boots from the checkpoint's disk (/tmp and /dev/shm do not outlive a boot)`,
         );
         return;
       }
-      await checkpoints.store.complete(key, { after, build: ctx.buildName, files, replay: verdict.replay, state });
-      for (const file of [...files, ...(state ? [state.file] : [])]) checkpoints.pending.delete(file);
+      await checkpoints.store.complete(key, {
+        after,
+        build: ctx.buildName,
+        files,
+        replay: verdict.replay,
+        state,
+        firmwareVars,
+      });
+      for (const file of [...files, ...own]) checkpoints.pending.delete(file);
       ctx.ui.message(`Kept a checkpoint after provisioner ${after}${state ? ', with the running machine' : ''}`);
       await keepUnderCap(checkpoints, ctx);
     },

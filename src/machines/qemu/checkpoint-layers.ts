@@ -28,6 +28,8 @@ export interface LayerCheckpoint {
   fingerprint?: Fingerprint;
   /** The running machine saved with its layer: a build resumed here continues it instead of booting. */
   state?: SavedMachineState;
+  /** A UEFI machine's variable store (its boot entries) as it was with this layer. */
+  firmwareVars?: string;
 }
 
 interface Record {
@@ -39,6 +41,7 @@ interface Record {
   replay?: GuestWrites[];
   fingerprint?: Fingerprint;
   state?: SavedMachineState;
+  firmwareVars?: string;
 }
 
 /** Unreferenced layers younger than this may belong to a build still running; they are left alone. */
@@ -48,7 +51,7 @@ const IN_FLIGHT_MS = 6 * 3_600_000;
  * Where QEMU-backed builds keep their checkpoints: `DIR/KEY.json` says a checkpoint is
  * complete and lists its chain; the layers are `DIR/layers/KEY-RUN.qcow2`, one name per
  * build, so two builds of one template never write into the same file, and a running
- * machine saved with a layer is `DIR/layers/KEY-RUN.state`.
+ * machine saved with a layer is `DIR/layers/KEY-RUN.state`, a UEFI variable store `DIR/layers/KEY-RUN.vars`.
  */
 export class LayerStore {
   private readonly runTag = randomBytes(4).toString('hex');
@@ -65,6 +68,11 @@ export class LayerStore {
     return path.join(this.dir, 'layers', `${key}-${this.runTag}.state`);
   }
 
+  /** The file this build copies the UEFI variable store of `key` into. */
+  varsPath(key: string): string {
+    return path.join(this.dir, 'layers', `${key}-${this.runTag}.vars`);
+  }
+
   async prepare(): Promise<void> {
     await mkdir(path.join(this.dir, 'layers'), { recursive: true });
   }
@@ -73,7 +81,9 @@ export class LayerStore {
   async find(key: string): Promise<LayerCheckpoint | undefined> {
     const record = await this.read(path.join(this.dir, `${key}.json`));
     if (!record) return undefined;
-    for (const file of record.files) if (!(await stat(file).catch(() => undefined))) return undefined;
+    // A UEFI machine's disk does not boot without the boot entries in its variable store.
+    for (const file of [...record.files, ...(record.firmwareVars ? [record.firmwareVars] : [])])
+      if (!(await stat(file).catch(() => undefined))) return undefined;
     // Without its state file the checkpoint is still its disk.
     if (record.state && !(await stat(record.state.file).catch(() => undefined))) delete record.state;
     return record;
@@ -89,6 +99,7 @@ export class LayerStore {
       replay: GuestWrites[];
       fingerprint?: Fingerprint;
       state?: SavedMachineState;
+      firmwareVars?: string;
     },
   ): Promise<void> {
     const file = path.join(this.dir, `${key}.json`);
@@ -148,16 +159,17 @@ export class LayerStore {
     if (!Array.isArray(record.files) || !record.files.length) return undefined;
     const own = await stat(record.files.at(-1)!).catch(() => undefined);
     const state = record.state && (await stat(record.state.file).catch(() => undefined));
+    const vars = record.firmwareVars ? await stat(record.firmwareVars).catch(() => undefined) : undefined;
     return {
       ...record,
       savedAt: new Date(record.savedAt),
-      bytes: (own?.size ?? 0) + (state?.size ?? 0),
+      bytes: (own?.size ?? 0) + (state?.size ?? 0) + (vars?.size ?? 0),
       replay: record.replay ?? [],
     };
   }
 }
 
-/** The files a checkpoint owns or uses: its chain and its saved machine. */
+/** The files a checkpoint owns or uses: its chain, its saved machine and its variable store. */
 function filesOf(c: LayerCheckpoint): string[] {
-  return c.state ? [...c.files, c.state.file] : c.files;
+  return [...c.files, ...(c.state ? [c.state.file] : []), ...(c.firmwareVars ? [c.firmwareVars] : [])];
 }

@@ -13,6 +13,7 @@ import {
   type ExportResult,
   type MachineDriver,
   type RunningVm,
+  type FrozenLayer,
   type SavedMachineState,
   type StoppedVm,
 } from '../driver.js';
@@ -104,8 +105,6 @@ export class QemuDriver<M = never> implements MachineDriver {
     const plan = this.options.disk;
     if (plan.kind !== 'blank' && plan.backingFile)
       return { supported: false, why: 'the output disk is an overlay on its source (use_backing_file)' };
-    if (this.options.firmware.kind === 'efi')
-      return { supported: false, why: 'a UEFI variable store is not kept with the disk yet' };
     return { supported: true };
   }
 
@@ -131,8 +130,12 @@ export class QemuDriver<M = never> implements MachineDriver {
         const dir = this.options.keepEfiVars ? request.outputDir : await makeTempDir('efi');
         if (!this.options.keepEfiVars) made.push(dir);
         efiVars = path.join(dir, 'efivars.fd');
-        await copyFile(firmware.varsTemplate, efiVars);
-        ctx.ui.say(`Booting UEFI: ${firmware.code}, variables from ${firmware.varsTemplate}`);
+        // A checkpoint's disk boots with the boot entries its variable store had then.
+        const vars = request.layers?.resumeFirmwareVars;
+        await copyFile(vars ?? firmware.varsTemplate, efiVars);
+        ctx.ui.say(
+          `Booting UEFI: ${firmware.code}, variables from ${vars ? "the checkpoint's copy" : firmware.varsTemplate}`,
+        );
       }
       return new QemuDefined(this.options, request, {
         disk,
@@ -401,30 +404,39 @@ class QemuRunning<M> implements RunningVm {
    * `next`, a new qcow2 backed by it, takes the writes from now on. With `stateFile`, the
    * CPUs are paused around it and the machine's state is saved as it was at the freeze.
    */
-  async freezeDisk(next: string, ctx: RunContext, stateFile?: string): Promise<SavedMachineState | undefined> {
+  async freezeDisk(
+    next: string,
+    ctx: RunContext,
+    keep: { stateFile?: string; firmwareVars: string },
+  ): Promise<FrozenLayer> {
     const blocks = await this.machine.qmp.execute<{ device: string; inserted?: { file: string } }[]>('query-block');
     const device = blocks.find((b) => b.inserted?.file === this.made.disk)?.device;
     if (!device) throw new Error(`QEMU has no drive with the file ${this.made.disk}`);
-    const save = stateFile && (await canCompressStates()) ? stateFile : undefined;
-    if (stateFile && !save)
+    const save = keep.stateFile && (await canCompressStates()) ? keep.stateFile : undefined;
+    if (keep.stateFile && !save)
       ctx.log('qemu: no running machine kept with the checkpoint: zstd is not installed (apt install zstd)');
-    if (save) await this.machine.pause();
+    const vars = this.made.efiVars;
+    // Paused, the disk, the variable store and the memory are all of one moment.
+    const paused = Boolean(save || vars);
+    if (paused) await this.machine.pause();
     try {
       await this.machine.qmp.execute('blockdev-snapshot-sync', { device, 'snapshot-file': next, format: 'qcow2' });
       this.made.disk = next;
-      if (!save) return undefined;
+      if (vars) await copyFile(vars, keep.firmwareVars);
+      const firmwareVars = vars ? keep.firmwareVars : undefined;
+      if (!save) return { firmwareVars };
       const started = Date.now();
       try {
         await this.machine.saveState(save, ctx.secretValues(), ctx.signal);
       } catch (err) {
         if (ctx.signal.aborted) throw new CancelledError('Build was cancelled.');
         ctx.log(`qemu: could not save the running machine: ${messageOf(err)}`);
-        return undefined;
+        return { firmwareVars };
       }
       ctx.log(`qemu: saved the running machine in ${Date.now() - started} ms`);
-      return { file: save, signature: this.saving.signature };
+      return { state: { file: save, signature: this.saving.signature }, firmwareVars };
     } finally {
-      if (save && this.machine.running) await this.machine.resume();
+      if (paused && this.machine.running) await this.machine.resume();
     }
   }
 
@@ -449,6 +461,7 @@ function stoppedVm<M>(
   made: Made<M> & { accelerator: Accelerator },
 ): StoppedVm {
   return {
+    firmwareVars: made.efiVars,
     // QEMU's media belong to the process that has ended; nothing stays attached.
     detachBuildMedia: async () => {},
     export: (ctx) =>

@@ -155,22 +155,30 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     expect(existsSync(vnc![3]!)).toBe(false);
   }, 600_000);
 
-  it('efi_boot starts OVMF: the guest sees UEFI, and its variable store is kept as efivars.fd next to the disk', async () => {
+  it('efi_boot starts OVMF: the guest sees UEFI, and its variable store is kept as efivars.fd next to the disk; checkpoints keep the store too', async () => {
     const disk = await efiDisk(base);
     const dir = tempDir();
-    const t = writeTemplate(dir, {
-      builders: [
-        qemu({ iso_url: disk, efi_boot: true, output_directory: 'out', vm_name: 'disk.qcow2', skip_compaction: true }),
-      ],
-      // The disk boots under BIOS too (extlinux), so only UEFI makes /sys/firmware/efi appear.
-      provisioners: [
-        {
-          type: 'shell',
-          inline: ['test -d /sys/firmware/efi && echo "firmware: UEFI, $(cat /sys/firmware/efi/fw_platform_size)-bit"'],
-        },
-      ],
-    });
-    const run = await runCli(['build', t], { cwd: dir });
+    const env = { BOXWRIGHT_CHECKPOINT_DIR: path.join(dir, 'checkpoints') };
+    // The disk boots under BIOS too (extlinux), so only UEFI makes /sys/firmware/efi appear.
+    const uefi = {
+      type: 'shell',
+      inline: ['test -d /sys/firmware/efi && echo "firmware: UEFI, $(cat /sys/firmware/efi/fw_platform_size)-bit"'],
+    };
+    const template = (provisioners: object[]) =>
+      writeTemplate(dir, {
+        builders: [
+          qemu({
+            iso_url: disk,
+            efi_boot: true,
+            output_directory: 'out',
+            vm_name: 'disk.qcow2',
+            skip_compaction: true,
+          }),
+        ],
+        provisioners,
+      });
+    const t = template([uefi]);
+    const run = await runCli(['build', t], { cwd: dir, env });
     expect(run.code, run.all).toBe(0);
     expect(run.stdout).toMatch(
       /Booting UEFI: \/usr\/share\/OVMF\/OVMF_CODE\.fd, variables from \/usr\/share\/OVMF\/OVMF_VARS\.fd/,
@@ -181,6 +189,25 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     // OVMF wrote its boot entries into the build's copy, not into the installed template.
     expect(readFileSync(vars).equals(readFileSync('/usr/share/OVMF/OVMF_VARS.fd'))).toBe(false);
     expect(readdirSync(path.join(dir, 'out')).sort()).toEqual(['disk.qcow2', 'efivars.fd']);
+
+    // A provisioner added: the machine continues from the checkpoint with its variable store,
+    // not the template's (a continued OVMF does not write its boot entries again).
+    const added = template([
+      uefi,
+      { type: 'shell', inline: ['echo "second: $(cat /sys/firmware/efi/fw_platform_size)"'] },
+    ]);
+    const rebuild = await runCli(['build', '-force', added], { cwd: dir, env });
+    expect(rebuild.code, rebuild.all).toBe(0);
+    expect(rebuild.stdout).toContain('Resuming from the checkpoint after provisioner 1 of 2');
+    expect(rebuild.stdout).toContain("variables from the checkpoint's copy");
+    expect(rebuild.stdout).toContain('    qemu: second: 64');
+    const rebuilt = readFileSync(vars);
+    expect(rebuilt.equals(readFileSync('/usr/share/OVMF/OVMF_VARS.fd'))).toBe(false);
+    // Nothing changed: the finished machine's disk and variable store are exported as they were.
+    const unchanged = await runCli(['build', '-force', added], { cwd: dir, env });
+    expect(unchanged.code, unchanged.all).toBe(0);
+    expect(unchanged.stdout).toContain('Nothing changed since a build that finished');
+    expect(readFileSync(vars).equals(rebuilt)).toBe(true);
   }, 600_000);
 
   it('refuses an existing output directory without -force, before starting anything', async () => {
