@@ -3,6 +3,7 @@ import { constants, existsSync, readFileSync } from 'node:fs';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeTempDir, removeTempDir } from '../../util/temp-dir.js';
+import { QEMU_BINARY } from './machine.js';
 
 export type Accelerator = 'kvm' | 'tcg' | 'none';
 export type AcceleratorSetting = Accelerator | 'auto';
@@ -19,8 +20,8 @@ export interface HostFacts {
   kvmDeviceProblem(): Promise<string | undefined>;
   loadedModules(): string[];
   cpuFlags(): string[];
-  /** Boots a tiny guest under KVM; resolves to its run time in ms, or why it failed. */
-  probeBoot(accelerator: Accelerator, timeoutMs: number): Promise<{ ms: number } | { failure: string }>;
+  /** Boots a tiny guest with `binary` under KVM; resolves to its run time in ms, or why it failed. */
+  probeBoot(accelerator: Accelerator, timeoutMs: number, binary: string): Promise<{ ms: number } | { failure: string }>;
 }
 
 /** A KVM that boots the probe slower than this is not worth using over TCG. */
@@ -33,6 +34,7 @@ const PROBE_LIMIT_MS = 2000;
  */
 export async function chooseAccelerator(
   setting: AcceleratorSetting,
+  binary = QEMU_BINARY,
   facts: HostFacts = realHost,
 ): Promise<AcceleratorChoice> {
   if (setting !== 'auto') return { accelerator: setting, reason: `"accelerator": "${setting}" in the template` };
@@ -49,7 +51,8 @@ export async function chooseAccelerator(
       accelerator: 'tcg',
       reason: 'the CPU offers neither vmx nor svm, so /dev/kvm cannot run real guests; using TCG',
     };
-  const probe = await facts.probeBoot('kvm', PROBE_LIMIT_MS * 2);
+  // The build's own QEMU (qemu_binary) is the one that has to run under KVM.
+  const probe = await facts.probeBoot('kvm', PROBE_LIMIT_MS * 2, binary);
   if ('failure' in probe)
     return { accelerator: 'tcg', reason: `a probe guest failed under KVM (${probe.failure}); using TCG` };
   if (probe.ms > PROBE_LIMIT_MS)
@@ -67,6 +70,7 @@ const PROBE_CODE = [0xba, 0xf8, 0x03, 0xb0, 0x4b, 0xee, 0xba, 0xf4, 0x00, 0xb0, 
 export async function probeBoot(
   accelerator: Accelerator,
   timeoutMs: number,
+  binary = QEMU_BINARY,
 ): Promise<{ ms: number } | { failure: string }> {
   const dir = await makeTempDir('probe');
   try {
@@ -96,7 +100,7 @@ export async function probeBoot(
       `file:${serial}`,
     ];
     const result = await new Promise<{ code: number | null; stderr: string; timedOut: boolean }>((resolve) => {
-      const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       let timedOut = false;
       child.stderr.on('data', (d) => (stderr += d));

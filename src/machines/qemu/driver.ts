@@ -207,7 +207,7 @@ class QemuDefined<M> implements DefinedMachine {
 
   async start(ctx: RunContext): Promise<RunningVm> {
     const { options, request, made } = this;
-    const choice = await chooseAccelerator(options.accelerator);
+    const choice = await chooseAccelerator(options.accelerator, options.binary);
     ctx.ui.say(`Accelerator: ${choice.accelerator} (${choice.reason})`);
     const workDir = await makeTempDir('qemu');
     const vncPort = options.vnc
@@ -287,7 +287,7 @@ class QemuDefined<M> implements DefinedMachine {
 
   async unstarted(): Promise<StoppedVm> {
     // The artifact records the accelerator a libvirt box should ask for: this host's choice.
-    const { accelerator } = await chooseAccelerator(this.options.accelerator);
+    const { accelerator } = await chooseAccelerator(this.options.accelerator, this.options.binary);
     return stoppedVm(this.options, this.request, { ...this.made, accelerator });
   }
 

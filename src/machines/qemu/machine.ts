@@ -65,7 +65,7 @@ export interface MachineSpec {
 }
 
 /** The QEMU that runs a machine unless qemu_binary names another. */
-const QEMU_BINARY = 'qemu-system-x86_64';
+export const QEMU_BINARY = 'qemu-system-x86_64';
 
 /** The QEMU command line for a spec; separate so the arguments can be checked without QEMU. */
 export function qemuArguments(spec: MachineSpec): string[] {
