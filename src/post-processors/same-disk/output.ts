@@ -1,44 +1,58 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import type { Artifact, DiskContent } from '../../core/artifact.js';
 import type { RunContext } from '../../core/plugin.js';
 import { carriedDisk, measureContent, type CarriedDisk } from '../../machines/carried-disk.js';
+import { partialNameFor } from '../../util/temp-name.js';
 
 /** An output directory a post-processor writes into, and how to take back what it wrote. */
 export interface ClaimedDirectory {
   dir: string;
-  /** After a failure: the directory if this run made it, else nothing (the writers leave no partial files). */
+  /**
+   * After a failure: the directory goes if this run made it (the writers leave no partial
+   * files), and the output -force moved aside comes back.
+   */
   discard(): Promise<void>;
+  /** After success: the output -force moved aside is deleted. */
+  finish(): Promise<void>;
 }
 
 /**
  * Takes `dir` for an export: made when absent, refused when it already holds files, so an
- * export never mixes with (or deletes) an older one; with -force the older one is deleted
- * first, as builders do with their output directory.
+ * export never mixes with (or deletes) an older one. With -force the older one is moved
+ * aside and deleted only once the new export is written, as builders do with their output
+ * directory: a failed export leaves the older one as it was.
  */
 export async function claimDirectory(
   dir: string,
   ctx: Pick<RunContext, 'force' | 'ui'>,
   option = 'output_directory',
 ): Promise<ClaimedDirectory> {
-  let existed = existsSync(dir);
+  const existed = existsSync(dir);
+  let previous: string | undefined;
   if (existed && (await readdir(dir)).length > 0) {
     if (!ctx.force)
       throw new UserError(
         `the output directory ${dir} already exists and is not empty`,
         `remove it, build with -force to replace it, or set "${option}" to another directory`,
       );
-    ctx.ui.say(`Deleting the previous output directory ${dir} (-force)...`);
-    await rm(dir, { recursive: true, force: true });
-    existed = false;
+    previous = partialNameFor(`${dir}.previous`);
+    await rename(dir, previous);
+    ctx.ui.say(`Moved the previous output directory ${dir} aside (-force): it is deleted once the export is written`);
   }
   await mkdir(dir, { recursive: true });
   return {
     dir,
     async discard() {
-      if (!existed) await rm(dir, { recursive: true, force: true });
+      if (!existed || previous) await rm(dir, { recursive: true, force: true });
+      if (previous) await rename(previous, dir);
+      previous = undefined;
+    },
+    async finish() {
+      if (previous) await rm(previous, { recursive: true, force: true });
+      previous = undefined;
     },
   };
 }
@@ -58,7 +72,9 @@ export async function exportDisk<T>(
   try {
     const out = await claimDirectory(path.resolve(ctx.cwd, outputDirectory), ctx);
     try {
-      return await write(disk, out.dir, await measureContent(input, ctx.signal, disk));
+      const written = await write(disk, out.dir, await measureContent(input, ctx.signal, disk));
+      await out.finish();
+      return written;
     } catch (err) {
       await out.discard();
       throw err;
