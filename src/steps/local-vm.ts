@@ -47,7 +47,7 @@ export async function runLocalVm(
     run: async () => ({ guestTools: undefined }),
   };
   const pipeline = Pipeline.start()
-    .then(stepOutputDirectory(settings.output.outputDirectory, build.cwd, build.force))
+    .then(stepOutputDirectory(settings.output.outputDirectory))
     .then(stepDownload(settings.source, settings.sourceOption))
     .then(stepDiscardPreviousOutput())
     .then(stepFindVmCheckpoint(settings, driver, build))

@@ -33,19 +33,15 @@ export class OutputDirectory {
  * the old output is moved aside, and deleted only once the source is downloaded and verified
  * (stepDiscardPreviousOutput); a build that fails before then puts it back.
  */
-export function stepOutputDirectory(
-  outputDirectory: string,
-  cwd: string,
-  force: boolean,
-): PipelineStep<object, { output: OutputDirectory }> {
+export function stepOutputDirectory(outputDirectory: string): PipelineStep<object, { output: OutputDirectory }> {
   return {
     name: 'output-directory',
     async run(_state, ctx) {
-      const dir = path.resolve(cwd, outputDirectory);
+      const dir = path.resolve(ctx.cwd, outputDirectory);
       const existed = existsSync(dir);
       let previous: string | undefined;
       if (existed && readdirSync(dir).length > 0) {
-        if (!force)
+        if (!ctx.force)
           throw new UserError(
             `output directory ${outputDirectory} already exists`,
             'remove it, choose another "output_directory", or build with -force',
