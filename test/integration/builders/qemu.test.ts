@@ -200,6 +200,7 @@ describe('qemu builder (real QEMU, TCG here)', () => {
     expect(rebuild.code, rebuild.all).toBe(0);
     expect(rebuild.stdout).toContain('Resuming from the checkpoint after provisioner 1 of 2');
     expect(rebuild.stdout).toContain("variables from the checkpoint's copy");
+    expect(rebuild.stdout).toContain('Continuing the machine saved with the checkpoint');
     expect(rebuild.stdout).toContain('    qemu: second: 64');
     const rebuilt = readFileSync(vars);
     expect(rebuilt.equals(readFileSync('/usr/share/OVMF/OVMF_VARS.fd'))).toBe(false);
