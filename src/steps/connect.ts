@@ -1,3 +1,4 @@
+import { UserError } from '../base/errors.js';
 import type { GuestAccess } from '../config/guest-access.js';
 import { noneCommunicator } from '../communicators/none.js';
 import { SshCommunicator } from '../communicators/ssh/communicator.js';
@@ -20,7 +21,14 @@ export function stepConnect(
       if (access.communicator === 'none') return { communicator: noneCommunicator };
       const host = access.ssh.host ?? (sshPort ? '127.0.0.1' : ((await running.guestAddress(ctx)) ?? '127.0.0.1'));
       const where = { host, port: sshPort?.port ?? access.ssh.port };
-      const client = await waitForSsh(access.ssh, where, { ui: ctx.ui, signal: ctx.signal, log: ctx.log });
+      const client = await waitForSsh(access.ssh, where, { ui: ctx.ui, signal: ctx.signal, log: ctx.log }).catch(
+        async (err: unknown) => {
+          // A guest that never answers has usually said why on its console (a panic, a hung unit).
+          const console = err instanceof UserError ? await running.consoleTail().catch(() => undefined) : undefined;
+          if (!console || !(err instanceof UserError)) throw err;
+          throw new UserError(`${err.message}\nThe guest's console ended with:\n${console}`, err.hint);
+        },
+      );
       return {
         communicator: new SshCommunicator(access.ssh, where, client, {
           ui: ctx.ui,
