@@ -52,7 +52,8 @@ export class FileDigests {
   /** The SHA-256 of the regular file `name` (an absolute path) whose stat is `info`. */
   async of(name: string, info: BigIntStats): Promise<string> {
     const identity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
-    const known = this.known.get(name);
+    // A file two provisioners send is read once.
+    const known = this.used.get(name) ?? this.known.get(name);
     if (known?.identity === identity) {
       this.used.set(name, known);
       return known.sha256;
