@@ -23,9 +23,10 @@ export function stepConnect(
       const where = { host, port: sshPort?.port ?? access.ssh.port };
       const client = await waitForSsh(access.ssh, where, { ui: ctx.ui, signal: ctx.signal, log: ctx.log }).catch(
         async (err: unknown) => {
+          if (!(err instanceof UserError)) throw err;
           // A guest that never answers has usually said why on its console (a panic, a hung unit).
-          const console = err instanceof UserError ? await running.consoleTail().catch(() => undefined) : undefined;
-          if (!console || !(err instanceof UserError)) throw err;
+          const console = await running.consoleTail().catch(() => undefined);
+          if (!console) throw err;
           throw new UserError(`${err.message}\nThe guest's console ended with:\n${console}`, err.hint);
         },
       );

@@ -150,12 +150,13 @@ export function stepKeepFinished(
       if (!c?.finishedKey || c.finished || c.stopped || c.current !== c.workDisk) return {};
       if (c.chain.some((file) => c.pending.has(file))) return {};
       const layer = c.store.layerPath(c.finishedKey);
-      const vars = stopped.firmwareVars && c.store.varsPath(c.finishedKey);
+      const storeVars = stopped.firmwareVars;
+      const vars = storeVars && c.store.varsPath(c.finishedKey);
       // One kept earlier but not taken (it had no fingerprint, say) is replaced.
       const replaced = await c.store.find(c.finishedKey);
       try {
         await copyFile(c.workDisk, layer, constants.COPYFILE_FICLONE);
-        if (vars) await copyFile(stopped.firmwareVars!, vars);
+        if (storeVars && vars) await copyFile(storeVars, vars);
         await c.store.complete(c.finishedKey, {
           after: `${c.keys.length} of ${c.keys.length}, shut down`,
           build: ctx.buildName,

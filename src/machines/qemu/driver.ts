@@ -401,8 +401,9 @@ class QemuRunning<M> implements RunningVm {
 
   /**
    * QEMU's blockdev-snapshot-sync: the current layer is flushed and reopened read-only, and
-   * `next`, a new qcow2 backed by it, takes the writes from now on. With `stateFile`, the
-   * CPUs are paused around it and the machine's state is saved as it was at the freeze.
+   * `next`, a new qcow2 backed by it, takes the writes from now on. With `keep.stateFile`, or
+   * a UEFI variable store to copy to `keep.firmwareVars`, the CPUs are paused around it, so
+   * the saved state and the copy are of the moment of the freeze.
    */
   async freezeDisk(
     next: string,
