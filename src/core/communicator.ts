@@ -16,6 +16,11 @@ export interface ExecOptions {
 /** A connection to a machine: run commands and move files. ssh, docker and none implement it. */
 export interface Communicator {
   readonly type: CommunicatorType;
+  /**
+   * Set when exec hands each command to `/bin/sh -c`, so a caller may wrap it in POSIX shell
+   * syntax. Over SSH the login shell decides, and it may be any shell at all.
+   */
+  readonly runsPosixShell?: boolean;
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   upload(localPath: string, remotePath: string, options: { signal: AbortSignal; mode?: number }): Promise<void>;
   uploadDir(localDir: string, remoteDir: string, options: { signal: AbortSignal }): Promise<void>;

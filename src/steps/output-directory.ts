@@ -1,9 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../base/errors.js';
 import type { PipelineStep } from '../core/pipeline.js';
-import { partialNameFor } from '../util/temp-name.js';
+import { freshDirectory } from '../util/fresh-directory.js';
 
 /** The build's output directory; what the build put in it is removed again unless the export completed. */
 export class OutputDirectory {
@@ -38,21 +38,19 @@ export function stepOutputDirectory(outputDirectory: string): PipelineStep<objec
     name: 'output-directory',
     async run(_state, ctx) {
       const dir = path.resolve(ctx.cwd, outputDirectory);
-      const existed = existsSync(dir);
-      let previous: string | undefined;
-      if (existed && readdirSync(dir).length > 0) {
-        if (!ctx.force)
-          throw new UserError(
+      const { existed, previous } = await freshDirectory(
+        dir,
+        ctx.force,
+        () =>
+          new UserError(
             `output directory ${outputDirectory} already exists`,
             'remove it, choose another "output_directory", or build with -force',
-          );
-        previous = partialNameFor(`${dir}.previous`);
-        await rename(dir, previous);
+          ),
+      );
+      if (previous)
         ctx.ui.say(
           `Moved the previous output directory ${outputDirectory} aside (-force): it is deleted once the source is ready`,
         );
-      }
-      await mkdir(dir, { recursive: true });
       return { output: new OutputDirectory(dir, outputDirectory, !existed || previous !== undefined, previous) };
     },
     async cleanup({ output }) {

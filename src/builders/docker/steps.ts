@@ -28,6 +28,8 @@ export interface DockerState extends ConnectedState {
   /** The base image's configuration, which the committed image starts from. */
   imageConfig?: Record<string, unknown>;
   containerId?: string;
+  /** The user the container runs as, from its configuration ('' for the image's default, root). */
+  containerUser?: string;
   imageId?: string;
   /** The base image's id, which checkpoint keys start from. */
   baseImageId?: string;
@@ -187,6 +189,7 @@ export function stepRun(config: DockerConfig): Step<DockerState> {
           `the container stopped right after it started (exit code ${info.State.ExitCode})`,
           'run_command must start something that keeps running, such as "--entrypoint=/bin/sh" with "-i"',
         );
+      state.containerUser = info.Config.User ?? '';
     },
     async cleanup(state, ctx) {
       if (!state.containerId) return;
@@ -220,14 +223,13 @@ const ROOT_USERS = new Set(['', 'root', '0']);
 export function stepConnect(config: DockerConfig): Step<DockerState> {
   return {
     name: 'docker-connect',
-    async run(state, ctx) {
+    async run(state) {
       if (config.communicator === 'none') {
         state.communicator = noneCommunicator;
         return;
       }
       const docker = state.docker!;
-      const info = await docker.getContainer(state.containerId!).inspect();
-      const owner = config.execUser ?? info.Config.User ?? '';
+      const owner = config.execUser ?? state.containerUser ?? '';
       const ownerUser = owner.split(':')[0]!;
       const communicator = new DockerCommunicator(docker, state.containerId!, {
         execUser: config.execUser,

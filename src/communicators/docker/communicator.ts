@@ -25,6 +25,7 @@ export interface DockerCommunicatorOptions {
  */
 export class DockerCommunicator implements Communicator {
   readonly type = 'docker' as const;
+  readonly runsPosixShell = true;
 
   constructor(
     private readonly docker: Docker,

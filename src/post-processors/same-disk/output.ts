@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../base/errors.js';
 import type { Artifact, DiskContent } from '../../core/artifact.js';
 import type { RunContext } from '../../core/plugin.js';
 import { carriedDisk, measureContent, type CarriedDisk } from '../../machines/carried-disk.js';
-import { partialNameFor } from '../../util/temp-name.js';
+import { freshDirectory } from '../../util/fresh-directory.js';
 
 /** An output directory a post-processor writes into, and how to take back what it wrote. */
 export interface ClaimedDirectory {
@@ -30,19 +29,19 @@ export async function claimDirectory(
   ctx: Pick<RunContext, 'force' | 'ui'>,
   option = 'output_directory',
 ): Promise<ClaimedDirectory> {
-  const existed = existsSync(dir);
-  let previous: string | undefined;
-  if (existed && (await readdir(dir)).length > 0) {
-    if (!ctx.force)
-      throw new UserError(
+  const fresh = await freshDirectory(
+    dir,
+    ctx.force,
+    () =>
+      new UserError(
         `the output directory ${dir} already exists and is not empty`,
         `remove it, build with -force to replace it, or set "${option}" to another directory`,
-      );
-    previous = partialNameFor(`${dir}.previous`);
-    await rename(dir, previous);
+      ),
+  );
+  const existed = fresh.existed;
+  let previous = fresh.previous;
+  if (previous)
     ctx.ui.say(`Moved the previous output directory ${dir} aside (-force): it is deleted once the export is written`);
-  }
-  await mkdir(dir, { recursive: true });
   return {
     dir,
     async discard() {

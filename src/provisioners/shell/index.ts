@@ -162,6 +162,11 @@ async function runScript(
   });
   const command = ctx.render(config.executeCommand, { Vars: flat, Path: remotePath, EnvVarFile: envVarFile });
   ctx.log(`shell: running ${command}`);
+  const leftovers = config.skipClean ? [] : [remotePath, envVarFile].filter(Boolean);
+  // Where the command goes to /bin/sh, the script is removed by the same command that runs
+  // it: one round trip fewer per script (an exec costs about 45 ms in a container). Not when
+  // the machine may drop the connection mid-script, since nothing after that would run.
+  const removedInCommand = leftovers.length > 0 && comm.runsPosixShell === true && !config.expectDisconnect;
   const tail = new RecentLines(10);
   const show = (line: string) => {
     tail.push(line);
@@ -169,7 +174,11 @@ async function runScript(
   };
   let result;
   try {
-    result = await comm.exec(command, { signal: ctx.signal, onStdout: show, onStderr: show });
+    result = await comm.exec(removedInCommand ? thenRemove(command, leftovers) : command, {
+      signal: ctx.signal,
+      onStdout: show,
+      onStderr: show,
+    });
   } catch (err) {
     if (err instanceof DisconnectedError && config.expectDisconnect) {
       ctx.ui.say('The machine disconnected, as expect_disconnect said it might. Continuing.');
@@ -186,13 +195,31 @@ async function runScript(
       `script ${label} ${how} on the machine (allowed exit codes: ${config.validExitCodes.join(', ')})${lastOutputSection(tail.lines)}`,
     );
   }
-  if (!config.skipClean) {
-    const targets = [remotePath, envVarFile].filter(Boolean).map(shellQuote).join(' ');
+  if (leftovers.length > 0 && !removedInCommand) {
+    const targets = leftovers.map(shellQuote).join(' ');
     const cleaned = await comm
       .exec(`rm -f ${targets}`, { signal: ctx.signal })
       .catch((err) => ({ exitCode: -1, error: messageOf(err) }));
     if (cleaned.exitCode !== 0) ctx.ui.error(`Could not remove ${remotePath} from the machine; it stays there.`);
   }
+}
+
+/**
+ * `command` followed by the removal of `files`, keeping the command's exit status. The
+ * subshell holds whatever the command does to its shell (an exit, an exec), and the
+ * newlines end any comment on its last line.
+ */
+export function thenRemove(command: string, files: string[]): string {
+  const targets = files.map(shellQuote).join(' ');
+  const named = files.join(' and ');
+  return [
+    '(',
+    command,
+    ')',
+    'boxwright_status=$?',
+    `rm -f ${targets} || echo ${shellQuote(`Could not remove ${named} from the machine; it stays there.`)} >&2`,
+    'exit $boxwright_status',
+  ].join('\n');
 }
 
 async function retryStart(timeoutMs: number, ctx: ProvisionContext, attempt: () => Promise<void>): Promise<void> {

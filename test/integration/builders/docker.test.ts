@@ -115,6 +115,8 @@ describe('docker builder', () => {
         { type: 'shell', script: 'setup.sh', environment_vars: ['GREETING=hello'] },
         { type: 'file', source: 'conf', destination: '/etc/' },
         { type: 'file', source: 'run.sh', destination: '/usr/bin/run-app' },
+        // Passes only if the exit status survives the script's removal in the same command.
+        { type: 'shell', inline: ['exit 7'], valid_exit_codes: [7] },
       ],
     });
     const run = await runCli(['build', '-color=false', t], { cwd: dir });
@@ -141,14 +143,17 @@ describe('docker builder', () => {
     const shell = await docker.createContainer({
       Image: imageId!,
       Entrypoint: ['/bin/sh', '-c'],
-      Cmd: ['cat /srv/app/version /etc/conf/app.conf; stat -c %a /usr/bin/run-app; ls -A /packer-files; echo end'],
+      Cmd: [
+        'cat /srv/app/version /etc/conf/app.conf; stat -c %a /usr/bin/run-app; ls -A /packer-files; ls /tmp | grep script_; echo end',
+      ],
       Tty: true,
     });
     await shell.start();
     await shell.wait();
     const out = (await shell.logs({ stdout: true, stderr: true })).toString().replace(/\r/g, '');
     await shell.remove({ force: true });
-    // What a provisioner leaves in container_dir is not part of the image (as with Packer's mount).
+    // What a provisioner leaves in container_dir is not part of the image (as with Packer's
+    // mount), and the shell provisioner's scripts are gone from /tmp.
     expect(out).toBe('v1\nport=8080\n750\nend\n');
     expect(await containerIds(docker)).toEqual([]);
   });
