@@ -11,6 +11,8 @@ export interface ExecOptions {
   onStdout?: (line: string) => void;
   onStderr?: (line: string) => void;
   signal: AbortSignal;
+  /** Bytes for the command's standard input, which then ends; only where `takesInput` is set. */
+  input?: Buffer;
 }
 
 /** A connection to a machine: run commands and move files. ssh, docker and none implement it. */
@@ -21,6 +23,8 @@ export interface Communicator {
    * syntax. Over SSH the login shell decides, and it may be any shell at all.
    */
   readonly runsPosixShell?: boolean;
+  /** Set when exec passes ExecOptions.input to the command's standard input. */
+  readonly takesInput?: boolean;
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   upload(localPath: string, remotePath: string, options: { signal: AbortSignal; mode?: number }): Promise<void>;
   uploadDir(localDir: string, remoteDir: string, options: { signal: AbortSignal }): Promise<void>;

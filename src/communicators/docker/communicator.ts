@@ -26,6 +26,7 @@ export interface DockerCommunicatorOptions {
 export class DockerCommunicator implements Communicator {
   readonly type = 'docker' as const;
   readonly runsPosixShell = true;
+  readonly takesInput = true;
 
   constructor(
     private readonly docker: Docker,
@@ -53,12 +54,15 @@ export class DockerCommunicator implements Communicator {
     try {
       exec = await this.container.exec({
         Cmd: cmd,
+        AttachStdin: options.input !== undefined,
         AttachStdout: true,
         AttachStderr: true,
         User: user ?? '',
         Tty: false,
       });
-      stream = await exec.start({ hijack: true, stdin: false });
+      stream = await exec.start({ hijack: true, stdin: options.input !== undefined });
+      // Ending our side of the connection ends the command's standard input.
+      if (options.input) stream.end(options.input);
     } catch (err) {
       throw engineFailure(`could not run a command in container ${this.containerId.slice(0, 12)}`, err);
     }

@@ -30,6 +30,8 @@ const CLOSE_WAIT_MS = 5000;
  */
 export class SshCommunicator implements Communicator {
   readonly type = 'ssh' as const;
+  /** Every command goes to /bin/sh -c (see exec). */
+  readonly runsPosixShell = true;
   private client: Client | undefined;
   private sftpSession: SFTPWrapper | undefined;
 
@@ -40,6 +42,11 @@ export class SshCommunicator implements Communicator {
     private readonly reconnectOptions: WaitOptions,
   ) {
     this.adopt(client);
+  }
+
+  /** Through a terminal (ssh_pty), input would be echoed and never end. */
+  get takesInput(): boolean {
+    return !this.cfg.pty;
   }
 
   sshLogin(): SshLogin {
@@ -64,6 +71,8 @@ export class SshCommunicator implements Communicator {
     const channel = await new Promise<ClientChannel>((resolve, reject) =>
       client.exec(wrapped, { pty: this.cfg.pty }, (err, ch) => (err ? reject(err) : resolve(ch))),
     );
+    // Ending our side of the channel ends the command's standard input.
+    if (options.input && !this.cfg.pty) channel.end(options.input);
     let remotePid: number | undefined;
     let pidSeen!: () => void;
     const pidKnown = new Promise<void>((resolve) => (pidSeen = resolve));

@@ -1,7 +1,7 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomInt } from 'node:crypto';
-import { DisconnectedError } from '../../core/communicator.js';
+import { randomBytes, randomInt } from 'node:crypto';
+import { DisconnectedError, type ExecResult } from '../../core/communicator.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { lastOutputSection, RecentLines } from '../../util/recent-lines.js';
 import {
@@ -142,24 +142,9 @@ async function runScript(
   vars: Record<string, string>,
 ): Promise<void> {
   const comm = ctx.communicator;
-  let envVarFile = '';
-  // The machine may still be coming back from a reboot: keep trying to start until start_retry_timeout.
-  await retryStart(config.startRetryTimeoutMs, ctx, async () => {
-    await comm.upload(file, remotePath, { signal: ctx.signal, mode: 0o755 });
-    if (config.useEnvVarFile) {
-      envVarFile = path.posix.join(config.remoteFolder, `varfile_${randomInt(1000, 10_000)}.sh`);
-      const envLocal = `${file}.env`;
-      await writeFile(
-        envLocal,
-        config.envVarFormat
-          ? formatVars(config.envVarFormat, vars)
-          : Object.entries(vars)
-              .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
-              .join(''),
-      );
-      await comm.upload(envLocal, envVarFile, { signal: ctx.signal, mode: 0o600 });
-    }
-  });
+  const envVarFile = config.useEnvVarFile
+    ? path.posix.join(config.remoteFolder, `varfile_${randomInt(1000, 10_000)}.sh`)
+    : '';
   const command = ctx.render(config.executeCommand, { Vars: flat, Path: remotePath, EnvVarFile: envVarFile });
   ctx.log(`shell: running ${command}`);
   const leftovers = config.skipClean ? [] : [remotePath, envVarFile].filter(Boolean);
@@ -167,18 +152,19 @@ async function runScript(
   // it: one round trip fewer per script (an exec costs about 45 ms in a container). Not when
   // the machine may drop the connection mid-script, since nothing after that would run.
   const removedInCommand = leftovers.length > 0 && comm.runsPosixShell === true && !config.expectDisconnect;
+  const sent = removedInCommand ? thenRemove(command, leftovers) : command;
   const tail = new RecentLines(10);
   const show = (line: string) => {
     tail.push(line);
     ctx.ui.message(line);
   };
-  let result;
+  let result: ExecResult | undefined;
   try {
-    result = await comm.exec(removedInCommand ? thenRemove(command, leftovers) : command, {
-      signal: ctx.signal,
-      onStdout: show,
-      onStderr: show,
-    });
+    result = await runWithScript(config, ctx, file, remotePath, sent, show);
+    if (!result) {
+      await uploadScript(config, ctx, file, remotePath, envVarFile, vars);
+      result = await comm.exec(sent, { signal: ctx.signal, onStdout: show, onStderr: show });
+    }
   } catch (err) {
     if (err instanceof DisconnectedError && config.expectDisconnect) {
       ctx.ui.say('The machine disconnected, as expect_disconnect said it might. Continuing.');
@@ -202,6 +188,90 @@ async function runScript(
       .catch((err) => ({ exitCode: -1, error: messageOf(err) }));
     if (cleaned.exitCode !== 0) ctx.ui.error(`Could not remove ${remotePath} from the machine; it stays there.`);
   }
+}
+
+/** Scripts up to this size travel in the command that runs them, on its standard input. */
+const SCRIPT_IN_COMMAND_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Writes the script and runs `command` in one round trip, the script arriving on the
+ * command's standard input, where the communicator allows it. Undefined when it does not,
+ * or when the script could not be written that way (a remote_folder only root may write
+ * to, say): the caller then uploads it the usual way, which says what is wrong.
+ */
+async function runWithScript(
+  config: ShellConfig,
+  ctx: ProvisionContext,
+  file: string,
+  remotePath: string,
+  command: string,
+  show: (line: string) => void,
+): Promise<ExecResult | undefined> {
+  const comm = ctx.communicator;
+  if (!comm.runsPosixShell || !comm.takesInput || config.useEnvVarFile) return undefined;
+  const info = await stat(file);
+  if (info.size > SCRIPT_IN_COMMAND_MAX_BYTES) return undefined;
+  const script = await readFile(file);
+  // A line no script prints: it says the script is written and the command begins.
+  const written = `boxwright-script-written-${randomBytes(8).toString('hex')}`;
+  const target = shellQuote(remotePath);
+  let began = false;
+  const early: string[] = [];
+  let result: ExecResult;
+  try {
+    result = await comm.exec(
+      [`cat > ${target} && chmod 0755 ${target} || exit 1`, `echo ${written}`, command].join('\n'),
+      {
+        signal: ctx.signal,
+        input: script,
+        onStdout: (line) => {
+          if (began) return show(line);
+          if (line !== written) return early.push(line);
+          began = true;
+          // What the command wrote to stderr before this line was read: its own, now shown.
+          early.splice(0).forEach(show);
+        },
+        onStderr: (line) => (began ? show(line) : early.push(line)),
+      },
+    );
+  } catch (err) {
+    // Once the command began, what happened to it is the answer; before, the usual upload
+    // tries again (it waits for a machine that is still coming back from a reboot).
+    if (began || err instanceof CancelledError || ctx.signal.aborted) throw err;
+    early.push(messageOf(err));
+    result = { exitCode: null };
+  }
+  if (began) return result;
+  ctx.log(`shell: could not write ${remotePath} with the command (${early.join(' / ') || 'no output'}); uploading it`);
+  return undefined;
+}
+
+/** Uploads the script (and the variables file) the usual way, retrying until start_retry_timeout. */
+async function uploadScript(
+  config: ShellConfig,
+  ctx: ProvisionContext,
+  file: string,
+  remotePath: string,
+  envVarFile: string,
+  vars: Record<string, string>,
+): Promise<void> {
+  const comm = ctx.communicator;
+  // The machine may still be coming back from a reboot: keep trying to start until start_retry_timeout.
+  await retryStart(config.startRetryTimeoutMs, ctx, async () => {
+    await comm.upload(file, remotePath, { signal: ctx.signal, mode: 0o755 });
+    if (envVarFile) {
+      const envLocal = `${file}.env`;
+      await writeFile(
+        envLocal,
+        config.envVarFormat
+          ? formatVars(config.envVarFormat, vars)
+          : Object.entries(vars)
+              .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
+              .join(''),
+      );
+      await comm.upload(envLocal, envVarFile, { signal: ctx.signal, mode: 0o600 });
+    }
+  });
 }
 
 /**

@@ -218,11 +218,49 @@ describe('docker builder', () => {
       provisioners: [
         { type: 'file', source: 'note.txt', destination: '/tmp/note.txt' },
         { type: 'shell', inline: ['echo "user=$(id -un) owner=$(stat -c %U /tmp/note.txt)"'] },
+        // app cannot write to /etc: the script cannot travel in the command, so it is uploaded
+        // as root and given to app, runs, and cannot be removed by app afterwards.
+        { type: 'shell', inline: ['echo "ran $0 as $(id -un)"'], remote_folder: '/etc' },
       ],
     });
     const run = await runCli(['build', '-color=false', t], { cwd: dir });
     expect(run.code, run.all).toBe(0);
     expect(run.stdout).toContain('user=app owner=app');
+    expect(run.stdout).toMatch(/ran \/etc\/script_\d+\.sh as app/);
+    expect(run.all).toMatch(/Could not remove \/etc\/script_\d+\.sh from the machine; it stays there\./);
+  });
+
+  it("a shell script costs one exec: it travels on the exec's input and the same command removes it", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'setup.sh'), '#!/bin/sh\necho "setup ran as $0"\nexit 3\n');
+    const t = writeTemplate(dir, {
+      builders: [{ type: 'docker', image: BASE, pull: false, discard: true }],
+      provisioners: [
+        { type: 'shell', script: 'setup.sh', valid_exit_codes: [3] },
+        { type: 'shell', inline: ['echo "other scripts: $(ls /tmp | grep script_ | grep -vc "$(basename "$0")")"'] },
+      ],
+    });
+    const since = Math.floor(Date.now() / 1000);
+    const run = await runCli(['build', '-color=false', '-fingerprint=false', '-no-checkpoints', t], { cwd: dir });
+    expect(run.code, run.all).toBe(0);
+    expect(run.stdout).toMatch(/setup ran as \/tmp\/script_\d+\.sh/);
+    // The first script is gone by the time the second one looks.
+    expect(run.stdout).toContain('other scripts: 0');
+    const events = await docker.getEvents({
+      since,
+      until: Math.floor(Date.now() / 1000) + 1,
+      filters: { type: ['container'] },
+    });
+    const container = /Container ID: ([0-9a-f]{64})/.exec(run.stdout)?.[1];
+    expect(container, run.stdout).toBeDefined();
+    const actions: string[] = [];
+    for await (const chunk of events as AsyncIterable<Buffer>)
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const event = JSON.parse(line) as { Action: string; Actor: { ID: string } };
+        if (event.Actor.ID === container) actions.push(event.Action.split(':')[0]!);
+      }
+    expect(actions.filter((a) => a === 'exec_create')).toHaveLength(2);
+    expect(actions).not.toContain('extract-to-dir');
   });
 
   it('docker-tag names the image, docker-save writes a tar docker load reads, docker-push sends it to a registry it can be pulled back from', async () => {
