@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseGoDuration } from '../base/duration.js';
 import type { ConfigPath } from '../core/plugin.js';
 import { closest } from './diagnostics.js';
+
+const requireHere = createRequire(import.meta.url);
 
 /** One schema problem, relative to the object that was checked. */
 export interface SchemaProblem {
@@ -12,30 +19,64 @@ export interface SchemaProblem {
   hint?: string;
 }
 
-// coerceTypes mirrors Packer's weak decoding: "2" is a fine number once {{user}} is rendered.
-// The schemas are boxwright's own, validated against the meta-schema by
-// test/unit/template/schemas-valid.test.ts: doing it again here, and optimizing the
-// generated code, would cost each command 50 ms.
-const ajv = new Ajv({
+/**
+ * The options every validator is made with, at build time (scripts/precompile-schemas.mjs)
+ * or here. coerceTypes mirrors Packer's weak decoding: "2" is a fine number once {{user}}
+ * is rendered. The schemas are boxwright's own, validated against the meta-schema by
+ * test/unit/template/schemas-valid.test.ts, so commands do not check them again.
+ */
+export const AJV_OPTIONS = {
   allErrors: true,
   coerceTypes: true,
   useDefaults: true,
   strict: false,
   verbose: true,
   validateSchema: false,
-  code: { optimize: false },
-});
-ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseGoDuration(s) !== undefined });
+} as const;
 
+/** The formats boxwright's schemas use beyond JSON Schema's. */
+export const SCHEMA_FORMATS = {
+  duration: { type: 'string' as const, validate: (s: string) => parseGoDuration(s) !== undefined },
+};
+
+/** Where `npm run build` leaves the validators it made; beside dist/template and dist/bundle alike. */
+const PRECOMPILED_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
+
+let runtimeAjv: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
+
+/**
+ * The validator of `schema`: made at build time when one with the same key is there (making
+ * them here costs a command about 25 ms), else compiled now. A key is the schema's content,
+ * so a schema edited since the build is compiled here rather than checked by a stale validator.
+ */
+function validatorOf(schema: Record<string, unknown>): ValidateFunction {
+  let validate = compiled.get(schema) ?? precompiledValidator(schema);
+  if (!validate) {
+    // Unoptimized code compiles faster than it saves on a handful of checks.
+    runtimeAjv ??= new Ajv({ ...AJV_OPTIONS, code: { optimize: false }, formats: SCHEMA_FORMATS });
+    validate = runtimeAjv.compile(schema);
+  }
+  compiled.set(schema, validate);
+  return validate;
+}
+
+/** The build-time validator of `schema` in `dir`, if there is one. */
+export function precompiledValidator(schema: object, dir = PRECOMPILED_DIR): ValidateFunction | undefined {
+  const file = path.join(dir, `${schemaKey(schema)}.cjs`);
+  if (!existsSync(file)) return undefined;
+  const make = requireHere(file) as (formats: typeof SCHEMA_FORMATS) => ValidateFunction;
+  return make(SCHEMA_FORMATS);
+}
+
+/** A schema's name among the precompiled validators: a digest of its content. */
+export function schemaKey(schema: object): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 32);
+}
 
 /** Checks `data` against `schema`, applying defaults in place; returns every problem. */
 export function checkSchema(schema: Record<string, unknown>, data: unknown): SchemaProblem[] {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = validatorOf(schema);
   const unbounded = nonFiniteNumbers(data, []);
   if (validate(data)) return unbounded;
   return dedupe([...unbounded, ...(validate.errors ?? []).filter((e) => e.keyword !== 'if').map(explain)]);

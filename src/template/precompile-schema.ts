@@ -1,0 +1,14 @@
+import { Ajv, _ } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { AJV_OPTIONS, SCHEMA_FORMATS } from './schema.js';
+
+/**
+ * The source of `schema`'s validator as a CommonJS module, made with the options commands
+ * use. The module exports a function that takes the formats and returns the validator;
+ * scripts/precompile-schemas.mjs writes one per schema at build time.
+ */
+export function precompiledSource(schema: object): string {
+  const ajv = new Ajv({ ...AJV_OPTIONS, formats: SCHEMA_FORMATS, code: { source: true, formats: _`schemaFormats` } });
+  const code = standaloneCode.default(ajv, ajv.compile(schema));
+  return `module.exports = function (schemaFormats) {\nconst module = { exports: {} };\n${code}\nreturn module.exports;\n};\n`;
+}
