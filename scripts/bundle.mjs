@@ -44,6 +44,27 @@ const withoutBuildKit = {
   },
 };
 
+/**
+ * docker-modem requires its SSH transport (ssh2, its crypto and a WebAssembly module, half
+ * of the Docker chunk's load time) up front, for DOCKER_HOST=ssh://. The stub loads it from
+ * node_modules when such a host is first used; a require by a computed name is not bundled.
+ */
+const dockerSshOnUse = {
+  name: 'docker-ssh-on-use',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
+      args.importer.includes(`${path.sep}docker-modem${path.sep}`)
+        ? { path: 'docker-modem-ssh', namespace: 'on-use' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'on-use' }, () => ({
+      contents:
+        "const transport = 'docker-modem/lib/ssh.js'; module.exports = function (opt) { return require(transport)(opt); };",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: { boxwright: path.join(root, 'dist/cli/boxwright.js') },
   outdir,
@@ -66,5 +87,5 @@ await build({
   },
   sourcemap: true,
   logLevel: 'warning',
-  plugins: [addonsFromNodeModules, withoutBuildKit],
+  plugins: [addonsFromNodeModules, withoutBuildKit, dockerSshOnUse],
 });

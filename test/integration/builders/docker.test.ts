@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
 import {
+  chmodSync,
   closeSync,
   createReadStream,
   existsSync,
@@ -27,6 +29,7 @@ import {
   type TestRegistry,
 } from '../../support/docker.js';
 import { startCli } from '../../support/process.js';
+import { startSshd, TEST_USER } from '../../support/sshd.js';
 import { vagrant } from '../../support/vagrant.js';
 
 let engine: TestDocker;
@@ -45,6 +48,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.stop();
 });
+
+async function waitForFile(file: string): Promise<void> {
+  for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!existsSync(file)) throw new Error(`${file} did not appear`);
+}
 
 /** Runs a container from `image` to completion and returns what it printed. */
 async function runImage(image: string, cmd?: string[], user?: string): Promise<string> {
@@ -568,6 +576,46 @@ describe('docker builder', () => {
       expect(run.stderr).toContain('DOCKER_HOST');
     } finally {
       process.env.DOCKER_HOST = previous;
+    }
+  });
+});
+
+describe('DOCKER_HOST=ssh://', () => {
+  it('builds on a daemon reached over SSH (docker system dial-stdio), with the key in an SSH agent', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    // The SSH account is not root: it reaches the daemon through a socket of its own.
+    const relay = path.join(dir, 'docker.sock');
+    const daemon = engine.host.slice('unix://'.length);
+    const server = createServer((client) => {
+      const upstream = connect(daemon);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(relay, resolve));
+    chmodSync(relay, 0o666);
+    const sshd = await startSshd([`SetEnv DOCKER_HOST=unix://${relay}`]);
+    const agentSocket = path.join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' });
+    try {
+      await waitForFile(agentSocket);
+      execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket } });
+      const t = writeTemplate(dir, {
+        builders: [{ type: 'docker', image: BASE, pull: false, discard: true }],
+        provisioners: [{ type: 'shell', inline: ['echo "over ssh in $(cat /etc/hostname | cut -c1-4)..."'] }],
+      });
+      const run = await startCli(['build', '-color=false', t], dir, {
+        DOCKER_HOST: `ssh://${TEST_USER}@127.0.0.1:${sshd.port}`,
+        SSH_AUTH_SOCK: agentSocket,
+      }).exit;
+      expect(run.code, run.output).toBe(0);
+      expect(run.output).toMatch(/over ssh in \w{4}\.\.\./);
+      expect(await containerIds(docker)).toEqual([]);
+    } finally {
+      agent.kill();
+      await sshd.dispose();
+      server.close();
     }
   });
 });
