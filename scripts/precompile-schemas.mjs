@@ -9,15 +9,10 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (file) => import(path.join(root, 'dist', file));
 const { schemaKey } = await dist('template/schema.js');
-const { precompiledSource } = await dist('template/precompile-schema.js');
-const { rootSchema, postProcessorBlockSchema } = await dist('template/root-schema.js');
-const { registry } = await dist('registry.js');
-
-const schemas = [rootSchema, postProcessorBlockSchema];
-for (const kind of ['builder', 'provisioner', 'postProcessor'])
-  for (const type of registry.implemented(kind)) schemas.push(registry[kind](type).schema);
+const { precompiledSource, templateSchemas } = await dist('template/precompile-schema.js');
 
 const outdir = path.join(root, 'dist/schemas');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
-for (const schema of schemas) writeFileSync(path.join(outdir, `${schemaKey(schema)}.cjs`), precompiledSource(schema));
+for (const [, schema] of templateSchemas())
+  writeFileSync(path.join(outdir, `${schemaKey(schema)}.cjs`), precompiledSource(schema));

@@ -2,9 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registry } from '../../../src/registry.js';
-import { postProcessorBlockSchema, rootSchema } from '../../../src/template/root-schema.js';
-import { precompiledSource } from '../../../src/template/precompile-schema.js';
+import { precompiledSource, templateSchemas } from '../../../src/template/precompile-schema.js';
 import { AJV_OPTIONS, precompiledValidator, SCHEMA_FORMATS, schemaKey } from '../../../src/template/schema.js';
 
 // The validators load ajv's runtime helpers from node_modules, as they do from dist/schemas.
@@ -13,20 +11,7 @@ mkdirSync(cache, { recursive: true });
 const dir = mkdtempSync(path.join(cache, 'boxwright-schemas-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const schemas: [string, Record<string, unknown>][] = [
-  ['the template', rootSchema],
-  ['a post-processor block', postProcessorBlockSchema],
-];
-for (const kind of ['builder', 'provisioner', 'post-processor'] as const)
-  for (const type of registry.implemented(kind)) {
-    const plugin =
-      kind === 'builder'
-        ? registry.builder(type)
-        : kind === 'provisioner'
-          ? registry.provisioner(type)
-          : registry.postProcessor(type);
-    schemas.push([`${kind} ${type}`, plugin!.schema as Record<string, unknown>]);
-  }
+const schemas = templateSchemas();
 
 const runtime = new Ajv({ ...AJV_OPTIONS, formats: SCHEMA_FORMATS });
 
