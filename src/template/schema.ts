@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseGoDuration } from '../base/duration.js';
@@ -63,15 +63,18 @@ function validatorOf(schema: Record<string, unknown>): ValidateFunction {
 
 /** The build-time validator of `schema` in `dir`, if there is one. */
 export function precompiledValidator(schema: object, dir = PRECOMPILED_DIR): ValidateFunction | undefined {
-  const file = path.join(dir, `${schemaKey(schema)}.cjs`);
+  const file = join(dir, `${schemaKey(schema)}.cjs`);
   if (!existsSync(file)) return undefined;
   const make = requireHere(file) as (formats: typeof SCHEMA_FORMATS) => ValidateFunction;
   return make(SCHEMA_FORMATS);
 }
 
-/** A schema's name among the precompiled validators: a digest of its content. */
+/** A schema's name among the precompiled validators: a digest of its content and the options. */
 export function schemaKey(schema: object): string {
-  return createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([AJV_OPTIONS, schema]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Checks `data` against `schema`, applying defaults in place; returns every problem. */
