@@ -10,9 +10,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (file) => import(path.join(root, 'dist', file));
 const { schemaKey } = await dist('template/schema.js');
 const { precompiledSource, templateSchemas } = await dist('template/precompile-schema.js');
+const { registry } = await dist('registry.js');
 
 const outdir = path.join(root, 'dist/schemas');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
-for (const [, schema] of templateSchemas())
+for (const [, schema] of templateSchemas(registry))
   writeFileSync(path.join(outdir, `${schemaKey(schema)}.cjs`), precompiledSource(schema));

@@ -1,6 +1,6 @@
 import { Ajv, _ } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { registry } from '../registry.js';
+import type { PluginRegistry } from './registry.js';
 import { postProcessorBlockSchema, rootSchema } from './root-schema.js';
 import { AJV_OPTIONS, SCHEMA_FORMATS } from './schema.js';
 
@@ -16,7 +16,7 @@ export function precompiledSource(schema: object): string {
 }
 
 /** Every schema a template is checked against, each with a name: what the build precompiles. */
-export function templateSchemas(): [string, Record<string, unknown>][] {
+export function templateSchemas(registry: PluginRegistry): [string, Record<string, unknown>][] {
   const schemas: [string, Record<string, unknown>][] = [
     ['the template', rootSchema],
     ['a post-processor block', postProcessorBlockSchema],

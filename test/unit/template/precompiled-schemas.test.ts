@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
+import { registry } from '../../../src/registry.js';
 import { precompiledSource, templateSchemas } from '../../../src/template/precompile-schema.js';
 import { AJV_OPTIONS, precompiledValidator, SCHEMA_FORMATS, schemaKey } from '../../../src/template/schema.js';
 
@@ -11,7 +12,7 @@ mkdirSync(cache, { recursive: true });
 const dir = mkdtempSync(path.join(cache, 'boxwright-schemas-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const schemas = templateSchemas();
+const schemas = templateSchemas(registry);
 
 const runtime = new Ajv({ ...AJV_OPTIONS, formats: SCHEMA_FORMATS });
 

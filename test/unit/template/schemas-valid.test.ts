@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { registry } from '../../../src/registry.js';
 import { templateSchemas } from '../../../src/template/precompile-schema.js';
 
 // Templates are checked without validating the schemas themselves (it would cost every
@@ -8,7 +9,7 @@ const strict = new Ajv({ allErrors: true, strict: true, strictTypes: false, stri
 strict.addFormat('duration', () => true);
 
 describe("boxwright's own schemas", () => {
-  const schemas = templateSchemas();
+  const schemas = templateSchemas(registry);
 
   it.each(schemas)('%s: a valid JSON Schema', (_name, schema) => {
     expect(strict.validateSchema(schema), strict.errorsText(strict.errors)).toBe(true);
