@@ -269,6 +269,23 @@ describe('SSH communicator against a real sshd', () => {
     await comm.close();
   });
 
+  it('reads the exit status of a quick command whose start, output and end arrive in one read (a busy client)', async () => {
+    const comm = await connect({ ssh_private_key_file: sshd.clientKey });
+    // Busy 40 ms of every 41: sshd's answers pile up meanwhile, so the confirmation that a
+    // command started often comes in one read with its exit status and the channel's close.
+    const busy = setInterval(() => {
+      const until = Date.now() + 40;
+      while (Date.now() < until);
+    }, 1);
+    try {
+      for (let i = 0; i < 30; i++)
+        expect(await run(comm, `echo ${i}; exit ${i % 4}`)).toMatchObject({ exitCode: i % 4, out: [`${i}`] });
+    } finally {
+      clearInterval(busy);
+    }
+    await comm.close();
+  });
+
   it('stops a command that outlives ssh_read_write_timeout, and says why', async () => {
     const comm = await connect({ ssh_private_key_file: sshd.clientKey, ssh_read_write_timeout: '1s' });
     await expect(run(comm, 'sleep 30')).rejects.toThrow(

@@ -112,12 +112,13 @@ export class SshCommunicator implements Communicator {
         ? setLongTimeout(() => ((timedOut = true), onAbort()), this.cfg.readWriteTimeoutMs)
         : undefined;
     try {
+      // ssh2 hands 'close' the exit status it read. Its 'exit' event can come and go before
+      // this listens: a quick command's exit arrives in the same read as its start when
+      // this process was busy, and ssh2 emits it while still reading.
       const status = new Promise<ExecResult | undefined>((resolve) => {
-        let result: ExecResult | undefined;
-        channel.on('exit', (code: number | null, signalName?: string) => {
-          result = { exitCode: code, signal: signalName };
-        });
-        channel.on('close', () => resolve(result));
+        channel.on('close', (code?: number | null, signalName?: string) =>
+          resolve(code === undefined ? undefined : { exitCode: code, signal: signalName }),
+        );
       });
       const [result] = await Promise.all([
         status,
